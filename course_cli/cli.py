@@ -1,0 +1,196 @@
+"""The ``course`` command line: a thin Typer layer over the library.
+
+Each command parses its options, calls one library function and renders what it returns.
+The single handler in :func:`main` turns a CourseError into its message, hint and exit code.
+Heavy modules are imported inside the commands so that ``course --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from course_cli import __version__
+from course_cli.errors import CourseError, ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from course_cli.config import Course
+
+app = typer.Typer(
+    name="course",
+    help="Scaffold, check, build and sync the course repository.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+RootOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer needs Optional here
+    typer.Option(
+        "--root",
+        help="The course folder (default: nearest parent with course.yaml).",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Output format: text or json.", show_default=True)
+]
+
+
+def _course(root: Path | None) -> Course:
+    """Find and load the course (raises ConfigError, which the handler reports)."""
+    from course_cli.config import find_root, load_course
+
+    if root is not None and not (root / "course.yaml").is_file():
+        from course_cli.errors import ConfigError
+
+        raise ConfigError([f"no course.yaml in {root}"], hint="pass --root pointing at a course")
+    return load_course(root.resolve() if root else find_root())
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+    if fmt not in allowed:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(allowed)}")
+    return fmt
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"course {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Scaffold, check, build and sync the course repository."""
+
+
+@app.command("new-lesson")
+def new_lesson(
+    number: Annotated[str, typer.Argument(help="Lesson number (1, 2, …).", show_default=False)],
+    title: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--title", "-t", help="Lesson title (required for a new lesson)."),
+    ] = None,
+    summary: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--summary", "-s", help="One-paragraph description."),
+    ] = None,
+    with_: Annotated[
+        str,
+        typer.Option(
+            "--with", help="Optional parts to create too, e.g. exercises,notebooks,reading."
+        ),
+    ] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Add a lesson to course.yaml (if new) and scaffold lessons/lesson_NN/ from templates."""
+    from course_cli import scaffold
+    from course_cli.console import console
+
+    course = _course(root)
+    plan = scaffold.plan_lesson(
+        course, number, title=title, summary=summary, with_parts=with_, force=force
+    )
+    out = console()
+    for line in scaffold.describe(plan):
+        out.print(line, markup=False)
+    if dry_run:
+        out.print("dry run: nothing written", style="dim")
+        return
+    scaffold.apply(plan)
+    out.print(f"created {plan.lesson_dir.relative_to(course.root)}/", style="green")
+
+
+@app.command("list")
+def list_lessons(fmt: FormatOption = "text", root: RootOption = None) -> None:
+    """Show the lessons: number, title, deliverables present, book parts."""
+    from course_cli import inventory
+
+    _check_format(fmt)
+    course = _course(root)
+    rows = inventory.inventory(course)
+    if fmt == "json":
+        typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
+        return
+    from course_cli.console import console
+
+    console().print(inventory.render_table(course, rows))
+
+
+@app.command("readme")
+def readme(
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if README.md's roadmap is out of date.")
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Regenerate the roadmap table in README.md from course.yaml."""
+    from course_cli import readme as readme_mod
+    from course_cli.console import console
+
+    course = _course(root)
+    result = readme_mod.update_readme(course, write=not check_only)
+    if check_only and result.changed:
+        from course_cli.errors import ProblemsFound
+
+        raise ProblemsFound(
+            "README.md: the roadmap table is out of date", hint="run `course readme`"
+        )
+    console().print(result.message, markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
+    try:
+        app(standalone_mode=False)
+    except CourseError as exc:
+        _report(exc)
+        sys.exit(int(exc.exit_code))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        raise
+
+
+def _report(exc: CourseError) -> None:
+    from course_cli.console import err_console
+
+    err = err_console()
+    lines = getattr(exc, "messages", None) or [exc.message]
+    for line in lines:
+        err.print(f"[bold red]error:[/] {_escape(line)}")
+    if exc.hint:
+        err.print(f"[dim]hint:[/] {_escape(exc.hint)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
