@@ -1,0 +1,485 @@
+"""External programs: finding them, asking their versions, running them.
+
+This module is the only place in ``course_cli`` that starts a process. Library code asks a
+:class:`Toolbox` for a tool by name and runs it::
+
+    tb = Toolbox.for_course(course)          # or Toolbox(root) outside a course
+    info = tb.find("marp")                   # ToolInfo(name, path, source); ToolNotFoundError (3)
+    tb.version("marp")                       # "4.5.1" (cached on disk by the binary's path/mtime/size)
+    done = tb.run("pandoc", ["in.md", "-o", "out.pdf"], cwd=dir, timeout=120,
+                  fatal=PANDOC_FATAL)        # Completed; ToolFailedError (4) on failure
+
+Lookup order for each tool: ``course.yaml`` ``build.tools`` > environment variable (e.g.
+``MARP_PATH``, ``CHROME_PATH``, ``PANDOC_PATH``) > the project's ``node_modules/.bin`` (Node
+tools) > a bundled binary (pandoc from ``pypandoc-binary``) > ``PATH`` > a shim (``typst``: a
+small script over the ``typst`` Python module, since pandoc needs an executable).
+
+Every call has a timeout, never uses a shell, captures output and raises a typed error that
+carries the command line and the tail of stderr. ``fatal`` patterns turn warnings that mean a
+broken output (pandoc's "Could not convert TeX math", Marp's "local file is missing") into errors.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_cli.errors import ToolFailedError, ToolNotFoundError
+
+DEFAULT_TIMEOUT = 600.0
+STDERR_TAIL_LINES = 15
+
+# pandoc exits 0 after these; each means a broken PDF (TOOLCHAIN.md).
+PANDOC_FATAL: tuple[str, ...] = (
+    r"Could not convert TeX math",
+    r"Could not fetch resource",
+    r"Missing character",
+)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """How to find one external tool and what to tell the user when it is missing."""
+
+    name: str
+    executables: tuple[str, ...]
+    install: str
+    env: str | None = None
+    node_bin: bool = False  # look in <root>/node_modules/.bin first (after config/env)
+    purpose: str = ""
+    version_args: tuple[str, ...] = ("--version",)
+    min_version: str | None = None
+
+
+TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        ToolSpec("pandoc", ("pandoc",), "pip install pypandoc-binary", env="PANDOC_PATH",
+                 purpose="conspect PDFs", min_version="3.0"),
+        ToolSpec("node", ("node", "nodejs"), "sudo apt-get install nodejs npm", env="NODE_BINARY",
+                 purpose="runs Marp CLI", min_version="18"),
+        ToolSpec("marp", ("marp",), "npm ci   # in the course root (pins @marp-team/marp-cli)",
+                 env="MARP_PATH", node_bin=True, purpose="slides"),
+        ToolSpec("chromium",
+                 ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
+                  "microsoft-edge", "microsoft-edge-stable"),
+                 "sudo apt-get install chromium", env="CHROME_PATH", purpose="slides PDF/PPTX"),
+        ToolSpec("xelatex", ("xelatex",), "sudo apt-get install texlive-xetex", env="XELATEX_PATH",
+                 purpose="conspect/book PDF"),
+        ToolSpec("lualatex", ("lualatex",), "sudo apt-get install texlive-luatex",
+                 env="LUALATEX_PATH", purpose="conspect PDF (engine lualatex)"),
+        ToolSpec("pdflatex", ("pdflatex",), "sudo apt-get install texlive-latex-base",
+                 env="PDFLATEX_PATH", purpose="conspect PDF (engine pdflatex)"),
+        ToolSpec("latexmk", ("latexmk",), "sudo apt-get install latexmk", env="LATEXMK_PATH",
+                 purpose="book PDF", version_args=("-v",)),
+        ToolSpec("bibtex", ("bibtex",), "sudo apt-get install texlive-binaries",
+                 env="BIBTEX_PATH", purpose="book bibliography"),
+        ToolSpec("biber", ("biber",), "sudo apt-get install biber", env="BIBER_PATH",
+                 purpose="biblatex bibliographies"),
+        ToolSpec("typst", ("typst",), "pip install typst", env="TYPST_PATH",
+                 purpose="conspect PDF (engine typst)"),
+        ToolSpec("fc-list", ("fc-list",), "sudo apt-get install fontconfig", purpose="font check"),
+        ToolSpec("pdftotext", ("pdftotext",), "sudo apt-get install poppler-utils",
+                 purpose="tests: PDF text", version_args=("-v",)),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """A found tool: ``source`` is config, env, node_modules, bundled, PATH or shim."""
+
+    name: str
+    path: Path
+    source: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The result of a finished call: argv, exit code, captured text, wall time in seconds."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def command_line(argv: Sequence[str | os.PathLike[str]]) -> str:
+    """Return ``argv`` as a copy-pasteable shell command line."""
+    return shlex.join(str(a) for a in argv)
+
+
+def tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
+    """Return the last ``lines`` non-empty lines of ``text``."""
+    kept = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
+    fatal: Sequence[str] = (),
+) -> Completed:
+    """Run ``argv`` (no shell) and return :class:`Completed`.
+
+    ``env`` entries are added to the current environment. Raises ToolNotFoundError when the
+    program does not exist, ToolFailedError on a timeout, on a non-zero exit (when ``check``)
+    or when a line of its output matches one of the ``fatal`` regular expressions.
+    """
+    args = [str(a) for a in argv]
+    full_env = {**os.environ, **env} if env else None
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, never a shell
+            args, cwd=cwd, env=full_env, input=input, capture_output=True, text=True,
+            errors="replace", timeout=timeout, check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolNotFoundError(f"{args[0]}: program not found", hint=None) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolFailedError(
+            f"timed out after {timeout:g} s: {command_line(args)}",
+            hint=_decode_tail(exc.stderr) or None,
+        ) from exc
+    done = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr,
+                     time.perf_counter() - start)
+    if check and proc.returncode != 0:
+        raise ToolFailedError(
+            f"{Path(args[0]).name} failed (exit {proc.returncode}): {command_line(args)}",
+            hint=tail(proc.stderr or proc.stdout) or None,
+        )
+    bad = fatal_lines(done.stderr + "\n" + done.stdout, fatal)
+    if bad:
+        raise ToolFailedError(
+            f"{Path(args[0]).name} reported a broken output: {command_line(args)}",
+            hint="\n".join(bad),
+        )
+    return done
+
+
+def fatal_lines(text: str, patterns: Sequence[str]) -> list[str]:
+    """Return the lines of ``text`` that match any of ``patterns`` (regular expressions)."""
+    if not patterns:
+        return []
+    rx = re.compile("|".join(f"(?:{p})" for p in patterns))
+    return [line.strip() for line in text.splitlines() if rx.search(line)]
+
+
+def _decode_tail(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    text = data.decode(errors="replace") if isinstance(data, bytes) else data
+    return tail(text)
+
+
+def parse_version(text: str) -> str:
+    """Return the first dotted version number in ``text`` (``""`` if none)."""
+    m = re.search(r"\d+(?:\.\d+)+", text) or re.search(r"\d+", text)
+    return m.group(0) if m else ""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"3.1.2"`` -> ``(3, 1, 2)``; non-numeric parts are ignored."""
+    return tuple(int(p) for p in re.findall(r"\d+", version))
+
+
+@dataclass
+class Toolbox:
+    """Finds and runs the external tools of one course (or of no course: ``root=None``).
+
+    ``configured`` is ``course.yaml`` ``build.tools`` (name -> path, relative to ``root``);
+    ``cache_file`` keeps tool versions between runs so that a no-op build stays fast.
+    """
+
+    root: Path | None = None
+    configured: Mapping[str, str] = field(default_factory=dict)
+    cache_file: Path | None = None
+    _found: dict[str, ToolInfo] = field(default_factory=dict, repr=False)
+    _versions: dict[str, str] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def for_course(cls, course: object) -> Toolbox:
+        """Return the Toolbox of a loaded ``Course`` (its root, build.tools, build/.cache)."""
+        root = Path(course.root)  # type: ignore[attr-defined]
+        build_cfg = getattr(course, "build", None)
+        tools = dict(getattr(build_cfg, "tools", {}) or {})
+        return cls(root=root, configured=tools, cache_file=root / "build" / ".cache" / "tools.json")
+
+    # -- finding ---------------------------------------------------------------------------
+    def find(self, name: str) -> ToolInfo:
+        """Return where tool ``name`` is. Raises ToolNotFoundError with the install command."""
+        with self._lock:
+            if name in self._found:
+                return self._found[name]
+        info = self._locate(name)
+        with self._lock:
+            self._found[name] = info
+        return info
+
+    def has(self, name: str) -> bool:
+        """True when ``find(name)`` would succeed."""
+        try:
+            self.find(name)
+        except ToolNotFoundError:
+            return False
+        return True
+
+    def _locate(self, name: str) -> ToolInfo:
+        spec = TOOLS.get(name) or ToolSpec(name, (name,), f"install {name}")
+        looked: list[str] = []
+        if name in self.configured:
+            path = self._resolve(self.configured[name])
+            if _is_executable(path):
+                return ToolInfo(name, path, "config")
+            raise ToolNotFoundError(
+                f"{name}: course.yaml build.tools.{name} points to {path}, which is not an "
+                "executable file",
+                hint=f"fix build.tools.{name} in course.yaml or remove it; install: {spec.install}",
+            )
+        if spec.env:
+            value = os.environ.get(spec.env)
+            if value:
+                path = Path(value).expanduser()
+                if _is_executable(path):
+                    return ToolInfo(name, path, "env")
+                raise ToolNotFoundError(
+                    f"{name}: ${spec.env}={value} is not an executable file",
+                    hint=f"unset {spec.env} or point it to {name}; install: {spec.install}",
+                )
+            looked.append(f"${spec.env}")
+        if spec.node_bin and self.root is not None:
+            for exe in spec.executables:
+                path = self.root / "node_modules" / ".bin" / exe
+                if _is_executable(path):
+                    return ToolInfo(name, path, "node_modules")
+            looked.append(str(self.root / "node_modules" / ".bin"))
+        if name == "pandoc":
+            bundled = bundled_pandoc()
+            if bundled is not None:
+                return ToolInfo(name, bundled, "bundled")
+            looked.append("pypandoc-binary")
+        for exe in spec.executables:
+            found = shutil.which(exe)
+            if found:
+                return ToolInfo(name, Path(found), "PATH")
+        looked.append("PATH (" + ", ".join(spec.executables) + ")")
+        if name == "typst" and importlib.util.find_spec("typst") is not None:
+            return ToolInfo(name, self._typst_shim(), "shim")
+        raise ToolNotFoundError(
+            f"{name} not found (needed for {spec.purpose or name}); looked in: "
+            + "; ".join(looked),
+            hint=f"install it: {spec.install}",
+        )
+
+    def _resolve(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        if not path.is_absolute() and self.root is not None:
+            path = self.root / path
+        if not path.exists() and os.sep not in value:
+            found = shutil.which(value)
+            if found:
+                return Path(found)
+        return path
+
+    def _typst_shim(self) -> Path:
+        base = (self.root / "build" / ".tools") if self.root is not None else Path(
+            os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "course" / "tools"
+        return write_typst_shim(base / "typst")
+
+    # -- versions --------------------------------------------------------------------------
+    def version(self, name: str) -> str:
+        """Return the version number of tool ``name`` (cached by path, mtime and size).
+
+        Raises ToolNotFoundError when missing, ToolFailedError when it cannot say its version.
+        """
+        info = self.find(name)
+        spec = TOOLS.get(name) or ToolSpec(name, (name,), "")
+        stamp = _stamp(info.path)
+        with self._lock:
+            cache = self._load_versions()
+            if stamp in cache:
+                return cache[stamp]
+        if info.source == "shim":
+            import importlib.metadata
+
+            version = importlib.metadata.version("typst")
+        else:
+            version = self._ask_version(name, info, spec)
+        with self._lock:
+            cache[stamp] = version
+            self._save_versions(cache)
+        return version
+
+    def _ask_version(self, name: str, info: ToolInfo, spec: ToolSpec) -> str:
+        if name == "marp":
+            pkg = _marp_package_json(info.path)
+            if pkg is not None:
+                return str(json.loads(pkg.read_text(encoding="utf-8"))["version"])
+        done = run([info.path, *spec.version_args], timeout=60, check=False)
+        text = done.stdout + "\n" + done.stderr
+        if name == "latexmk":
+            m = re.search(r"Version\s+(\S+)", text)
+            if m:
+                return m.group(1)
+        version = parse_version(text)
+        if not version:
+            raise ToolFailedError(f"{name}: cannot read its version from "
+                                  f"{command_line([info.path, *spec.version_args])}",
+                                  hint=tail(text) or None)
+        return version
+
+    def _load_versions(self) -> dict[str, str]:
+        if self._versions is None:
+            self._versions = {}
+            if self.cache_file is not None and self.cache_file.is_file():
+                try:
+                    self._versions = dict(json.loads(self.cache_file.read_text(encoding="utf-8")))
+                except (ValueError, OSError):
+                    self._versions = {}
+        return self._versions
+
+    def _save_versions(self, cache: dict[str, str]) -> None:
+        if self.cache_file is None:
+            return
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_file.with_name(f".{self.cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.cache_file)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    # -- running ---------------------------------------------------------------------------
+    def run(
+        self,
+        name: str,
+        args: Sequence[str | os.PathLike[str]],
+        *,
+        cwd: Path | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+        check: bool = True,
+        fatal: Sequence[str] = (),
+    ) -> Completed:
+        """Find tool ``name`` and run it with ``args``; see :func:`run` for errors."""
+        info = self.find(name)
+        return run([info.path, *args], cwd=cwd, timeout=timeout, env=env, input=input,
+                   check=check, fatal=fatal)
+
+    def browser_env(self) -> dict[str, str]:
+        """Environment for Marp's browser: CHROME_PATH of the found browser, no-sandbox if needed.
+
+        Raises ToolNotFoundError (with the install command) when no browser is found.
+        """
+        info = self.find("chromium")
+        env = {"CHROME_PATH": str(info.path)}
+        if hasattr(os, "geteuid") and os.geteuid() != 0:
+            # Containers usually lack the user namespaces Chromium's sandbox needs; as root
+            # Marp adds --no-sandbox by itself.
+            env.setdefault("CHROME_NO_SANDBOX", os.environ.get("CHROME_NO_SANDBOX", "1"))
+        return env
+
+
+def bundled_pandoc() -> Path | None:
+    """Return pandoc inside the ``pypandoc-binary`` wheel without importing pypandoc."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        for exe in ("pandoc", "pandoc.exe"):
+            path = Path(location) / "files" / exe
+            if _is_executable(path):
+                return path
+    return None
+
+
+TYPST_SHIM = '''#!{python}
+"""typst command line over the typst Python module (written by `course`; safe to delete).
+
+Supports what pandoc's --pdf-engine=typst calls: typst compile [--root DIR] [--font-path DIR]
+[--input KEY=VALUE] [--ppi N] INPUT OUTPUT, and typst --version.
+"""
+import argparse
+import sys
+
+import typst
+
+if sys.argv[1:2] in (["--version"], ["-V"]):
+    from importlib.metadata import version
+    print("typst " + version("typst") + " (python module)")
+    sys.exit(0)
+parser = argparse.ArgumentParser(prog="typst")
+sub = parser.add_subparsers(dest="command", required=True)
+c = sub.add_parser("compile", aliases=["c"])
+c.add_argument("input")
+c.add_argument("output", nargs="?")
+c.add_argument("--root")
+c.add_argument("--font-path", action="append", default=[])
+c.add_argument("--input", action="append", default=[], dest="inputs")
+c.add_argument("--ppi", type=float)
+c.add_argument("--format", "-f")
+args = parser.parse_args()
+output = args.output or args.input.rsplit(".", 1)[0] + ".pdf"
+try:
+    typst.compile(args.input, output=output, root=args.root, font_paths=args.font_path,
+                  sys_inputs=dict(kv.split("=", 1) for kv in args.inputs),
+                  **({{"ppi": args.ppi}} if args.ppi else {{}}),
+                  **({{"format": args.format}} if args.format else {{}}))
+except Exception as exc:  # typst raises its own error types with the diagnostics
+    print(f"error: {{exc}}", file=sys.stderr)
+    sys.exit(1)
+'''
+
+
+def write_typst_shim(path: Path) -> Path:
+    """Write (if changed) an executable ``typst`` script at ``path`` and return ``path``."""
+    text = TYPST_SHIM.format(python=sys.executable)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o755)
+        os.replace(tmp, path)
+    return path
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        real = path.resolve()
+        st = real.stat()
+    except OSError:
+        return str(path)
+    return f"{path}|{real}|{st.st_mtime_ns}|{st.st_size}"
+
+
+def _marp_package_json(path: Path) -> Path | None:
+    """The package.json of marp-cli when ``path`` is its node_modules launcher."""
+    real = path.resolve()
+    for parent in real.parents:
+        candidate = parent / "package.json"
+        if candidate.is_file():
+            return candidate if parent.name == "marp-cli" else None
+    return None
