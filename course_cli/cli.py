@@ -112,6 +112,7 @@ def new_lesson(
         out.print(line, markup=False)
     if dry_run:
         out.print("dry run: nothing written", style="dim")
+        scaffold.raise_for_conflicts(plan)
         return
     scaffold.apply(plan)
     out.print(f"created {plan.lesson_dir.relative_to(course.root)}/", style="green")

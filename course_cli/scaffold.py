@@ -1,0 +1,180 @@
+"""``course new-lesson``: plan, then apply, the scaffolding of one lesson folder.
+
+The plan is a frozen value (files to create, conflicts, the course.yaml edit) so that
+``--dry-run`` prints exactly what ``apply`` would do. Nothing is written while any planned file
+conflicts with an existing one, unless ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_cli.config import CONFIG_NAME, Course, Lesson
+from course_cli.errors import ProblemsFound, UsageError
+from course_cli.fsutil import atomic_write
+
+TEMPLATE_DIR = Path("templates") / "lesson"
+PLACEHOLDER = "TODO(course)"
+"""Marker of every placeholder a template leaves; `course check` flags files that keep it."""
+
+OPTIONAL_PARTS = ("exercises", "notebooks", "reading")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file of the plan: where it goes, what it holds, and whether it exists already."""
+
+    path: Path
+    content: str
+    exists: bool
+
+
+@dataclass(frozen=True)
+class LessonPlan:
+    """Everything ``apply`` will do for one lesson."""
+
+    root: Path
+    lesson: Lesson
+    lesson_dir: Path
+    files: tuple[PlannedFile, ...]
+    config_text: str | None  # new course.yaml text when the lesson is new, else None
+    force: bool
+
+    @property
+    def conflicts(self) -> tuple[PlannedFile, ...]:
+        """The planned files that already exist."""
+        return tuple(f for f in self.files if f.exists)
+
+
+def parse_number(raw: str) -> int:
+    """Return the lesson number in ``raw``; raises UsageError unless it is a whole number ≥ 1."""
+    text = raw.strip()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise UsageError(f"lesson number must be a whole number, got {raw!r}")
+    number = int(text)
+    if number < 1:
+        raise UsageError(f"lesson number must be 1 or more, got {number}")
+    return number
+
+
+def parse_parts(raw: str) -> tuple[str, ...]:
+    """Return the optional parts named in ``--with`` (comma separated); UsageError on unknowns."""
+    parts = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for part in parts:
+        if part not in OPTIONAL_PARTS:
+            raise UsageError(
+                f"--with: unknown part {part!r} (choose from {', '.join(OPTIONAL_PARTS)})"
+            )
+    return parts
+
+
+def plan_lesson(
+    course: Course,
+    raw_number: str,
+    *,
+    title: str | None,
+    summary: str | None,
+    with_parts: str = "",
+    force: bool = False,
+) -> LessonPlan:
+    """Plan the scaffolding of lesson ``raw_number``.
+
+    Returns the plan; raises UsageError for a bad number, a missing or clashing title, or an
+    unknown optional part, and ConfigError/CourseError for a broken template.
+    """
+    number = parse_number(raw_number)
+    parts = parse_parts(with_parts)
+    existing = {x.number: x for x in course.lessons}
+    config_text: str | None = None
+    if number in existing:
+        lesson = existing[number]
+        if title is not None and title.strip() != lesson.title:
+            raise UsageError(
+                f"lesson {number} already exists in {CONFIG_NAME} as {lesson.title!r}",
+                hint="omit --title to scaffold it from course.yaml, or edit course.yaml",
+            )
+        if summary is not None and summary.strip() != lesson.summary:
+            raise UsageError(
+                f"lesson {number} already exists in {CONFIG_NAME}; change its summary there"
+            )
+    else:
+        if not title or not title.strip():
+            raise UsageError(f"--title is required for a new lesson ({number} is not in {CONFIG_NAME})")
+        title = title.strip()
+        for other in course.lessons:
+            if other.title.casefold() == title.casefold():
+                raise UsageError(
+                    f"lesson {other.number} already has the title {title!r}",
+                    hint="lesson titles must be unique",
+                )
+        lesson = Lesson(number=number, title=title, summary=(summary or "").strip())
+        from course_cli.yamledit import add_lesson
+
+        config_text = add_lesson(course.config_path, lesson)
+    files = _render(course, lesson, parts)
+    return LessonPlan(
+        root=course.root,
+        lesson=lesson,
+        lesson_dir=lesson.dir(course.root),
+        files=files,
+        config_text=config_text,
+        force=force,
+    )
+
+
+def _render(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> tuple[PlannedFile, ...]:
+    from course_cli.templating import render_tree
+
+    template_root = course.root / TEMPLATE_DIR
+    context = {
+        "course_title": course.title,
+        "number": lesson.number,
+        "number_padded": f"{lesson.number:02d}",
+        "title": lesson.title,
+        "summary": lesson.summary,
+        "book": list(lesson.book),
+        "dirname": lesson.dirname,
+    }
+    skip = {p for p in OPTIONAL_PARTS if p not in parts}
+    rendered = render_tree(template_root, context, skip_dirs=skip)
+    target = lesson.dir(course.root)
+    return tuple(
+        PlannedFile(path=target / rel, content=text, exists=(target / rel).exists())
+        for rel, text in rendered
+    )
+
+
+def describe(plan: LessonPlan) -> list[str]:
+    """Return the plan as lines a person reads: one line per action, paths from the root."""
+    lines = []
+    if plan.config_text is not None:
+        lines.append(f"update   {CONFIG_NAME} (add lesson {plan.lesson.number}: {plan.lesson.title})")
+    for f in plan.files:
+        rel = f.path.relative_to(plan.root).as_posix()
+        if f.exists:
+            verb = "overwrite" if plan.force else "conflict"
+        else:
+            verb = "create"
+        lines.append(f"{verb:<8} {rel}")
+    return lines
+
+
+def raise_for_conflicts(plan: LessonPlan) -> None:
+    """Raise ProblemsFound naming the existing files the plan would overwrite without --force."""
+    if plan.conflicts and not plan.force:
+        names = ", ".join(f.path.relative_to(plan.root).as_posix() for f in plan.conflicts)
+        raise ProblemsFound(
+            f"refusing to overwrite existing files: {names}",
+            hint="nothing was written; pass --force to overwrite them",
+        )
+
+
+def apply(plan: LessonPlan) -> None:
+    """Carry out the plan. Raises ProblemsFound (nothing written) when files conflict."""
+    raise_for_conflicts(plan)
+    if plan.config_text is not None:
+        atomic_write(plan.root / CONFIG_NAME, plan.config_text)
+    for f in plan.files:
+        atomic_write(f.path, f.content)

@@ -1,0 +1,75 @@
+"""Jinja rendering of template trees with strict variables and errors that name template:line."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+from course_cli.errors import CourseError
+
+SUFFIX = ".j2"
+
+
+def _environment(root: Path) -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(str(root)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_tree(
+    root: Path, context: dict[str, Any], skip_dirs: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[Path, str]]:
+    """Render every file under ``root`` (``*.j2`` through Jinja, others copied as text).
+
+    Returns ``(relative output path, text)`` pairs sorted by path; ``.j2`` is dropped from names.
+    Top-level folders named in ``skip_dirs`` are left out. Raises CourseError naming the template
+    and line when a variable is undefined or the template is malformed.
+    """
+    if not root.is_dir():
+        raise CourseError(
+            f"template folder {root} does not exist",
+            hint="restore templates/lesson/ from the course repository",
+        )
+    env = _environment(root)
+    out = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if rel.parts[0] in skip_dirs:
+            continue
+        if path.suffix == SUFFIX:
+            text = render_file(env, rel.as_posix(), context, root)
+            out.append((rel.with_suffix(""), text))
+        else:
+            out.append((rel, path.read_text(encoding="utf-8")))
+    return out
+
+
+def render_file(env: Any, name: str, context: dict[str, Any], root: Path) -> str:
+    """Render one template; raises CourseError with ``template:line: problem``."""
+    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+
+    try:
+        return str(env.get_template(name).render(**context))
+    except TemplateSyntaxError as exc:
+        raise CourseError(f"{root / name}:{exc.lineno}: template error: {exc.message}") from None
+    except UndefinedError as exc:
+        line = _template_line(exc, name)
+        raise CourseError(
+            f"{root / name}:{line}: template uses an undefined variable: {exc.message}",
+            hint="available: " + ", ".join(sorted(context)),
+        ) from None
+    except TemplateError as exc:
+        raise CourseError(f"{root / name}: template error: {exc}") from None
+
+
+def _template_line(exc: BaseException, name: str) -> int | str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.replace("\\", "/").endswith(name):
+            return frame.lineno or "?"
+    return "?"
