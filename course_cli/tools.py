@@ -5,7 +5,7 @@ This module is the only place in ``course_cli`` that starts a process. Library c
 
     tb = Toolbox.for_course(course)          # or Toolbox(root) outside a course
     info = tb.find("marp")                   # ToolInfo(name, path, source); ToolNotFoundError (3)
-    tb.version("marp")                       # "4.5.1" (cached on disk by the binary's path/mtime/size)
+    tb.version("marp")                       # "4.5.1" (cached by path, mtime and size)
     done = tb.run("pandoc", ["in.md", "-o", "out.pdf"], cwd=dir, timeout=120,
                   fatal=PANDOC_FATAL)        # Completed; ToolFailedError (4) on failure
 
@@ -65,33 +65,103 @@ class ToolSpec:
 TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
     for spec in (
-        ToolSpec("pandoc", ("pandoc",), "pip install pypandoc-binary", env="PANDOC_PATH",
-                 purpose="conspect PDFs", min_version="3.0"),
-        ToolSpec("node", ("node", "nodejs"), "sudo apt-get install nodejs npm", env="NODE_BINARY",
-                 purpose="runs Marp CLI", min_version="18"),
-        ToolSpec("marp", ("marp",), "npm ci   # in the course root (pins @marp-team/marp-cli)",
-                 env="MARP_PATH", node_bin=True, purpose="slides"),
-        ToolSpec("chromium",
-                 ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
-                  "microsoft-edge", "microsoft-edge-stable"),
-                 "sudo apt-get install chromium", env="CHROME_PATH", purpose="slides PDF/PPTX"),
-        ToolSpec("xelatex", ("xelatex",), "sudo apt-get install texlive-xetex", env="XELATEX_PATH",
-                 purpose="conspect/book PDF"),
-        ToolSpec("lualatex", ("lualatex",), "sudo apt-get install texlive-luatex",
-                 env="LUALATEX_PATH", purpose="conspect PDF (engine lualatex)"),
-        ToolSpec("pdflatex", ("pdflatex",), "sudo apt-get install texlive-latex-base",
-                 env="PDFLATEX_PATH", purpose="conspect PDF (engine pdflatex)"),
-        ToolSpec("latexmk", ("latexmk",), "sudo apt-get install latexmk", env="LATEXMK_PATH",
-                 purpose="book PDF", version_args=("-v",)),
-        ToolSpec("bibtex", ("bibtex",), "sudo apt-get install texlive-binaries",
-                 env="BIBTEX_PATH", purpose="book bibliography"),
-        ToolSpec("biber", ("biber",), "sudo apt-get install biber", env="BIBER_PATH",
-                 purpose="biblatex bibliographies"),
-        ToolSpec("typst", ("typst",), "pip install typst", env="TYPST_PATH",
-                 purpose="conspect PDF (engine typst)"),
+        ToolSpec(
+            "pandoc",
+            ("pandoc",),
+            "pip install pypandoc-binary",
+            env="PANDOC_PATH",
+            purpose="conspect PDFs",
+            min_version="3.0",
+        ),
+        ToolSpec(
+            "node",
+            ("node", "nodejs"),
+            "sudo apt-get install nodejs npm",
+            env="NODE_BINARY",
+            purpose="runs Marp CLI",
+            min_version="18",
+        ),
+        ToolSpec(
+            "marp",
+            ("marp",),
+            "npm ci   # in the course root (pins @marp-team/marp-cli)",
+            env="MARP_PATH",
+            node_bin=True,
+            purpose="slides",
+        ),
+        ToolSpec(
+            "chromium",
+            (
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+                "chrome",
+                "microsoft-edge",
+                "microsoft-edge-stable",
+            ),
+            "sudo apt-get install chromium",
+            env="CHROME_PATH",
+            purpose="slides PDF/PPTX",
+        ),
+        ToolSpec(
+            "xelatex",
+            ("xelatex",),
+            "sudo apt-get install texlive-xetex",
+            env="XELATEX_PATH",
+            purpose="conspect/book PDF",
+        ),
+        ToolSpec(
+            "lualatex",
+            ("lualatex",),
+            "sudo apt-get install texlive-luatex",
+            env="LUALATEX_PATH",
+            purpose="conspect PDF (engine lualatex)",
+        ),
+        ToolSpec(
+            "pdflatex",
+            ("pdflatex",),
+            "sudo apt-get install texlive-latex-base",
+            env="PDFLATEX_PATH",
+            purpose="conspect PDF (engine pdflatex)",
+        ),
+        ToolSpec(
+            "latexmk",
+            ("latexmk",),
+            "sudo apt-get install latexmk",
+            env="LATEXMK_PATH",
+            purpose="book PDF",
+            version_args=("-v",),
+        ),
+        ToolSpec(
+            "bibtex",
+            ("bibtex",),
+            "sudo apt-get install texlive-binaries",
+            env="BIBTEX_PATH",
+            purpose="book bibliography",
+        ),
+        ToolSpec(
+            "biber",
+            ("biber",),
+            "sudo apt-get install biber",
+            env="BIBER_PATH",
+            purpose="biblatex bibliographies",
+        ),
+        ToolSpec(
+            "typst",
+            ("typst",),
+            "pip install typst",
+            env="TYPST_PATH",
+            purpose="conspect PDF (engine typst)",
+        ),
         ToolSpec("fc-list", ("fc-list",), "sudo apt-get install fontconfig", purpose="font check"),
-        ToolSpec("pdftotext", ("pdftotext",), "sudo apt-get install poppler-utils",
-                 purpose="tests: PDF text", version_args=("-v",)),
+        ToolSpec(
+            "pdftotext",
+            ("pdftotext",),
+            "sudo apt-get install poppler-utils",
+            purpose="tests: PDF text",
+            version_args=("-v",),
+        ),
     )
 }
 
@@ -147,9 +217,16 @@ def run(
     full_env = {**os.environ, **env} if env else None
     start = time.perf_counter()
     try:
-        proc = subprocess.run(  # noqa: S603 - argv list, never a shell
-            args, cwd=cwd, env=full_env, input=input, capture_output=True, text=True,
-            errors="replace", timeout=timeout, check=False,
+        proc = subprocess.run(  # argv list, never a shell
+            args,
+            cwd=cwd,
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
         )
     except FileNotFoundError as exc:
         raise ToolNotFoundError(f"{args[0]}: program not found", hint=None) from exc
@@ -158,8 +235,9 @@ def run(
             f"timed out after {timeout:g} s: {command_line(args)}",
             hint=_decode_tail(exc.stderr) or None,
         ) from exc
-    done = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr,
-                     time.perf_counter() - start)
+    done = Completed(
+        tuple(args), proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
+    )
     if check and proc.returncode != 0:
         raise ToolFailedError(
             f"{Path(args[0]).name} failed (exit {proc.returncode}): {command_line(args)}",
@@ -300,8 +378,11 @@ class Toolbox:
         return path
 
     def _typst_shim(self) -> Path:
-        base = (self.root / "build" / ".tools") if self.root is not None else Path(
-            os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "course" / "tools"
+        base = (
+            (self.root / "build" / ".tools")
+            if self.root is not None
+            else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "course" / "tools"
+        )
         return write_typst_shim(base / "typst")
 
     # -- versions --------------------------------------------------------------------------
@@ -341,9 +422,11 @@ class Toolbox:
                 return m.group(1)
         version = parse_version(text)
         if not version:
-            raise ToolFailedError(f"{name}: cannot read its version from "
-                                  f"{command_line([info.path, *spec.version_args])}",
-                                  hint=tail(text) or None)
+            raise ToolFailedError(
+                f"{name}: cannot read its version from "
+                f"{command_line([info.path, *spec.version_args])}",
+                hint=tail(text) or None,
+            )
         return version
 
     def _load_versions(self) -> dict[str, str]:
@@ -382,8 +465,15 @@ class Toolbox:
     ) -> Completed:
         """Find tool ``name`` and run it with ``args``; see :func:`run` for errors."""
         info = self.find(name)
-        return run([info.path, *args], cwd=cwd, timeout=timeout, env=env, input=input,
-                   check=check, fatal=fatal)
+        return run(
+            [info.path, *args],
+            cwd=cwd,
+            timeout=timeout,
+            env=env,
+            input=input,
+            check=check,
+            fatal=fatal,
+        )
 
     def browser_env(self) -> dict[str, str]:
         """Environment for Marp's browser: CHROME_PATH of the found browser, no-sandbox if needed.

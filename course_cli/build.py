@@ -1,0 +1,543 @@
+"""The build engine: builders plan steps, the engine runs only the stale ones.
+
+API for builders (slides, conspect PDF, book, site)::
+
+    def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]
+
+registered in :data:`TARGETS` (target name -> module that defines ``plan_build``), or at run
+time with :func:`register_builder`. A :class:`BuildStep` names its output, the input files whose
+bytes matter, a ``key`` (options, tool versions, anything else that changes the output) and an
+``action``. The action is called with a list of :class:`Task` (several when steps share a
+``batch``: e.g. every stale deck of one format goes to ONE Marp process) and must write each
+output to ``task.out(path)``, a temporary file beside the final one; the engine renames it into
+place only after success, so an interrupted build leaves no torn file. An action raises a
+CourseError to fail the whole batch, or returns ``{step: error}`` to fail single steps.
+
+:func:`execute` keeps ``build/.manifest.json``: for each output, the fingerprint (SHA-256 over
+kind, key, output names and the content hashes of the inputs). A step is stale when ``force``,
+when an output is missing or when its fingerprint changed. Content hashes are cached by
+(mtime, size), so a no-op build reads only file metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
+from course_cli.fsutil import atomic_write, sha256_file
+
+if TYPE_CHECKING:
+    from course_cli.config import Course, Lesson
+    from course_cli.tools import Toolbox
+
+MANIFEST_NAME = ".manifest.json"
+MANIFEST_VERSION = 1
+
+#: target -> module whose ``plan_build(course, lessons, options)`` plans its steps. Targets of
+#: a later phase are planned after the earlier phases ran (the site reads built slides/PDFs).
+TARGETS: dict[str, str] = {
+    "slides": "course_cli.slides",
+    "pdf": "course_cli.pdf",
+    "book": "course_cli.book",
+    "site": "course_cli.site",
+}
+PHASES: dict[str, int] = {"site": 1}
+_REGISTERED: dict[str, Builder] = {}
+
+
+@dataclass(frozen=True)
+class BuildStep:
+    """One output to make. Paths are absolute; ``key`` pairs are (name, value) strings."""
+
+    kind: str
+    output: Path
+    inputs: tuple[Path, ...]
+    action: Action
+    key: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+    batch: str | None = None
+    extra_outputs: tuple[Path, ...] = ()
+    payload: Any = field(default=None, compare=False, hash=False)
+
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """The main output followed by the extra ones."""
+        return (self.output, *self.extra_outputs)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A step handed to its action: ``staged`` maps each final output to its temporary path."""
+
+    step: BuildStep
+    staged: Mapping[Path, Path]
+
+    def out(self, path: Path | None = None) -> Path:
+        """Where the action must write ``path`` (default: the step's main output)."""
+        return self.staged[path or self.step.output]
+
+
+class Action(Protocol):
+    """Makes the outputs of one batch of tasks (see the module docstring)."""
+
+    def __call__(self, tasks: Sequence[Task], /) -> Mapping[BuildStep, CourseError] | None: ...
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What every builder gets besides the course and lessons."""
+
+    root: Path
+    build_dir: Path
+    toolbox: Toolbox
+    force: bool = False
+    jobs: int = 1
+    formats: tuple[str, ...] | None = None  # slides: html/pdf/pptx (None: course.yaml)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+Builder = Callable[["Course", "list[Lesson]", BuildOptions], "list[BuildStep]"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What happened to one step: status is ``built``, ``fresh`` (up to date) or ``failed``."""
+
+    step: BuildStep
+    status: str
+    seconds: float = 0.0
+    error: CourseError | None = None
+
+
+@dataclass
+class BuildReport:
+    """All step results of one build, in plan order, with the wall time."""
+
+    root: Path
+    results: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    unavailable: list[str] = field(default_factory=list)
+
+    def with_status(self, status: str) -> list[StepResult]:
+        """The results with ``status``."""
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def failed(self) -> list[StepResult]:
+        """The failed steps."""
+        return self.with_status("failed")
+
+    def summary(self) -> str:
+        """One line: counts by status and the time."""
+        built, fresh, failed = (len(self.with_status(s)) for s in ("built", "fresh", "failed"))
+        text = f"{built} built, {fresh} up to date, {failed} failed in {self.seconds:.2f} s"
+        if self.unavailable:
+            text += f" (not available yet: {', '.join(self.unavailable)})"
+        return text
+
+    def raise_for_failures(self) -> None:
+        """Raise one CourseError for all failures (the exit code of the first); else nothing."""
+        failed = self.failed
+        if not failed:
+            return
+        first = failed[0].error or ToolFailedError("build failed")
+        lines = []
+        for r in failed:
+            err = r.error
+            lines.append(f"{self.rel(r.step.output)}: {err.message if err else 'failed'}")
+            if err and err.hint:
+                lines.extend("    " + h for h in err.hint.splitlines())
+        hint = first.hint if len(failed) == 1 else None
+        message = "\n".join(lines) if len(failed) > 1 else lines[0]
+        cls = type(first) if isinstance(first, ToolNotFoundError | ToolFailedError) else CourseError
+        raise cls(message, hint=hint, exit_code=first.exit_code)
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the course root when inside it."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: one entry per step and the summary."""
+        return {
+            "seconds": round(self.seconds, 3),
+            "steps": [
+                {
+                    "kind": r.step.kind,
+                    "output": self.rel(r.step.output),
+                    "status": r.status,
+                    "seconds": round(r.seconds, 3),
+                    **({"error": r.error.message, "hint": r.error.hint} if r.error else {}),
+                }
+                for r in self.results
+            ],
+            "unavailable": self.unavailable,
+        }
+
+
+class Progress(Protocol):
+    """Receives build events (the CLI renders them; the library never prints)."""
+
+    def start(self, total: int, fresh: int) -> None: ...
+    def started(self, steps: Sequence[BuildStep]) -> None: ...
+    def finished(self, result: StepResult) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NullProgress:
+    """A Progress that ignores everything."""
+
+    def start(self, total: int, fresh: int) -> None:
+        """Ignore."""
+
+    def started(self, steps: Sequence[BuildStep]) -> None:
+        """Ignore."""
+
+    def finished(self, result: StepResult) -> None:
+        """Ignore."""
+
+    def stop(self) -> None:
+        """Ignore."""
+
+
+# -- fingerprints and the manifest ---------------------------------------------------------
+
+
+class Manifest:
+    """``build/.manifest.json``: output fingerprints and a (mtime, size) -> sha256 cache."""
+
+    def __init__(self, path: Path, root: Path):
+        self.path, self.root = path, root
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.files: dict[str, list[Any]] = {}
+        self._lock = threading.Lock()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == MANIFEST_VERSION:
+                self.outputs, self.files = dict(data["outputs"]), dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no or unreadable manifest: everything is stale
+
+    def rel(self, path: Path) -> str:
+        """The manifest's name for ``path``: relative to the root when inside it."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def file_hash(self, path: Path) -> str:
+        """SHA-256 of a file (cached by mtime and size), of a folder's files, or ``missing``."""
+        try:
+            st = path.stat()
+        except OSError:
+            return "missing"
+        if path.is_dir():
+            h = hashlib.sha256()
+            for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+                h.update(f"{sub.relative_to(path).as_posix()}\0{self.file_hash(sub)}\0".encode())
+            return "dir:" + h.hexdigest()
+        name = self.rel(path)
+        with self._lock:
+            cached = self.files.get(name)
+        if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
+            return str(cached[2])
+        digest = sha256_file(path)
+        with self._lock:
+            self.files[name] = [st.st_mtime_ns, st.st_size, digest]
+        return digest
+
+    def fingerprint(self, step: BuildStep) -> str:
+        """SHA-256 over the step's kind, key, output names and input content hashes."""
+        doc = {
+            "kind": step.kind,
+            "key": [list(pair) for pair in step.key],
+            "outputs": [self.rel(p) for p in step.outputs],
+            "inputs": [[self.rel(p), self.file_hash(p)] for p in step.inputs],
+        }
+        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+    def is_fresh(self, step: BuildStep, fingerprint: str) -> bool:
+        """True when every output exists and was made from the same fingerprint."""
+        with self._lock:
+            entry = self.outputs.get(self.rel(step.output))
+        return (
+            entry is not None
+            and entry.get("fingerprint") == fingerprint
+            and all(p.exists() for p in step.outputs)
+        )
+
+    def record(self, step: BuildStep, fingerprint: str | None) -> None:
+        """Remember a built step (``fingerprint``) or forget a failed one (``None``)."""
+        with self._lock:
+            for out in step.outputs:
+                if fingerprint is None:
+                    self.outputs.pop(self.rel(out), None)
+                else:
+                    self.outputs[self.rel(out)] = {"fingerprint": fingerprint, "kind": step.kind}
+
+    def save(self) -> None:
+        """Write the manifest atomically."""
+        with self._lock:
+            data = {"version": MANIFEST_VERSION, "outputs": self.outputs, "files": self.files}
+            text = json.dumps(data, indent=1, sort_keys=True)
+        atomic_write(self.path, text)
+
+
+# -- execution -----------------------------------------------------------------------------
+
+
+def execute(
+    steps: Sequence[BuildStep],
+    *,
+    root: Path,
+    build_dir: Path | None = None,
+    force: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Run the stale ``steps`` (batched, up to ``jobs`` units at once); return a BuildReport.
+
+    Failures of one unit do not stop the others; they are reported in the result (call
+    :meth:`BuildReport.raise_for_failures`). Raises ValueError when two steps share an output.
+    """
+    start = time.perf_counter()
+    build_dir = build_dir or root / "build"
+    progress = progress or NullProgress()
+    _check_unique_outputs(steps)
+    manifest = Manifest(build_dir / MANIFEST_NAME, root)
+    fingerprints = {step: manifest.fingerprint(step) for step in steps}
+    stale = [s for s in steps if force or not manifest.is_fresh(s, fingerprints[s])]
+    results: dict[BuildStep, StepResult] = {
+        s: StepResult(s, "fresh") for s in steps if s not in set(stale)
+    }
+    progress.start(len(steps), len(results))
+    try:
+        if stale:
+            results.update(_run_units(_units(stale), fingerprints, manifest, jobs, progress))
+    finally:
+        if stale:
+            manifest.save()
+        progress.stop()
+    report = BuildReport(root=root, results=[results[s] for s in steps])
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _check_unique_outputs(steps: Sequence[BuildStep]) -> None:
+    seen: dict[Path, BuildStep] = {}
+    for step in steps:
+        for out in step.outputs:
+            if out in seen:
+                raise ValueError(f"two build steps write {out}: {seen[out].kind} and {step.kind}")
+            seen[out] = step
+
+
+def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
+    units: list[list[BuildStep]] = []
+    batches: dict[str, list[BuildStep]] = {}
+    for step in stale:
+        if step.batch is None:
+            units.append([step])
+        elif step.batch in batches:
+            batches[step.batch].append(step)
+        else:
+            batches[step.batch] = [step]
+            units.append(batches[step.batch])
+    # Long batches first: they bound the wall time.
+    return sorted(units, key=len, reverse=True)
+
+
+def _run_units(
+    units: list[list[BuildStep]],
+    fingerprints: Mapping[BuildStep, str],
+    manifest: Manifest,
+    jobs: int,
+    progress: Progress,
+) -> dict[BuildStep, StepResult]:
+    results: dict[BuildStep, StepResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pending: set[Future[list[StepResult]]] = set()
+        queue = list(units)
+        while queue or pending:
+            while queue and len(pending) < max(1, jobs):
+                unit = queue.pop(0)
+                progress.started(unit)
+                pending.add(pool.submit(_run_unit, unit))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                for res in fut.result():
+                    manifest.record(
+                        res.step, fingerprints[res.step] if res.status == "built" else None
+                    )
+                    results[res.step] = res
+                    progress.finished(res)
+            manifest.save()
+    return results
+
+
+def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
+    start = time.perf_counter()
+    token = secrets.token_hex(4)
+    tasks = [Task(step, {out: _staged_path(out, token) for out in step.outputs}) for step in unit]
+    errors: dict[BuildStep, CourseError] = {}
+    try:
+        for out in (p for t in tasks for p in t.step.outputs):
+            out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            errors = dict(unit[0].action(tasks) or {})
+        except CourseError as exc:
+            errors = {step: exc for step in unit}
+        seconds = time.perf_counter() - start
+        results = []
+        for task in tasks:
+            err = errors.get(task.step) or _install(task)
+            status = "failed" if err else "built"
+            results.append(StepResult(task.step, status, seconds, err))
+        return results
+    finally:
+        for task in tasks:
+            for tmp in task.staged.values():
+                tmp.unlink(missing_ok=True)
+
+
+def _staged_path(out: Path, token: str) -> Path:
+    # Keep the suffix: tools choose the output format by it.
+    return out.with_name(f".{out.stem}.part-{token}{out.suffix}")
+
+
+def _install(task: Task) -> CourseError | None:
+    missing = [final for final, tmp in task.staged.items() if not tmp.is_file()]
+    if missing:
+        return ToolFailedError(
+            f"{task.step.kind}: the tool reported success but wrote no "
+            + ", ".join(p.name for p in missing)
+        )
+    for final, tmp in task.staged.items():
+        os.replace(tmp, final)
+    return None
+
+
+# -- targets -------------------------------------------------------------------------------
+
+
+def register_builder(target: str, builder: Builder, phase: int = 0) -> None:
+    """Make ``course build TARGET`` call ``builder`` (tests, plug-ins)."""
+    _REGISTERED[target] = builder
+    PHASES[target] = phase
+    TARGETS.setdefault(target, "")
+
+
+def builder_for(target: str) -> Builder | None:
+    """The builder of ``target`` or None when its module is not available (yet)."""
+    if target in _REGISTERED:
+        return _REGISTERED[target]
+    module_name = TARGETS.get(target)
+    if not module_name:
+        return None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+    fn = getattr(module, "plan_build", None)
+    return fn if callable(fn) else None
+
+
+def resolve_targets(target: str) -> list[str]:
+    """``all`` -> every known target; one name -> [name]. Raises UsageError when unknown."""
+    if target == "all":
+        return list(TARGETS)
+    if target not in TARGETS:
+        raise UsageError(
+            f"unknown build target {target!r}", hint="use one of: " + ", ".join([*TARGETS, "all"])
+        )
+    return [target]
+
+
+def build(
+    course: Course,
+    target: str = "all",
+    numbers: Sequence[int] = (),
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    formats: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> BuildReport:
+    """Plan and run ``target`` (slides, pdf, book, site or all) for lessons ``numbers``.
+
+    Returns the merged BuildReport. Raises UsageError on an unknown target or lesson, or when
+    an explicitly requested target is not available; plan-time errors of builders propagate.
+    """
+    from course_cli.tools import Toolbox
+
+    targets = resolve_targets(target)
+    lessons = course.select(numbers)
+    jobs = jobs or course.build.jobs or os.cpu_count() or 1
+    options = BuildOptions(
+        root=course.root,
+        build_dir=course.root / "build",
+        toolbox=Toolbox.for_course(course),
+        force=force,
+        jobs=jobs,
+        formats=tuple(formats) if formats else None,
+        extra=dict(extra or {}),
+    )
+    report = BuildReport(root=course.root)
+    start = time.perf_counter()
+    for phase in sorted({PHASES.get(t, 0) for t in targets}):
+        steps: list[BuildStep] = []
+        for name in (t for t in targets if PHASES.get(t, 0) == phase):
+            builder = builder_for(name)
+            if builder is None:
+                if target != "all":
+                    raise UsageError(f"course build {name}: this target is not available yet")
+                report.unavailable.append(name)
+                continue
+            steps.extend(builder(course, lessons, options))
+        if steps:
+            part = execute(
+                steps,
+                root=course.root,
+                build_dir=options.build_dir,
+                force=force,
+                jobs=jobs,
+                progress=progress,
+            )
+            report.results.extend(part.results)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def key_of(**items: object) -> tuple[tuple[str, str], ...]:
+    """Build a step key from keyword arguments (values turned into strings, sorted by name)."""
+    return tuple(sorted((k, str(v)) for k, v in items.items()))
+
+
+def hash_text(*parts: str | bytes) -> str:
+    """SHA-256 hex of the concatenated parts (for keys that depend on generated text)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def flatten(groups: Iterable[Iterable[BuildStep]]) -> list[BuildStep]:
+    """Concatenate lists of steps."""
+    return [s for g in groups for s in g]

@@ -1,0 +1,184 @@
+"""The build engine: staleness by content, batching, atomic installs, failures, manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from course_cli.build import BuildStep, Task, execute, key_of
+from course_cli.errors import ExitCode, ToolFailedError
+
+
+class Recorder:
+    """An action that upper-cases its input into the output and records each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, tasks: Sequence[Task]) -> None:
+        with self.lock:
+            self.calls.append([t.step.output.name for t in tasks])
+        for t in tasks:
+            t.out().write_text(t.step.inputs[0].read_text().upper())
+            for extra in t.step.extra_outputs:
+                t.out(extra).write_text("extra")
+
+
+def make_steps(
+    root: Path, action: Recorder, names: Sequence[str], batch: str | None = None, **key: object
+) -> list[BuildStep]:
+    steps = []
+    for name in names:
+        src = root / "src" / f"{name}.txt"
+        if not src.exists():
+            src.parent.mkdir(parents=True, exist_ok=True)
+            src.write_text(f"text of {name}\n")
+        steps.append(
+            BuildStep(
+                kind="upper",
+                output=root / "build" / f"{name}.out",
+                inputs=(src,),
+                action=action,
+                key=key_of(**key),
+                label=name,
+                batch=batch,
+            )
+        )
+    return steps
+
+
+def test_first_build_runs_all_then_nothing(tmp_path: Path) -> None:
+    act = Recorder()
+    report = execute(make_steps(tmp_path, act, ["a", "b"]), root=tmp_path)
+    assert [r.status for r in report.results] == ["built", "built"]
+    assert (tmp_path / "build" / "a.out").read_text() == "TEXT OF A\n"
+    again = execute(make_steps(tmp_path, act, ["a", "b"]), root=tmp_path)
+    assert [r.status for r in again.results] == ["fresh", "fresh"]
+    assert len(act.calls) == 2
+    assert again.summary().startswith("0 built, 2 up to date, 0 failed")
+
+
+def test_content_change_rebuilds_only_that_step_and_touch_does_not(tmp_path: Path) -> None:
+    act = Recorder()
+    execute(make_steps(tmp_path, act, ["a", "b"]), root=tmp_path)
+    src_b = tmp_path / "src" / "b.txt"
+    os.utime(src_b, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    touched = execute(make_steps(tmp_path, act, ["a", "b"]), root=tmp_path)
+    assert [r.status for r in touched.results] == ["fresh", "fresh"]
+    src_b.write_text("changed\n")
+    report = execute(make_steps(tmp_path, act, ["a", "b"]), root=tmp_path)
+    assert [r.status for r in report.results] == ["fresh", "built"]
+    assert (tmp_path / "build" / "b.out").read_text() == "CHANGED\n"
+
+
+def test_key_change_missing_output_and_force_rebuild(tmp_path: Path) -> None:
+    act = Recorder()
+    execute(make_steps(tmp_path, act, ["a"], v="1"), root=tmp_path)
+    assert (
+        execute(make_steps(tmp_path, act, ["a"], v="2"), root=tmp_path).results[0].status == "built"
+    )
+    (tmp_path / "build" / "a.out").unlink()
+    assert (
+        execute(make_steps(tmp_path, act, ["a"], v="2"), root=tmp_path).results[0].status == "built"
+    )
+    forced = execute(make_steps(tmp_path, act, ["a"], v="2"), root=tmp_path, force=True)
+    assert forced.results[0].status == "built"
+
+
+def test_batched_steps_go_to_one_call(tmp_path: Path) -> None:
+    act = Recorder()
+    steps = make_steps(tmp_path, act, ["a", "b", "c"], batch="one") + make_steps(
+        tmp_path, act, ["d"]
+    )
+    execute(steps, root=tmp_path, jobs=4)
+    assert sorted(sorted(c) for c in act.calls) == [["a.out", "b.out", "c.out"], ["d.out"]]
+
+
+def test_failure_keeps_old_output_and_is_retried(tmp_path: Path) -> None:
+    act = Recorder()
+    execute(make_steps(tmp_path, act, ["a"]), root=tmp_path)
+    (tmp_path / "src" / "a.txt").write_text("new\n")
+
+    def broken(tasks: Sequence[Task]) -> None:
+        tasks[0].out().write_text("half")  # a torn temporary file
+        raise ToolFailedError("marp failed (exit 1): marp x.md", hint="boom")
+
+    step = BuildStep(
+        kind="upper",
+        output=tmp_path / "build" / "a.out",
+        inputs=(tmp_path / "src" / "a.txt",),
+        action=broken,
+    )
+    report = execute([step], root=tmp_path)
+    assert report.results[0].status == "failed"
+    assert (tmp_path / "build" / "a.out").read_text() == "TEXT OF A\n"
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [".manifest.json", "a.out"]
+    with pytest.raises(ToolFailedError) as exc:
+        report.raise_for_failures()
+    assert exc.value.exit_code == ExitCode.TOOL_FAILED
+    assert "build/a.out: marp failed (exit 1): marp x.md" in exc.value.message
+    assert exc.value.hint == "boom"
+    # The failed step is stale next time even though nothing changed.
+    assert execute(make_steps(tmp_path, act, ["a"]), root=tmp_path).results[0].status == "built"
+
+
+def test_per_step_errors_and_missing_output(tmp_path: Path) -> None:
+    def partial(tasks: Sequence[Task]) -> dict[BuildStep, ToolFailedError]:
+        tasks[0].out().write_text("ok")
+        return {tasks[1].step: ToolFailedError("deck.md:3: image img/x.png not found")}
+
+    steps = [
+        BuildStep(
+            kind="k", output=tmp_path / "build" / f"{n}.out", inputs=(), action=partial, batch="b"
+        )
+        for n in "abc"
+    ]
+    report = execute(steps, root=tmp_path)
+    assert [r.status for r in report.results] == ["built", "failed", "failed"]
+    assert report.results[1].error is not None
+    assert "image img/x.png not found" in report.results[1].error.message
+    assert report.results[2].error is not None
+    assert "wrote no c.out" in report.results[2].error.message
+
+
+def test_manifest_records_fingerprints(tmp_path: Path) -> None:
+    act = Recorder()
+    execute(make_steps(tmp_path, act, ["a"]), root=tmp_path)
+    data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
+    assert set(data["outputs"]) == {"build/a.out"}
+    assert "src/a.txt" in data["files"]
+
+
+def test_duplicate_outputs_are_a_bug(tmp_path: Path) -> None:
+    act = Recorder()
+    steps = make_steps(tmp_path, act, ["a"]) * 2
+    with pytest.raises(ValueError, match="two build steps write"):
+        execute(steps, root=tmp_path)
+
+
+def test_jobs_run_units_in_parallel(tmp_path: Path) -> None:
+    active, peak = [0], [0]
+    lock = threading.Lock()
+
+    def slow(tasks: Sequence[Task]) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.2)
+        tasks[0].out().write_text("x")
+        with lock:
+            active[0] -= 1
+
+    steps = [
+        BuildStep(kind="k", output=tmp_path / "build" / f"{n}", inputs=(), action=slow)
+        for n in "abcd"
+    ]
+    execute(steps, root=tmp_path, jobs=4)
+    assert peak[0] >= 2
