@@ -78,7 +78,7 @@ def _root_callback(
     """Scaffold, check, build and sync the course repository."""
 
 
-@app.command("new-lesson")
+@app.command("new-lesson", context_settings={"ignore_unknown_options": True})
 def new_lesson(
     number: Annotated[str, typer.Argument(help="Lesson number (1, 2, …).", show_default=False)],
     title: Annotated[
@@ -171,13 +171,20 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        if isinstance(exc, _click_exception()):
             exc.show()
             sys.exit(int(ExitCode.USAGE))
         raise
+
+
+def _click_exception() -> type[Exception]:
+    """Return click's ClickException (Typer may vendor click as ``typer._click``)."""
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # Typer releases that depend on click itself
+        from click.exceptions import ClickException
+    return ClickException
 
 
 def _report(exc: CourseError) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,15 @@ SUFFIX = ".j2"
 def _environment(root: Path) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # A double-quoted YAML scalar (JSON strings are valid YAML) for front matter values.
+    env.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return env
 
 
 def render_tree(

@@ -82,13 +82,10 @@ def _end_of_sequence(lines: list[str], start: int, dash_col: int) -> int:
     last = start
     for i in range(start + 1, len(lines)):
         stripped = lines[i].strip()
-        if not stripped:
-            continue
-        if stripped.startswith("#"):
-            if _indent(lines[i]) >= dash_col and dash_col > 0:
-                continue
-            break
-        if _indent(lines[i]) < dash_col or (_indent(lines[i]) == dash_col and not stripped.startswith("-")):
+        if not stripped or stripped.startswith("#"):
+            continue  # belongs to the sequence only if another item follows
+        indent = _indent(lines[i])
+        if indent < dash_col or (indent == dash_col and not stripped.startswith("-")):
             break
         last = i
     return last + 1
