@@ -66,11 +66,15 @@ local function typst_math(tex, display)
   out = out:gsub("#h%(0em%)", "#h(0.2778em)")      -- \;  (a thick space)
   out = out:gsub("∥", "‖")
   -- \operatorname{X} arrives as a bare string "X": make it an operator (spacing, limits).
-  out = out:gsub('([^%w%(:,=])"([^"\\]+)"', function(before, name)
-    if display and stars[name:gsub("[^%w]", "")] then
-      return before .. "op(" .. typst_string(name) .. ", limits: #true)"
+  out = out:gsub('([^%w%(,=])(%s*)"([^"\\]+)"', function(before, space, name)
+    if before == ":" then
+      return nil -- a named argument such as cases(delim: "{")
     end
-    return before .. "op(" .. typst_string(name) .. ")"
+    local call = "op(" .. typst_string(name) .. ")"
+    if display and stars[name:gsub("[^%w]", "")] then
+      call = "op(" .. typst_string(name) .. ", limits: #true)"
+    end
+    return before .. space .. call
   end)
   if display then
     out = out:gsub("arg max_", 'op("arg max", limits: #true)_')
@@ -165,6 +169,20 @@ local function Div(div)
   end
   local blocks = pandoc.List({ pandoc.Plain(opening) })
   blocks:extend(div.content)
+  -- Close inside the last paragraph: the proof's end mark then sits on its last line.
+  local last = blocks[#blocks]
+  if #blocks > 1 and (last.t == "Para" or last.t == "Plain") then
+    if LATEX then
+      last.content:insert(pandoc.RawInline("latex", closing.text))
+      return blocks
+    elseif kind == "proof" then
+      last.content:insert(pandoc.RawInline("typst", "#h(1fr)$square$"))
+      blocks:insert(closing)
+      return blocks
+    end
+  elseif TYPST and kind == "proof" then
+    blocks:insert(pandoc.Plain({ pandoc.RawInline("typst", "#h(1fr)$square$") }))
+  end
   blocks:insert(closing)
   return blocks
 end

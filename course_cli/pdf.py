@@ -1,0 +1,278 @@
+"""Conspect PDFs: ``lessons/lesson_NN/conspect.md`` -> ``build/lesson_NN/conspect.pdf`` via pandoc.
+
+Engines: xelatex (default, ``course.yaml`` ``build.pdf_engine``), lualatex, pdflatex and typst
+(the fast path). A conspect may choose its engine in its front matter (``engine: typst``); the
+command line's ``--engine`` overrides both. The course look lives in ``course_cli/data/pdf``
+(a course may override any of those files in ``templates/pdf/``): the Lua filter ``course.lua``
+(theorem blocks, numbered equations, typst math fixes) and the headers ``course-header.tex`` /
+``course-header.typ``. The shared macros reach LaTeX through the header and typst through
+``\\newcommand`` lines prepended to the Markdown, which pandoc expands itself.
+
+pandoc exits 0 on several broken outputs; :mod:`course_cli.pdfcheck` turns them into errors
+that name the conspect, the line and the offending text.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from course_cli.build import BuildOptions, BuildStep, Task, key_of
+from course_cli.errors import UsageError
+from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_failure
+
+if TYPE_CHECKING:
+    from course_cli.config import Course, Lesson
+    from course_cli.tools import Toolbox
+
+ENGINES = ("xelatex", "lualatex", "pdflatex", "typst")
+DATA_DIR = Path(__file__).parent / "data" / "pdf"
+TEMPLATE_FILES = ("course.lua", "course-header.tex", "course-header.typ")
+PANDOC_TIMEOUT = 300.0
+FONTS = {"mainfont": "DejaVu Serif", "sansfont": "DejaVu Sans", "monofont": "DejaVu Sans Mono"}
+
+_FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HTML_IMG_RE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
+
+
+@dataclass(frozen=True)
+class ConspectJob:
+    """Everything one pandoc run needs (all paths absolute)."""
+
+    source: Path
+    name: str  # the conspect as the user knows it: lessons/lesson_05/conspect.md
+    engine: str
+    title: str | None  # from course.yaml when the front matter has none
+    subtitle: str
+    course_title: str
+    has_author: bool
+    bibliography: Path | None
+    macros: Path
+    templates: dict[str, Path]
+    work_dir: Path
+
+
+def read_front_matter(text: str) -> dict[str, object]:
+    """Return the YAML front matter of a Markdown text as a dict ({} when there is none)."""
+    m = _FRONT_RE.match(text)
+    if not m:
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def local_images(text: str, base: Path) -> list[Path]:
+    """The local image files a Markdown text refers to, resolved against ``base``."""
+    found: list[Path] = []
+    for m in [*_IMAGE_RE.finditer(text), *_HTML_IMG_RE.finditer(text)]:
+        ref = m.group(1).split("#", 1)[0]
+        if not ref or re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I):
+            continue  # a URL or data: URI
+        path = (base / ref).resolve()
+        if path not in found:
+            found.append(path)
+    return found
+
+
+def template_files(root: Path) -> dict[str, Path]:
+    """The course's PDF template files: ``templates/pdf/<name>`` if present, else the bundled."""
+    out = {}
+    for name in TEMPLATE_FILES:
+        own = root / "templates" / "pdf" / name
+        out[name] = own if own.is_file() else DATA_DIR / name
+    return out
+
+
+def choose_engine(front: dict[str, object], default: str, override: str | None, where: Path) -> str:
+    """The engine for one conspect: ``--engine`` > front matter ``engine:`` > course.yaml.
+
+    Raises UsageError naming the file when the front matter names an unknown engine.
+    """
+    if override:
+        if override not in ENGINES:
+            raise UsageError(
+                f"unknown PDF engine {override!r}", hint="use one of: " + ", ".join(ENGINES)
+            )
+        return override
+    engine = front.get("engine")
+    if engine is None:
+        return default
+    if engine not in ENGINES:
+        raise UsageError(
+            f"{where}: front matter engine: {engine!r} is not a PDF engine",
+            hint="use one of: " + ", ".join(ENGINES),
+        )
+    return str(engine)
+
+
+def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
+    """One step per lesson that has a conspect.md; lessons without one are skipped.
+
+    ``options.extra["engine"]`` overrides every conspect's engine. Raises UsageError on an
+    unknown engine and ToolNotFoundError when pandoc or the engine is missing.
+    """
+    root = course.root
+    override = options.extra.get("engine")
+    templates = template_files(root)
+    bib = course.path(course.book.bibliography)
+    macros = course.path(course.macros)
+    tb = options.toolbox
+    steps = []
+    for lesson in lessons:
+        src = lesson.dir(root) / "conspect.md"
+        if not src.is_file():
+            continue
+        text = src.read_text(encoding="utf-8")
+        front = read_front_matter(text)
+        engine = choose_engine(front, course.build.pdf_engine, override, src.relative_to(root))
+        job = ConspectJob(
+            source=src,
+            name=src.relative_to(root).as_posix(),
+            engine=engine,
+            title=None if front.get("title") else lesson.title,
+            subtitle=f"Lesson {lesson.number}: {lesson.title}",
+            course_title=course.title,
+            has_author=bool(front.get("author")),
+            bibliography=bib if bib.is_file() else None,
+            macros=macros,
+            templates=templates,
+            work_dir=options.build_dir / ".tmp",
+        )
+        inputs = [src, *local_images(text, src.parent), macros, *templates.values()]
+        if job.bibliography:
+            inputs.append(job.bibliography)
+        steps.append(
+            BuildStep(
+                kind="pdf",
+                output=options.build_dir / lesson.dirname / "conspect.pdf",
+                inputs=tuple(inputs),
+                action=ConspectAction(job, tb),
+                key=key_of(
+                    engine=engine,
+                    pandoc=tb.version("pandoc"),
+                    engine_version=tb.version(engine),
+                    title=job.title,
+                    subtitle=job.subtitle,
+                    course=job.course_title,
+                    args=" ".join(pandoc_args(job, Path("in.md"), Path("out.pdf"), "ENGINE")),
+                ),
+                label=f"{lesson.dirname}/conspect.pdf ({engine})",
+            )
+        )
+    return steps
+
+
+def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) -> list[str]:
+    """The pandoc command line (without the program) that turns ``source`` into ``output``."""
+    tpl = job.templates
+    typst = job.engine == "typst"
+    args = [
+        str(source),
+        "--from=markdown",
+        f"--to={'typst' if typst else 'latex'}",
+        f"--output={output}",
+        f"--pdf-engine={engine_path}",
+        "--standalone",
+        f"--lua-filter={tpl['course.lua']}",
+        f"--resource-path={job.source.parent}",
+        f"--metadata=subtitle:{job.subtitle}",
+        "--variable=papersize:a4",
+    ]
+    if job.title:
+        args.append(f"--metadata=title:{job.title}")
+    if not job.has_author:
+        args.append(f"--metadata=author:{job.course_title}")
+    if job.bibliography:
+        args += [
+            "--citeproc",
+            f"--bibliography={job.bibliography}",
+            "--metadata=reference-section-title:References",
+            "--metadata=link-citations:true",
+        ]
+    if typst:
+        args += [
+            f"--include-in-header={tpl['course-header.typ']}",
+            # pandoc refers to extracted images by absolute path; typst only reads files
+            # below its root, which is the .typ file's folder unless told otherwise.
+            "--pdf-engine-opt=--root=/",
+            f"--variable=mainfont:{FONTS['mainfont']}",
+            f"--variable=codefont:{FONTS['monofont']}",
+            "--variable=margin.x:2.5cm",
+            "--variable=margin.y:2.5cm",
+        ]
+    else:
+        args += [
+            f"--include-in-header={tpl['course-header.tex']}",
+            f"--include-in-header={job.macros}",
+            "--variable=geometry:margin=2.5cm",
+            "--variable=colorlinks:true",
+        ]
+        if job.engine in ("xelatex", "lualatex"):
+            args += [f"--variable={k}:{v}" for k, v in FONTS.items()]
+    return args
+
+
+def typst_source(text: str, macros_file: Path) -> str:
+    """The Markdown pandoc reads for typst: the macros as ``\\newcommand`` lines, then ``text``.
+
+    pandoc expands macros defined in the document itself; the front matter stays valid YAML
+    because a metadata block may follow other text when a blank line precedes it.
+    """
+    from course_cli.macros import as_newcommands, read_macros
+
+    return as_newcommands(read_macros(macros_file)) + "\n" + text
+
+
+@dataclass(frozen=True, eq=False)
+class ConspectAction:
+    """The build action of one conspect (an engine Action)."""
+
+    job: ConspectJob
+    toolbox: Toolbox
+
+    def __call__(self, tasks: Sequence[Task], /) -> None:
+        """Run pandoc for each task; raises ToolFailedError naming the conspect on failure."""
+        for task in tasks:
+            build_conspect(self.job, task.out(), self.toolbox)
+
+
+def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
+    """Make ``output`` (a PDF) from ``job.source`` with pandoc and ``job.engine``.
+
+    Raises ToolFailedError (exit 4) naming the conspect, the source line and the offending
+    text when pandoc or the engine fails or warns about a broken output; ToolNotFoundError (3)
+    when a tool is missing.
+    """
+    text = job.source.read_text(encoding="utf-8")
+    engine_path = str(toolbox.find(job.engine).path)
+    job.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=job.work_dir, prefix="conspect-") as tmp:
+        work = Path(tmp)
+        source = job.source
+        if job.engine == "typst":
+            source = work / "conspect.md"
+            source.write_text(typst_source(text, job.macros), encoding="utf-8")
+        args = pandoc_args(job, source, output.resolve(), engine_path)
+        # pandoc extracts images and runs TeX in $TMPDIR: keep that under build/.
+        done = toolbox.run(
+            "pandoc", args, cwd=work, timeout=PANDOC_TIMEOUT, check=False,
+            env={"TMPDIR": str(work)},
+        )
+    rel = job.name
+    if done.returncode != 0:
+        if job.engine == "typst":
+            raise typst_failure(rel, text, done.stderr)
+        raise latex_failure(rel, text, done.stderr, job.engine)
+    problem = pandoc_problems(rel, text, done.stderr)
+    if problem is not None:
+        raise problem

@@ -1,0 +1,213 @@
+"""What pandoc, TeX and typst say, turned into errors that name the source file and line.
+
+pandoc exits 0 after "Could not convert TeX math", "Could not fetch resource" and "Missing
+character", each a broken PDF; a TeX error names a line of pandoc's generated .tex, not of the
+Markdown. These functions find the Markdown line from the offending text. Also here:
+:func:`typst_incompatibilities`, the lint ``course check`` runs on conspects built with typst.
+"""
+
+from __future__ import annotations
+
+import re
+
+from course_cli.errors import ToolFailedError
+
+_TEXMATH_RE = re.compile(
+    r"\[WARNING\] Could not convert TeX math (?P<math>.*?), rendering as TeX:\n(?P<detail>.*?)"
+    r"(?=\n\[\w+\]|\Z)",
+    re.S,
+)
+_FETCH_RE = re.compile(r"\[WARNING\] Could not fetch resource '?(?P<res>[^':\n]+?)'?(?::|\n|$)")
+_MISSING_CHAR_RE = re.compile(r"Missing character:? (?:There is no )?(?P<char>\S+)(?P<rest>[^\n]*)")
+_TEX_ERROR_RE = re.compile(r"^! (?P<msg>.+)$", re.M)
+_TEX_LINE_RE = re.compile(r"^l\.(?P<num>\d+) (?P<ctx>.*)$", re.M)
+_CSNAME_RE = re.compile(r"\\[A-Za-z@]+")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def find_line(text: str, needle: str) -> int | None:
+    """1-based number of the first line of ``text`` containing ``needle`` (a stripped piece)."""
+    needle = needle.strip()
+    if not needle:
+        return None
+    for i, line in enumerate(_lines(text), 1):
+        if needle in line:
+            return i
+    return None
+
+
+def _math_line(text: str, formula: str, detail: str) -> int | None:
+    """Where a formula pandoc could not convert sits in the Markdown."""
+    first = formula.strip().splitlines()[0] if formula.strip() else ""
+    for probe in (first, first[:40], *_CSNAME_RE.findall(detail), *_CSNAME_RE.findall(formula)):
+        line = find_line(text, probe)
+        if line:
+            return line
+    return None
+
+
+def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None:
+    """The broken-output warnings in pandoc's ``stderr`` as one error, or None if there are none.
+
+    ``name`` is the conspect as the user knows it, ``text`` its Markdown (for line numbers).
+    """
+    found: list[str] = []
+    for m in _TEXMATH_RE.finditer(stderr):
+        formula = m.group("math")
+        details = [ln.strip() for ln in m.group("detail").splitlines()]
+        reason = next((ln for ln in details if ln.startswith("unexpected")), "")
+        line = _math_line(text, formula, m.group("detail"))
+        where = f"{name}:{line}" if line else name
+        shown = " ".join(formula.split())
+        why = f" ({reason})" if reason else ""
+        found.append(f"{where}: could not convert TeX math: {shown}{why}")
+    for m in _FETCH_RE.finditer(stderr):
+        res = m.group("res").strip()
+        line = find_line(text, res)
+        where = f"{name}:{line}" if line else name
+        found.append(f"{where}: missing image or resource: {res}")
+    for m in _MISSING_CHAR_RE.finditer(stderr):
+        char = m.group("char")
+        line = find_line(text, char)
+        where = f"{name}:{line}" if line else name
+        found.append(f"{where}: no glyph for {char!r} in the font{m.group('rest').rstrip('!')}")
+    if not found:
+        return None
+    hints = []
+    if any("TeX math" in f for f in found):
+        hints.append(
+            "define the macro in materials/macros.tex, or use a LaTeX engine (engine: xelatex)"
+        )
+    if any("missing image" in f for f in found):
+        hints.append("image paths are relative to the conspect's folder")
+    if any("no glyph" in f for f in found):
+        hints.append("use a character the DejaVu fonts have, or write it as math")
+    return ToolFailedError("\n".join(found), hint="; ".join(hints) or None)
+
+
+def _tex_source_line(text: str, context: str) -> int | None:
+    """The Markdown line nearest to the TeX error context ``l.NN <context>``."""
+    names = [n for n in _CSNAME_RE.findall(context) if n not in ("\\(", "\\)", "\\[", "\\]")]
+    words = _WORD_RE.findall(context)
+    best, best_score = None, 0
+    for i, line in enumerate(_lines(text), 1):
+        score = 0
+        if names and names[-1] in line:
+            score += 10  # TeX stops right after the command it choked on
+        score += sum(1 for w in words if w in line)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedError:
+    """The error for a failed pandoc -> LaTeX -> PDF run: conspect:line, TeX message, context."""
+    msgs = [m.group("msg").strip() for m in _TEX_ERROR_RE.finditer(stderr)]
+    ctx = _TEX_LINE_RE.search(stderr)
+    if not msgs:
+        tail = "\n".join(ln for ln in stderr.splitlines() if ln.strip())[-1500:]
+        return ToolFailedError(f"{name}: pandoc failed ({engine})", hint=tail or None)
+    line = _tex_source_line(text, ctx.group("ctx")) if ctx else None
+    where = f"{name}:{line}" if line else name
+    context = f" near: {ctx.group('ctx').strip()}" if ctx else ""
+    hint = None
+    if "Undefined control sequence" in msgs[0]:
+        hint = (
+            "define the macro in materials/macros.tex (one \\newcommand a line) "
+            "or fix its spelling"
+        )
+    return ToolFailedError(f"{where}: {engine}: {msgs[0]}{context}", hint=hint)
+
+
+def typst_failure(name: str, text: str, stderr: str) -> ToolFailedError:
+    """The error for a failed pandoc -> typst -> PDF run."""
+    lines = [
+        ln.strip() for ln in stderr.splitlines() if ln.strip() and "Error producing PDF" not in ln
+    ]
+    msg = next((ln for ln in lines if ln.startswith("error")), lines[0] if lines else "failed")
+    return ToolFailedError(
+        f"{name}: typst: {msg}",
+        hint="\n".join(lines[-10:]) + "\ntry a LaTeX engine: course build pdf --engine xelatex",
+    )
+
+
+# --------------------------------------------------------------------------- typst lint
+
+#: TeX math that pandoc's TeX reader cannot convert for typst (measured with pandoc 3.9).
+_TYPST_MATH = {
+    r"\intertext": "\\intertext", r"\shortintertext": "\\shortintertext", r"\mkern": "\\mkern",
+    r"\mathbbm": "\\mathbbm", r"\smash": "\\smash", r"\vphantom": "\\vphantom",
+    r"\textcolor": "\\textcolor", r"\sideset": "\\sideset", r"\mathclap": "\\mathclap",
+    r"\mathrlap": "\\mathrlap", r"\mathllap": "\\mathllap", r"\bmod": "\\bmod",
+    r"\genfrac": "\\genfrac", r"\middle": "\\middle", r"\verb": "\\verb",
+    r"\begin{subarray}": "subarray",
+}  # fmt: skip
+#: Raw LaTeX outside math that the typst writer drops silently.
+_RAW_LATEX = re.compile(
+    r"\\(newpage|clearpage|pagebreak|vspace|hspace|noindent|centering|cite[pt]?|citep|"
+    r"autoref|cref|Cref|pageref|footnote|includegraphics|input|include|usepackage|"
+    r"DeclareMathOperator|renewcommand)(?![A-Za-z])"
+    r"|\\begin\{(figure|table|tikzpicture|algorithm|algorithmic|center|minipage|tabular|"
+    r"itemize|enumerate|description|verbatim|lstlisting|minted|theorem|lemma|proof|definition)\}"
+)
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+def _without_code(text: str) -> str:
+    """``text`` with fenced code blocks and inline code blanked out (line numbers kept)."""
+    out = []
+    fence: str | None = None
+    for line in text.splitlines():
+        m = _FENCE_RE.match(line)
+        if m and (fence is None or fence == m.group(1)):
+            fence = m.group(1) if fence is None else None
+            out.append("")
+        elif fence:
+            out.append("")
+        else:
+            out.append(re.sub(r"`[^`\n]*`", "", line))
+    return "\n".join(out)
+
+
+_DISPLAY_RE = re.compile(
+    r"\$\$(?P<a>.*?)\$\$|\\begin\{(?P<env>align|gather|multline|flalign|alignat)\*?\}(?P<b>.*?)"
+    r"\\end\{(?P=env)\*?\}",
+    re.S,
+)
+
+
+def typst_incompatibilities(markdown_text: str) -> list[tuple[int, str]]:
+    """Constructs of a conspect that the typst engine cannot render right: [(line, message)].
+
+    Each message says what to do; the usual answer is a LaTeX engine (``engine: xelatex``
+    in the front matter). Code blocks and inline code are ignored.
+    """
+    text = _without_code(markdown_text)
+    found: set[tuple[int, str]] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        for needle, shown in _TYPST_MATH.items():
+            if needle in line:
+                found.add((number, f"{shown} is not supported by pandoc's typst math writer; "
+                                   "needs a LaTeX engine"))
+        for m in _RAW_LATEX.finditer(line):
+            what = m.group(0)
+            if what.startswith("\\cite"):
+                advice = "write a citation as [@key]"
+            elif m.group(2) in {"theorem", "lemma", "proof", "definition"}:
+                advice = f"write it as a ::: {{.{m.group(2)}}} fenced div"
+            else:
+                advice = "needs a LaTeX engine"
+            found.add((number, f"raw LaTeX {what} is dropped by the typst writer; {advice}"))
+        if re.search(r"\\(h|m)space\{\s*-", line):
+            found.add((number, "a negative \\hspace/\\mspace in math fails in typst; use \\!"))
+    for m in _DISPLAY_RE.finditer(text):
+        body = m.group("a") if m.group("a") is not None else m.group("b")
+        if len(re.findall(r"\\label\{", body)) > 1:
+            number = text.count("\n", 0, m.start()) + 1
+            found.add((number, "several \\label in one display: typst numbers the block once; "
+                               "split it or use a LaTeX engine"))
+    return sorted(found)
