@@ -468,6 +468,24 @@ def resolve_targets(target: str) -> list[str]:
     return [target]
 
 
+def parse_build_args(args: Sequence[str]) -> tuple[str, list[int]]:
+    """``["slides", "3", "5"]`` -> ``("slides", [3, 5])``; no target means ``all``.
+
+    Raises UsageError on an unknown target or a lesson that is not a number.
+    """
+    target, rest = "all", list(args)
+    if rest and not rest[0].isdigit():
+        target = rest.pop(0)
+        resolve_targets(target)
+    bad = [a for a in rest if not a.isdigit()]
+    if bad:
+        raise UsageError(
+            f"lesson numbers must be numbers: {', '.join(bad)}",
+            hint="course build [slides|pdf|book|site|all] [N…]",
+        )
+    return target, [int(a) for a in rest]
+
+
 def build(
     course: Course,
     target: str = "all",
@@ -487,7 +505,8 @@ def build(
     from course_cli.tools import Toolbox
 
     targets = resolve_targets(target)
-    lessons = course.select(numbers)
+    # Lesson models hold lists and are not hashable: select by number.
+    lessons = [course.lesson(n) for n in sorted(set(numbers))] or list(course.lessons)
     jobs = jobs or course.build.jobs or os.cpu_count() or 1
     options = BuildOptions(
         root=course.root,

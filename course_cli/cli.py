@@ -156,6 +156,68 @@ def readme(
     console().print(result.message, markup=False)
 
 
+@app.command("build")
+def build(
+    what: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="[slides|pdf|book|site|all] [N…]: a target and lesson numbers.",
+                       show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild what is up to date.")] = False,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Parallel build units (default: CPUs)."),
+    ] = None,
+    formats: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", help="Slide formats, e.g. html,pdf,pptx (default: course.yaml)."),
+    ] = None,
+    root: RootOption = None,
+) -> None:
+    """Build slides, conspect PDFs, the book and the site into build/ (only what is stale)."""
+    from course_cli import build as build_mod
+    from course_cli.console import console
+    from course_cli.progress import make_progress
+
+    target, numbers = build_mod.parse_build_args(what or [])
+    course = _course(root)
+    report = build_mod.build(
+        course, target, numbers, force=force, jobs=jobs,
+        formats=formats.split(",") if formats else None,
+        progress=make_progress(course.root),
+    )  # fmt: skip
+    console().print(report.summary(), markup=False)
+    report.raise_for_failures()
+
+
+@app.command("doctor")
+def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
+    """Find every tool the course needs: version and path, or the exact install command."""
+    from course_cli import doctor as doctor_mod
+    from course_cli.errors import ConfigError, ToolNotFoundError
+
+    _check_format(fmt)
+    try:
+        course: Course | None = _course(root)
+    except ConfigError:
+        course = None  # doctor also helps before a course exists
+    report = doctor_mod.diagnose(course, course.root if course else (root or Path.cwd()))
+    if fmt == "json":
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        from course_cli.console import console
+
+        out = console()
+        for line in doctor_mod.render_lines(report):
+            out.print(line)
+    missing = report.missing_required
+    if missing:
+        raise ToolNotFoundError(
+            f"{len(missing)} required tool(s) missing: " + ", ".join(i.name for i in missing),
+            hint=doctor_mod.missing_hint(report),
+        )
+
+
 def main() -> None:
     """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
     try:

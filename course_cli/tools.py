@@ -222,6 +222,7 @@ def run(
             cwd=cwd,
             env=full_env,
             input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
             capture_output=True,
             text=True,
             errors="replace",
