@@ -268,11 +268,15 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
             "pandoc", args, cwd=work, timeout=PANDOC_TIMEOUT, check=False,
             env={"TMPDIR": str(work)},
         )
-    rel = job.name
+    # pandoc's warnings come first: they are usually the cause of an engine error too.
+    problem = pandoc_problems(job.name, text, done.stderr)
     if done.returncode != 0:
         if job.engine == "typst":
-            raise typst_failure(rel, text, done.stderr)
-        raise latex_failure(rel, text, done.stderr, job.engine)
-    problem = pandoc_problems(rel, text, done.stderr)
+            failure = typst_failure(job.name, text, done.stderr)
+        else:
+            failure = latex_failure(job.name, text, done.stderr, job.engine)
+        if problem is None:
+            raise failure
+        problem.message += "\n" + failure.message
     if problem is not None:
         raise problem

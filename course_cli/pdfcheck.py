@@ -43,7 +43,8 @@ def find_line(text: str, needle: str) -> int | None:
 def _math_line(text: str, formula: str, detail: str) -> int | None:
     """Where a formula pandoc could not convert sits in the Markdown."""
     first = formula.strip().splitlines()[0] if formula.strip() else ""
-    for probe in (first, first[:40], *_CSNAME_RE.findall(detail), *_CSNAME_RE.findall(formula)):
+    culprit = re.findall(r"unexpected control sequence (\\[A-Za-z@]+)", detail)
+    for probe in (*culprit, first, first[:40], *_CSNAME_RE.findall(formula)):
         line = find_line(text, probe)
         if line:
             return line
@@ -63,8 +64,13 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
         line = _math_line(text, formula, m.group("detail"))
         where = f"{name}:{line}" if line else name
         shown = " ".join(formula.split())
+        if len(shown) > 90:
+            shown = shown[:87] + "..."
         why = f" ({reason})" if reason else ""
-        found.append(f"{where}: could not convert TeX math: {shown}{why}")
+        message = f"{where}: could not convert TeX math: {shown}{why}"
+        if not any(f.startswith(f"{where}: could not convert TeX math") and why in f
+                   for f in found):  # the typst route may report one formula twice
+            found.append(message)
     for m in _FETCH_RE.finditer(stderr):
         res = m.group("res").strip()
         line = find_line(text, res)
