@@ -185,6 +185,7 @@ def build(
         course, target, numbers, force=force, jobs=jobs,
         formats=formats.split(",") if formats else None,
         progress=make_progress(course.root),
+        extra={"engine": engine} if engine else None,
     )  # fmt: skip
     console().print(report.summary(), markup=False)
     report.raise_for_failures()
