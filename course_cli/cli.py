@@ -172,6 +172,11 @@ def build(
         Optional[str],  # noqa: UP045
         typer.Option("--format", help="Slide formats, e.g. html,pdf,pptx (default: course.yaml)."),
     ] = None,
+    engine: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--engine", help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
+                     "(default: front matter `engine:`, then course.yaml build.pdf_engine)."),
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Build slides, conspect PDFs, the book and the site into build/ (only what is stale)."""
