@@ -118,6 +118,56 @@ def new_lesson(
     out.print(f"created {plan.lesson_dir.relative_to(course.root)}/", style="green")
 
 
+@app.command("check")
+def check(
+    targets: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Lesson numbers (default: all); with --files, files or folders.",
+                       show_default=False),
+    ] = None,
+    files: Annotated[
+        bool, typer.Option("--files", help="Check Markdown/Marp files or folders, not a course.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Output format: text, json or github.")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    junit: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to FILE."),
+    ] = None,
+    macros: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--macros", help="With --files: a macros.tex whose commands are known."),
+    ] = None,
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
+    from course_cli import check as checker
+    from course_cli.check import report
+    from course_cli.console import console
+
+    _check_format(fmt, ("text", "json", "github"))
+    if rules:
+        console().print(report.rules_table())
+        return
+    if files:
+        result = checker.check_paths(targets or [], macros)
+    else:
+        result = checker.check_course(_course(root), checker.parse_lesson_numbers(targets or []))
+    if junit is not None:
+        report.write_junit(result, junit, strict)
+    if fmt == "json":
+        typer.echo(report.render_json(result, strict))
+    elif fmt == "github":
+        typer.echo(report.render_github(result), nl=False)
+    else:
+        console().print(report.render_text(result, strict))
+    if result.failed(strict):
+        from course_cli.errors import ProblemsFound
+
+        raise ProblemsFound(f"course check: {result.summary()}")
+
+
 @app.command("list")
 def list_lessons(fmt: FormatOption = "text", root: RootOption = None) -> None:
     """Show the lessons: number, title, deliverables present, book parts."""
@@ -222,6 +272,31 @@ def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
             f"{len(missing)} required tool(s) missing: " + ", ".join(i.name for i in missing),
             hint=doctor_mod.missing_hint(report),
         )
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option("--port", "-p", help="Port (0 picks a free one).")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    no_build: Annotated[
+        bool, typer.Option("--no-build", help="Serve what is built; rebuild only on changes.")
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Serve the course site, rebuild what changes, and reload open pages."""
+    from course_cli import serve as serve_mod
+    from course_cli.console import console
+
+    course = _course(root)
+    out = console()
+
+    def log(line: str) -> None:
+        out.print(line, markup=False)
+
+    try:
+        serve_mod.serve(course, host, port, log, initial_build=not no_build)
+    except KeyboardInterrupt:
+        log("stopped")
 
 
 def main() -> None:

@@ -1,0 +1,79 @@
+"""State shared by the rules during one check: the root, parsed files, DROPPED.txt lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_cli.check.findings import Finding
+from course_cli.check.mathcheck import MathContext
+from course_cli.check.source import Doc, load_doc
+
+MARP_BUILTIN_THEMES = frozenset({"default", "gaia", "uncover"})
+DROPPED = "DROPPED.txt"  # a folder's list of files left out of a copy: links to them are expected
+
+
+@dataclass
+class CheckContext:
+    """Everything a rule may look up; files are parsed at most once per check."""
+
+    root: Path
+    math: MathContext = field(default_factory=MathContext)
+    themes: frozenset[str] = MARP_BUILTIN_THEMES
+    theme_hint: str = "use default, gaia or uncover"
+    docs: dict[Path, tuple[Doc | None, list[Finding]]] = field(default_factory=dict)
+    _dropped: dict[Path, frozenset[str]] = field(default_factory=dict)
+    _anchors: dict[Path, frozenset[str]] = field(default_factory=dict)
+
+    def rel(self, path: Path) -> str:
+        """Return ``path`` relative to the root (POSIX form), or as given when outside it."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def doc(self, path: Path, lesson: int | None = None) -> tuple[Doc | None, list[Finding]]:
+        """Return the parsed file and its file-level findings (cached)."""
+        key = Path(path)
+        if key not in self.docs:
+            self.docs[key] = load_doc(key, self.rel(key), lesson)
+        return self.docs[key]
+
+    def anchors(self, path: Path) -> frozenset[str] | None:
+        """Return the anchors a Markdown file defines, or None when it cannot be read."""
+        if path in self._anchors:
+            return self._anchors[path]
+        from course_cli.check.markdown import doc_anchors
+
+        doc, _ = self.doc(path)
+        result = doc_anchors(doc) if doc is not None else None
+        if result is not None:
+            self._anchors[path] = result
+        return result
+
+    def is_dropped(self, target: Path) -> bool:
+        """True when a DROPPED.txt in a folder above ``target`` lists it (expected missing)."""
+        for folder in target.parents:
+            listed = self._dropped_in(folder)
+            if listed:
+                try:
+                    if target.relative_to(folder).as_posix() in listed:
+                        return True
+                except ValueError:
+                    pass
+            if folder == self.root or folder == folder.parent:
+                break
+        return False
+
+    def _dropped_in(self, folder: Path) -> frozenset[str]:
+        if folder not in self._dropped:
+            names: frozenset[str] = frozenset()
+            listing = folder / DROPPED
+            try:
+                if listing.is_file():
+                    lines = listing.read_text(encoding="utf-8", errors="replace").splitlines()
+                    names = frozenset(x.strip() for x in lines if x.strip())
+            except OSError:
+                pass
+            self._dropped[folder] = names
+        return self._dropped[folder]

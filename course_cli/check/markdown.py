@@ -1,0 +1,288 @@
+"""Markdown rules: local links and images resolve, #anchors exist, alt text, empty links.
+
+Links are found in the document's ``prose`` view (code, comments, HTML blocks and math
+blanked), so a ``[x](y)`` inside code or a formula is never taken for a link. Anchors follow
+GitHub's slug rules; explicit ``id=``/``name=`` attributes and pandoc ``{#id}`` count too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from course_cli.check.context import CheckContext
+from course_cli.check.findings import Finding
+from course_cli.check.source import Doc
+
+MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
+PLACEHOLDER_TARGETS = frozenset({"tbd", "tba", "todo", "fixme", "xxx", "link", "url", "..."})
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+_TEMPLATED_RE = re.compile(r"\{\{|\{%|\$\{")
+_REFDEF_RE = re.compile(r"^ {0,3}\[([^\]\^][^\]]*)\]:[ \t]*(?:\n[ \t]*)?(<[^>\n]*>|\S+)", re.M)
+_HTML_REF_RE = re.compile(
+    r"<(img|a|source|video|audio)\b([^>]*?)\b(src|href)\s*=\s*(\"[^\"]*\"|'[^']*')([^>]*)>",
+    re.I | re.S,
+)
+_ALT_RE = re.compile(r"\balt\s*=", re.I)
+_ID_RE = re.compile(r"\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_ATTR_ID_RE = re.compile(r"\{[^{}\n]*#([\w:.-]+)[^{}\n]*\}")
+_MARP_IMAGE_WORD_RE = re.compile(
+    r"^(?:bg|left|right|fit|cover|contain|auto|vertical|\d+(?:\.\d+)?%|"
+    r"(?:w|h|width|height|blur|brightness|contrast|drop-shadow|grayscale|hue-rotate|invert|"
+    r"opacity|saturate|sepia|sizing)(?::.*)?)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Markdown link or image: where it starts, its text, its target and where that starts."""
+
+    offset: int
+    image: bool
+    text: str
+    target: str
+    target_offset: int
+
+
+def iter_links(text: str) -> Iterator[Link]:
+    """Yield every inline link and image of ``text`` (a prose view), nested ones included."""
+    n = len(text)
+    i = text.find("[")
+    while i >= 0:
+        close = _match_bracket(text, i)
+        if close > 0 and close + 1 < n and text[close + 1] == "(":
+            parsed = _destination(text, close + 2)
+            if parsed is not None:
+                target, target_at = parsed
+                image = i > 0 and text[i - 1] == "!" and not _escaped(text, i - 1)
+                yield Link(i - 1 if image else i, image, text[i + 1 : close], target, target_at)
+        i = text.find("[", i + 1)
+
+
+def _escaped(text: str, pos: int) -> bool:
+    n = 0
+    while pos > 0 and text[pos - 1] == "\\":
+        n += 1
+        pos -= 1
+    return n % 2 == 1
+
+
+def _match_bracket(text: str, start: int, limit: int = 2000) -> int:
+    if _escaped(text, start):
+        return -1
+    depth = 0
+    end = min(len(text), start + limit)
+    i = start
+    while i < end:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == "\n":
+            j = i + 1
+            while j < end and text[j] in " \t":
+                j += 1
+            if j >= len(text) or text[j] == "\n":
+                return -1  # a blank line ends the paragraph
+        i += 1
+    return -1
+
+
+def _destination(text: str, pos: int) -> tuple[str, int] | None:
+    n = len(text)
+    while pos < n and text[pos] in " \t":
+        pos += 1
+    if pos < n and text[pos] == "\n":
+        pos += 1
+        while pos < n and text[pos] in " \t":
+            pos += 1
+    start = pos
+    if pos < n and text[pos] == "<":
+        end = text.find(">", pos)
+        if end < 0 or "\n" in text[pos:end]:
+            return None
+        target, pos = text[pos + 1 : end], end + 1
+    else:
+        depth = 0
+        while pos < n:
+            c = text[pos]
+            if c == "\\":
+                pos += 2
+                continue
+            if c.isspace():
+                break
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            pos += 1
+        target = text[start:pos]
+    while pos < n and text[pos] in " \t\n":
+        pos += 1
+    if pos < n and text[pos] in "\"'(":
+        closer = ")" if text[pos] == "(" else text[pos]
+        end = text.find(closer, pos + 1)
+        if end < 0:
+            return None
+        pos = end + 1
+        while pos < n and text[pos] in " \t\n":
+            pos += 1
+    if pos < n and text[pos] == ")":
+        return target, start
+    return None
+
+
+# --- anchors ---------------------------------------------------------------------------------
+
+def github_slug(text: str) -> str:
+    """Return GitHub's anchor for a heading's text (github-slugger rules, before de-duplication)."""
+    plain = _plain_heading(text).lower()
+    kept = []
+    for ch in plain:
+        cat = unicodedata.category(ch)
+        if ch in " -" or cat[0] in "LMN" or cat == "Pc":
+            kept.append(ch)
+    return "".join(kept).replace(" ", "-")
+
+
+def pandoc_slug(text: str) -> str:
+    """Return pandoc's auto identifier for a heading (so pandoc-built conspects link right)."""
+    plain = _plain_heading(text).lower()
+    kept = "".join(ch for ch in plain if ch.isalnum() or ch in "_-. " or ch.isspace())
+    slug = re.sub(r"\s+", "-", kept.strip())
+    return re.sub(r"^[^a-z]+", "", slug) or "section"
+
+
+def _plain_heading(text: str) -> str:
+    text = _ATTR_ID_RE.sub("", text)
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"(?<![\w\\])_+|_+(?!\w)", "", text)
+    return text.strip()
+
+
+def doc_anchors(doc: Doc) -> frozenset[str]:
+    """Return the anchors of a document: heading slugs (GitHub, de-duplicated; pandoc) and ids."""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    for heading in doc.headings:
+        slug = github_slug(heading.text)
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+        anchors.add(pandoc_slug(heading.text))
+    anchors.update(m.group(1) for m in _ID_RE.finditer(doc.nocode))
+    anchors.update(m.group(1) for m in _ATTR_ID_RE.finditer(doc.nocode))
+    return frozenset(a.lower() for a in anchors)
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[Finding]:
+    """Run the Markdown rules (L001–L005) over one document; returns the findings."""
+    out: list[Finding] = []
+    for link in iter_links(doc.prose):
+        out.extend(_check_target(doc, ctx, link.target, link.target_offset, link.image))
+        if link.image and not _has_alt(link.text, deck):
+            out.append(doc.finding("L004", link.offset, "image has no alt text",
+                                   "describe the image inside ![…]( … ) for readers who cannot see it"))
+    for m in _REFDEF_RE.finditer(doc.prose):
+        out.extend(_check_target(doc, ctx, m.group(2), m.start(2), False))
+    for m in _HTML_REF_RE.finditer(doc.visible):
+        tag, attr = m.group(1).lower(), m.group(3).lower()
+        value = m.group(4)[1:-1]
+        image = tag != "a"
+        out.extend(_check_target(doc, ctx, value, m.start(4) + 1, image))
+        if tag == "img" and attr == "src" and not _ALT_RE.search(m.group(2) + m.group(5)):
+            out.append(doc.finding("L004", m.start(), "<img> has no alt attribute",
+                                   'add alt="…" describing the image'))
+    return out
+
+
+def _has_alt(text: str, deck: bool) -> bool:
+    words = text.split()
+    if not deck:
+        return bool(words)
+    rest = [w for w in words if not _MARP_IMAGE_WORD_RE.match(w)]
+    return bool(rest) or any(w.lower() == "bg" for w in words)  # a background is decorative
+
+
+def _check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool) -> list[Finding]:
+    target = raw.strip()
+    if target.startswith("<") and target.endswith(">"):
+        target = target[1:-1].strip()
+    what = "image" if image else "link"
+    if not target:
+        return [doc.finding("L005", offset, f"{what} has an empty target",
+                            "point it at a file or URL, or remove it")]
+    if target.lower() in PLACEHOLDER_TARGETS:
+        return [doc.finding("L005", offset, f"{what} target is a placeholder: {target}",
+                            "replace the placeholder with the real file or URL")]
+    if _SCHEME_RE.match(target) or _TEMPLATED_RE.search(target):
+        return []
+    path_part, _, fragment = target.partition("#")
+    path_part = unquote(path_part.split("?", 1)[0])
+    fragment = unquote(fragment)
+    if not path_part:
+        return _check_anchor(doc, ctx, doc.path, fragment, offset, target) if fragment else []
+    base = ctx.root if path_part.startswith("/") else doc.path.parent
+    resolved = Path(os.path.normpath(base / path_part.lstrip("/")))
+    if not os.path.exists(resolved):
+        if doc.path.suffix == ".mdx" and os.path.exists(f"{resolved}.mdx"):
+            return []  # doc-site routes drop the suffix
+        if ctx.is_dropped(resolved):
+            return []
+        code = "L002" if image else "L001"
+        return [doc.finding(code, offset,
+                            f"{what} target does not exist: {path_part}",
+                            _missing_hint(resolved, path_part))]
+    if fragment and resolved.suffix.lower() in MARKDOWN_SUFFIXES and resolved.is_file():
+        return _check_anchor(doc, ctx, resolved, fragment, offset, target)
+    return []
+
+
+def _missing_hint(resolved: Path, raw: str) -> str:
+    folder = resolved.parent
+    try:
+        if folder.is_dir():
+            import difflib
+
+            names = [p.name for p in folder.iterdir()]
+            close = difflib.get_close_matches(resolved.name, names, n=1, cutoff=0.6)
+            if close:
+                return f"did you mean {close[0]}? (paths are relative to this file)"
+    except OSError:
+        pass
+    return "paths are relative to the file that holds the link"
+
+
+def _check_anchor(doc: Doc, ctx: CheckContext, path: Path, fragment: str, offset: int,
+                  target: str) -> list[Finding]:
+    anchors = ctx.anchors(path)
+    if anchors is None or not fragment:
+        return []
+    key = fragment.lower()
+    if key in anchors or key.removeprefix("user-content-") in anchors:
+        return []
+    where = "this file" if path == doc.path else ctx.rel(path)
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(anchors), n=1, cutoff=0.6)
+    hint = f"did you mean #{close[0]}?" if close else "link to a heading's GitHub anchor"
+    return [doc.finding("L003", offset, f"anchor #{fragment} does not exist in {where}", hint)]

@@ -1,0 +1,276 @@
+"""Math rules: ``$``/``$$`` balance, ``\\begin``/``\\end``, ``\\left``/``\\right``, braces, macros.
+
+Math is found the way pandoc finds it (``tex_math_dollars``): an opening ``$`` has a
+non-space character on its right, the closing one a non-space on its left and no digit after
+it, and inline math never crosses a blank line. So ``$ 17.83`` and ``$5 and $10`` are prices,
+not math. Code spans and blocks are blanked before this module sees the text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from course_cli.check.findings import Finding
+from course_cli.check.source import Doc, DollarProblem, MathSpan
+
+_INLINE_STOP_RE = re.compile(r"\\.|\$|\n[ \t]*(?:\n|\Z)", re.S)
+_TEXISH_RE = re.compile(r"\\[A-Za-z]+|\^|_\{|[{}]")
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+_TOKEN_RE = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}|\\(left|right)(?![A-Za-z])|\\([A-Za-z]+)|\\.|[{}]", re.S)
+_DEF_RE = re.compile(
+    r"\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|DeclarePairedDelimiter)"
+    r"\s*\{?\s*\\([A-Za-z]+)"
+    r"|\\(?:def|let|gdef|edef)\s*\\([A-Za-z]+)"
+)
+_ENVDEF_RE = re.compile(r"\\(?:re)?newenvironment\s*\{([^{}]+)\}")
+
+
+def _escaped(text: str, pos: int) -> bool:
+    n = 0
+    while pos > 0 and text[pos - 1] == "\\":
+        n += 1
+        pos -= 1
+    return n % 2 == 1
+
+
+def scan_dollars(text: str) -> tuple[list[MathSpan], list[DollarProblem]]:
+    """Find ``$…$`` and ``$$…$$`` spans in ``text`` (code already blanked).
+
+    Returns the spans and the problems: a ``$$`` never closed (or closed only after a blank
+    line), and a ``$`` that opens TeX-looking content but never closes.
+    """
+    spans: list[MathSpan] = []
+    problems: list[DollarProblem] = []
+    n = len(text)
+    i = text.find("$")
+    while 0 <= i < n:
+        if _escaped(text, i):
+            i = text.find("$", i + 1)
+            continue
+        if text.startswith("$$", i):
+            end = _display_end(text, i)
+            if end is None:
+                problems.append(_display_problem(text, i))
+                i = text.find("$", i + 2)
+                continue
+            spans.append(MathSpan(i, end + 2, i + 2, end, True))
+            i = text.find("$", end + 2)
+            continue
+        after = text[i + 1 : i + 2]
+        if not after or after.isspace():
+            i = text.find("$", i + 1)  # "$ 17.83": a price, not math
+            continue
+        close, reason = _inline_end(text, i)
+        if close is not None:
+            spans.append(MathSpan(i, close + 1, i + 1, close, False))
+            i = text.find("$", close + 1)
+            continue
+        problem = _inline_problem(text, i, reason)
+        if problem is not None:
+            problems.append(problem)
+        i = text.find("$", i + 1)
+    return spans, problems
+
+
+def _display_end(text: str, start: int) -> int | None:
+    pos = start + 2
+    while True:
+        end = text.find("$$", pos)
+        if end < 0:
+            return None
+        if not _escaped(text, end):
+            break
+        pos = end + 2
+    if _BLANK_LINE_RE.search(text, start + 2, end):
+        return None
+    return end
+
+
+def _display_problem(text: str, start: int) -> DollarProblem:
+    blank = _BLANK_LINE_RE.search(text, start + 2)
+    later = text.find("$$", start + 2)
+    if later >= 0 and blank is not None and blank.start() < later:
+        return DollarProblem(start, "display math opened with $$ runs into a blank line "
+                             "before its closing $$", "remove the blank line inside $$ … $$")
+    return DollarProblem(start, "display math opened with $$ is never closed",
+                         "close it with $$")
+
+
+def _inline_end(text: str, start: int) -> tuple[int | None, str]:
+    for m in _INLINE_STOP_RE.finditer(text, start + 1):
+        token = m.group()
+        if token.startswith("\\"):
+            continue
+        if token != "$":
+            return None, "paragraph"
+        pos = m.start()
+        if text[pos - 1].isspace():
+            return None, "space"
+        if pos + 1 < len(text) and text[pos + 1].isdigit():
+            return None, "digit"
+        return pos, ""
+    return None, "paragraph"
+
+
+def _inline_problem(text: str, start: int, reason: str) -> DollarProblem | None:
+    stop = re.compile(r"\s").search(text, start + 1)
+    word = text[start + 1 : stop.start() if stop else len(text)]
+    if not _TEXISH_RE.search(word):
+        return None  # "$5 and $10", "$HOME": prose, not math
+    if reason == "space":
+        return DollarProblem(start, "inline math is not closed: the next $ follows a space",
+                             "write $x$ with no space before the closing $")
+    if reason == "digit":
+        return DollarProblem(start, "inline math is not closed: the closing $ is followed by "
+                             "a digit", "put a space after the closing $")
+    return DollarProblem(start, "inline math opened with $ is never closed in its paragraph",
+                         "close it with $ (write \\$ for a literal dollar sign)")
+
+
+def defined_names(text: str) -> set[str]:
+    """Return the macro names (without backslash) that ``text`` defines."""
+    return {a or b for a, b in _DEF_RE.findall(text)}
+
+
+def defined_environments(text: str) -> set[str]:
+    """Return the environment names that ``text`` defines with ``\\newenvironment``."""
+    return set(_ENVDEF_RE.findall(text))
+
+
+def read_macro_names(path: Path) -> frozenset[str]:
+    """Return the macro names the shared macros file defines (empty when it is missing).
+
+    Uses ``course_cli.macros.read_macros`` when that module exists, else a line scan.
+    """
+    try:
+        from course_cli.macros import read_macros  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        read_macros = None
+    if not path.is_file():
+        return frozenset()
+    if read_macros is not None:
+        try:
+            return frozenset(_names_of(read_macros(path)))
+        except Exception:  # noqa: BLE001 - fall back to our own scan on any failure there
+            pass
+    try:
+        return frozenset(defined_names(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return frozenset()
+
+
+def _names_of(macros: object) -> Iterable[str]:
+    items: Iterable[object] = macros.keys() if isinstance(macros, dict) else macros  # type: ignore[assignment]
+    for item in items:
+        name = item if isinstance(item, str) else getattr(item, "name", "")
+        name = str(name).lstrip("\\")
+        if name:
+            yield name
+
+
+class MathContext:
+    """What the math rules need to know beyond the file: the macros defined elsewhere."""
+
+    def __init__(self, shared_macros: Iterable[str] = (), shared_path: str = "materials/macros.tex"):
+        self.shared = frozenset(shared_macros)
+        self.shared_path = shared_path
+
+
+def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
+    """Run the math rules (M001–M005) over one document.
+
+    ``deck`` selects the known names: a Marp deck is rendered by MathJax with every package,
+    other Markdown goes through LaTeX, which knows fewer.
+    """
+    from course_cli.check import mathnames
+
+    out = [doc.finding("M001", p.offset, p.message, p.hint) for p in doc.dollar_problems]
+    if not doc.math:
+        return out
+    known = mathnames.MATHJAX_MACROS if deck else mathnames.LATEX_MACROS
+    envs = mathnames.MATHJAX_ENVIRONMENTS if deck else mathnames.LATEX_ENVIRONMENTS
+    local = defined_names(doc.text)
+    local_envs = defined_environments(doc.text)
+    reported: set[str] = set()
+    for span in doc.math:
+        out.extend(_check_span(doc, span, known | local | ctx.shared, envs | local_envs,
+                               ctx, reported))
+    return out
+
+
+def _check_span(doc: Doc, span: MathSpan, known: frozenset[str] | set[str],
+                envs: frozenset[str] | set[str], ctx: MathContext,
+                reported: set[str]) -> list[Finding]:
+    out: list[Finding] = []
+    body = doc.text[span.body_start : span.body_end]
+    base = span.body_start
+    env_stack: list[tuple[str, int]] = []
+    lr_stack: list[int] = []
+    braces: list[int] = []
+    for m in _TOKEN_RE.finditer(body):
+        at = base + m.start()
+        kind, env, lr, name = m.group(1), m.group(2), m.group(3), m.group(4)
+        if kind == "begin":
+            env_stack.append((env.strip(), at))
+            if env.strip() not in envs:
+                out.append(doc.finding("M002", at, f"unknown environment {{{env.strip()}}}",
+                                       "use an amsmath environment such as aligned or cases"))
+        elif kind == "end":
+            out.extend(_close_env(doc, env.strip(), at, env_stack))
+        elif lr == "left":
+            lr_stack.append(at)
+        elif lr == "right":
+            if lr_stack:
+                lr_stack.pop()
+            else:
+                out.append(doc.finding("M003", at, "\\right without a matching \\left",
+                                       "pair every \\right with a \\left in the same formula"))
+        elif name is not None:
+            if name not in known and name not in reported:
+                reported.add(name)
+                out.append(_undefined(doc, name, at, known, ctx))
+        elif m.group() == "{":
+            braces.append(at)
+        elif m.group() == "}":
+            if braces:
+                braces.pop()
+            else:
+                out.append(doc.finding("M005", at, "} without a matching { in math",
+                                       "remove it or write \\} for a literal brace"))
+    for env, at in env_stack:
+        out.append(doc.finding("M002", at, f"\\begin{{{env}}} is never ended",
+                               f"add \\end{{{env}}} inside the same math block"))
+    for at in lr_stack:
+        out.append(doc.finding("M003", at, "\\left without a matching \\right",
+                               "add \\right. (an invisible delimiter) if only one side is wanted"))
+    for at in braces:
+        out.append(doc.finding("M005", at, "{ is never closed in math",
+                               "add the missing } or write \\{ for a literal brace"))
+    return out
+
+
+def _close_env(doc: Doc, env: str, at: int, stack: list[tuple[str, int]]) -> list[Finding]:
+    if not stack:
+        return [doc.finding("M002", at, f"\\end{{{env}}} without a matching \\begin",
+                            f"add \\begin{{{env}}} or remove the \\end")]
+    open_env, open_at = stack.pop()
+    if open_env == env:
+        return []
+    line = doc.pos(open_at)[0]
+    return [doc.finding("M002", at,
+                        f"\\end{{{env}}} closes \\begin{{{open_env}}} opened on line {line}",
+                        f"write \\end{{{open_env}}} here, or fix the \\begin")]
+
+
+def _undefined(doc: Doc, name: str, at: int, known: frozenset[str] | set[str],
+               ctx: MathContext) -> Finding:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    message = (f"\\{name} is not defined here, in {ctx.shared_path}, "
+               f"or in standard LaTeX/MathJax")
+    if close:
+        message += f" (did you mean \\{close[0]}?)"
+    hint = f"define it in {ctx.shared_path}: \\newcommand{{\\{name}}}{{…}}"
+    return doc.finding("M004", at, message, hint)
