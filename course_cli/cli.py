@@ -246,6 +246,44 @@ def build(
     report.raise_for_failures()
 
 
+@app.command("book-sync")
+def book_sync(
+    lessons: Annotated[
+        Optional[list[int]],  # noqa: UP045
+        typer.Argument(help="Lesson numbers (default: every lesson with `book:` labels).",
+                       show_default=False),
+    ] = None,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if an extract is stale.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite extracts that were edited by hand.")
+    ] = False,
+    show_outline: Annotated[
+        bool, typer.Option("--outline", help="Print the book's numbered tree and exit.")
+    ] = False,
+    fmt: FormatOption = "text",
+    root: RootOption = None,
+) -> None:
+    """Write lessons/lesson_NN/book/ (LaTeX + Markdown extracts) from the book source."""
+    from course_cli import booksync
+
+    _check_format(fmt)
+    course = _course(root)
+    if show_outline:
+        typer.echo(booksync.outline(course), nl=False)
+        return
+    report = booksync.sync(course, lessons or [], check=check_only, force=force)
+    if fmt == "json":
+        typer.echo(json.dumps(booksync.to_json(report), indent=2))
+    else:
+        from course_cli.console import console
+
+        for line in booksync.describe(report):
+            console().print(line, markup=False)
+    report.raise_for_problems()
+
+
 @app.command("doctor")
 def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
     """Find every tool the course needs: version and path, or the exact install command."""

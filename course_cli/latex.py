@@ -108,6 +108,21 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A numbered theorem-like environment: ``\\begin{env}[note]`` … ``\\end{env}``."""
+
+    env: str
+    name: str  # its printed name, e.g. "Theorem"
+    number: str
+    note: str | None
+    file: int
+    begin: int  # offset of \begin
+    head_end: int  # offset after \begin{env}[note]
+    end: int  # offset of \end
+    end_end: int
+
+
+@dataclass(frozen=True)
 class Command:
     """A command the extractor needs later (bibliography, graphicspath, boundaries)."""
 
@@ -133,6 +148,9 @@ class Book:
     begin_document: int  # flattened offsets
     end_document: int
     missing: list[str] = field(default_factory=list)  # "file:line: name" of unresolved inputs
+    env_names: dict[str, str] = field(default_factory=dict)  # theorem env -> "Theorem"
+    blocks: list[Block] = field(default_factory=list)
+    eqtags: list[tuple[int, int, str]] = field(default_factory=list)  # (file, row end, number)
 
     def where(self, file: int, line: int) -> str:
         """Return ``name:line`` for a file index and line."""
@@ -317,9 +335,7 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def parse_args(
-    src: SourceFile, i: int, spec: str, command: str
-) -> tuple[list[str | None], int]:
+def parse_args(src: SourceFile, i: int, spec: str, command: str) -> tuple[list[str | None], int]:
     """Read arguments after offset ``i`` of ``src.clean`` by ``spec`` (``o`` optional
     ``[..]``, ``m`` mandatory ``{..}``); return their texts and the offset after them.
 
@@ -368,7 +384,11 @@ def parse_args(
 
 def plain_title(title: str) -> str:
     """Return a heading title as plain words: ``\\texorpdfstring{a}{b}`` -> b, commands dropped."""
-    t = re.sub(r"\\texorpdfstring\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}", r"\2", title)
+    t = re.sub(
+        r"\\texorpdfstring\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}",
+        r"\2",
+        title,
+    )
     t = re.sub(r"\\(?:emph|textbf|textit|textsc|texttt|textsf|mbox|text)\s*", "", t)
     t = re.sub(r"\\[A-Za-z@]+\*?", " ", t)
     t = re.sub(r"[{}~$\\]", " ", t)
@@ -391,7 +411,9 @@ PREAMBLE_COMMANDS = {
 }  # fmt: skip
 _PRE_RE = re.compile(r"\\([A-Za-z@]+)(\*?)")
 _THEOREM_MACRO_HINTS = ("newtheorem", "newaliascnt", "declaretheorem")
-_ROW_RE = re.compile(r"\\\\|\\(begin|end)\s*\{([^{}]*)\}|\\(label|nonumber|notag|tag)(?![A-Za-z@])(\*?)|[{}]|\\.")
+_ROW_RE = re.compile(
+    r"\\\\|\\(begin|end)\s*\{([^{}]*)\}|\\(label|nonumber|notag|tag)(?![A-Za-z@])(\*?)|[{}]|\\."
+)
 
 
 def _roman(n: int) -> str:
@@ -482,6 +504,9 @@ class _Frame:
     attach: Heading | None
     file: int
     pos: int
+    number: str | None = None
+    head_end: int = 0
+    note: str | None = None
 
 
 class _Reader:
@@ -516,6 +541,9 @@ class _Reader:
         self.subeq: list[object] = []
         self.macros: dict[str, tuple[int, str]] = {}
         self.enum_templates: dict[str, str] = {}
+        self.env_names: dict[str, str] = {}
+        self.blocks: list[Block] = []
+        self.eqtags: list[tuple[int, int, str]] = []
 
     # -- files --------------------------------------------------------------
     def load(self, path: Path, where: str) -> int:
@@ -573,7 +601,9 @@ class _Reader:
             self.ctr.alias[a] = b
             return end
         if name == "let":
-            let = re.match(r"\\c@([A-Za-z]+)\s*=?\s*\\c@([A-Za-z]+)", text[m.end() : m.end() + 80].strip())
+            let = re.match(
+                r"\\c@([A-Za-z]+)\s*=?\s*\\c@([A-Za-z]+)", text[m.end() : m.end() + 80].strip()
+            )
             if let:
                 self.ctr.new(let.group(1), self.ctr.within.get(let.group(1)))
                 self.ctr.alias[let.group(1)] = let.group(2)
@@ -636,8 +666,9 @@ class _Reader:
                 where = src.where(m.start())
                 if any(p == path.resolve() for p, _ in self.active):
                     chain = " -> ".join(w for _, w in self.active[1:]) + f" -> {where}"
-                    raise BookError(f"{where}: \\{name} cycle: {path.name} is already open"
-                                    f" ({chain})")
+                    raise BookError(
+                        f"{where}: \\{name} cycle: {path.name} is already open ({chain})"
+                    )
                 ci = self.load(path, where)
                 self.active.append((path.resolve(), where))
                 self.walk(ci, cbase)
@@ -672,8 +703,9 @@ class _Reader:
             target = str(args[0])
         if target.startswith("\\"):
             return end, None  # a macro as file name: cannot be resolved without TeX
-        path = self.resolve(cbase if name != "subfile" else src.path.parent, target,
-                            name == "include")
+        path = self.resolve(
+            cbase if name != "subfile" else src.path.parent, target, name == "include"
+        )
         if path is None:
             msg = f"{where}: \\{name}{{{target}}}: no such file (looked in {cbase})"
             if self.strict:
@@ -726,9 +758,7 @@ class _Reader:
         spec = {"bibliography": "m", "bibliographystyle": "m", "addbibresource": "om",
                 "graphicspath": "m", "printbibliography": "o"}.get(name, "")  # fmt: skip
         args, end = parse_args(src, m.end(), spec, name)
-        self.commands.append(
-            Command(name, tuple(a or "" for a in args), fi, m.start(), end, g)
-        )
+        self.commands.append(Command(name, tuple(a or "" for a in args), fi, m.start(), end, g))
         return end
 
     def boundary(self, name: str) -> None:
@@ -756,7 +786,9 @@ class _Reader:
         level = HEADING_LEVELS[cmd]
         counter = {"addpart": "part", "addchap": "chapter", "addsec": "section"}.get(cmd, cmd)
         numbered = (
-            not star and cmd not in UNNUMBERED_COMMANDS and level <= self.ctr.secnumdepth
+            not star
+            and cmd not in UNNUMBERED_COMMANDS
+            and level <= self.ctr.secnumdepth
             and counter in self.ctr.value
         )
         if counter == "chapter" and self.docclass in MATTER_CLASSES and not self.mainmatter:
@@ -813,6 +845,9 @@ class _Reader:
             if counter is not None:
                 self.current = (env, self.ctr.step(counter))
                 self.attach = None
+                frame.number = self.current[1]
+                note, frame.head_end = parse_args(src, end, "o", env)
+                frame.note = note[0]
         elif env in FLOAT_ENVS:
             self.attach = None
         elif env == "enumerate":
@@ -837,8 +872,11 @@ class _Reader:
                     self.ctr.value[name] = self.ctr.value.get(name, 0) + 1
                 refs.append(self.enum_the(name, d))
             # LaTeX's \p@enumii = \theenumi, \p@enumiii = \theenumi(\theenumii), ...
-            ref = refs[-1] if depth == 1 else refs[0] + "".join(
-                f"({r})" for r in refs[1:-1]) + refs[-1]
+            ref = (
+                refs[-1]
+                if depth == 1
+                else refs[0] + "".join(f"({r})" for r in refs[1:-1]) + refs[-1]
+            )
             self.current = ("item", ref)
         return m.end()
 
@@ -861,16 +899,25 @@ class _Reader:
         if env == "document":
             if self.stack:
                 f = self.stack[-1]
-                raise BookError(f"{self.files[f.file].where(f.pos)}: \\begin{{{f.env}}} is "
-                                f"closed by \\end{{document}} at {src.where(m.start())}")
+                raise BookError(
+                    f"{self.files[f.file].where(f.pos)}: \\begin{{{f.env}}} is "
+                    f"closed by \\end{{document}} at {src.where(m.start())}"
+                )
             self.done = True
             return end
         if not self.stack or self.stack[-1].env != env:
-            opened = (f"\\begin{{{self.stack[-1].env}}} at "
-                      f"{self.files[self.stack[-1].file].where(self.stack[-1].pos)}"
-                      if self.stack else "no open environment")
+            opened = (
+                f"\\begin{{{self.stack[-1].env}}} at "
+                f"{self.files[self.stack[-1].file].where(self.stack[-1].pos)}"
+                if self.stack
+                else "no open environment"
+            )
             raise BookError(f"{src.where(m.start())}: \\end{{{env}}} does not match {opened}")
         frame = self.stack.pop()
+        if frame.number is not None and frame.file == self.by_path.get(src.path, -1):
+            self.blocks.append(Block(env, self.env_names.get(env, env.capitalize()), frame.number,
+                                     frame.note, frame.file, frame.pos, frame.head_end,
+                                     m.start(), end))  # fmt: skip
         if env == "subequations" and self.subeq:
             self.subeq.pop()
         self.current, self.attach = frame.current, frame.attach
@@ -894,13 +941,14 @@ class _Reader:
         envs: list[str] = []
         row: dict[str, object] = {"labels": [], "numbered": not starred, "tag": None}
 
-        def finish(r: dict[str, object]) -> None:
+        def finish(r: dict[str, object], at: int) -> None:
             labels = r["labels"]
             assert isinstance(labels, list)
             if r["tag"] is not None:
                 number: str | None = str(r["tag"])
             elif r["numbered"]:
                 number = self.step_equation()
+                self.eqtags.append((fi, at, number))
             else:
                 number = self.current[1] if labels else None
             for name, line, gl in labels:
@@ -922,12 +970,14 @@ class _Reader:
                     envs.pop()
                     continue
                 if t.group(2).strip() != env:
-                    raise BookError(f"{src.where(t.start())}: \\end{{{t.group(2)}}} does not "
-                                    f"match \\begin{{{env}}} at {src.where(m.start())}")
-                finish(row)
+                    raise BookError(
+                        f"{src.where(t.start())}: \\end{{{t.group(2)}}} does not "
+                        f"match \\begin{{{env}}} at {src.where(m.start())}"
+                    )
+                finish(row, t.start())
                 return t.end()
             elif tok == "\\\\" and multirow and depth == 0 and not envs:
-                finish(row)
+                finish(row, t.start())
                 row = {"labels": [], "numbered": not starred, "tag": None}
             elif t.group(3) == "label":
                 args, _ = parse_args(src, t.end(), "m", "label")
@@ -958,6 +1008,7 @@ class _Reader:
     def newtheorem(self, src: SourceFile, m: re.Match[str], star: bool) -> int:
         args, end = parse_args(src, m.end(), "mom", "newtheorem")
         name = str(args[0]).strip()
+        self.env_names[name] = " ".join(str(args[2]).split())
         within = None
         if args[1] is None and not star:
             more, end2 = parse_args(src, end, "o", "newtheorem")
@@ -974,9 +1025,12 @@ class _Reader:
     def declaretheorem(self, src: SourceFile, m: re.Match[str]) -> int:
         args, end = parse_args(src, m.end(), "om", "declaretheorem")
         opts = dict(
-            (kv.split("=", 1) + [""])[:2] for kv in (args[0] or "").replace(" ", "").split(",") if kv
+            (kv.split("=", 1) + [""])[:2]
+            for kv in (args[0] or "").replace(" ", "").split(",")
+            if kv
         )
         for name in str(args[1]).replace(" ", "").split(","):
+            self.env_names[name] = opts.get("name") or name.capitalize()
             shared = opts.get("sibling") or opts.get("sharenumber") or opts.get("sharecounter")
             if opts.get("numbered") == "no":
                 self.env_counter[name] = None
@@ -1015,8 +1069,11 @@ def read_book(main: Path, strict: bool = True) -> Book:
     unterminated environments, no ``\\begin{document}`` or ``\\end{document}``.
     """
     if not main.is_file():
-        raise BookError(f"{main}: the book's main file does not exist"
-                        if not main.is_dir() else f"{main}: is a directory, not a .tex file")
+        raise BookError(
+            f"{main}: the book's main file does not exist"
+            if not main.is_dir()
+            else f"{main}: is a directory, not a .tex file"
+        )
     r = _Reader(main, strict)
     fi = r.load(main, str(main))
     r.active.append((r.main, r.files[fi].name))
@@ -1034,7 +1091,7 @@ def read_book(main: Path, strict: bool = True) -> Book:
         raise BookError(f"{r.files[f.file].where(f.pos)}: \\begin{{{f.env}}} is never closed")
     _link_headings(r.headings, r.commands, r.end_doc)
     return Book(r.main, r.docclass, r.files, r.pieces, r.headings, r.labels, r.commands,
-                r.begin_doc, r.end_doc, r.missing)  # fmt: skip
+                r.begin_doc, r.end_doc, r.missing, r.env_names, r.blocks, r.eqtags)  # fmt: skip
 
 
 def _link_headings(headings: list[Heading], commands: list[Command], end_doc: int) -> None:
