@@ -49,7 +49,7 @@ MANIFEST_VERSION = 1
 TARGETS: dict[str, str] = {
     "slides": "course_cli.slides",
     "pdf": "course_cli.pdf",
-    "book": "course_cli.book",
+    "book": "course_cli.bookpdf",
     "site": "course_cli.site",
 }
 PHASES: dict[str, int] = {"site": 1}
