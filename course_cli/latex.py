@@ -382,6 +382,11 @@ def parse_args(src: SourceFile, i: int, spec: str, command: str) -> tuple[list[s
     return out, i
 
 
+def _squash(text: str) -> str:
+    """Collapse whitespace and the ``%`` left by cleaned comments (not ``\\%``)."""
+    return " ".join(re.sub(r"(?<!\\)%", " ", text).split())
+
+
 def plain_title(title: str) -> str:
     """Return a heading title as plain words: ``\\texorpdfstring{a}{b}`` -> b, commands dropped."""
     t = re.sub(
@@ -797,8 +802,8 @@ class _Reader:
             "counters": dict(self.ctr.value), "appendix": self.appendix, "matter": self.matter,
         }  # fmt: skip
         number = self.ctr.step(counter) if numbered else None
-        title = " ".join(str(args[1]).replace("%", " ").split())
-        short = " ".join(args[0].replace("%", " ").split()) if args[0] is not None else None
+        title = _squash(str(args[1]))
+        short = _squash(args[0]) if args[0] is not None else None
         h = Heading(cmd, level, title, short, star, number, fi, src.line_of(m.start()),
                     m.start(), end, g, state=state, depth=len(self.stack))  # fmt: skip
         self.headings.append(h)
@@ -814,8 +819,6 @@ class _Reader:
         if self.attach is not None and len(self.stack) == self.attach.depth:
             self.attach.labels.append(name)
             env = self.attach.command
-        elif self.stack and self.stack[-1].env not in FLOAT_ENVS:
-            env = self.stack[-1].env
         self.labels[name] = Label(name, env or "document", number, fi, line, g)
 
     def begin(self, src: SourceFile, fi: int, m: re.Match[str], g: int) -> int:
@@ -1134,8 +1137,8 @@ def format_outline(book: Book, max_level: int = 5) -> str:
         if h.level > max_level:
             continue
         number = h.number if h.number is not None else "*"
-        if h.command in {"part", "addpart"} and h.number is not None:
-            number = f"Part {h.number}"
+        if h.command in {"part", "addpart"}:
+            number = f"Part {number}"
         labels = " " + " ".join(f"<{x}>" for x in h.labels) if h.labels else ""
         indent = "  " * (h.level - top)
         lines.append(f"{indent}{number} {h.title}{labels}  [{book.where(h.file, h.line)}]")
