@@ -1,0 +1,404 @@
+"""``course build site``: a static site of the whole course under build/site/.
+
+A home page with the roadmap, one page per lesson (its README rendered, math typeset by a
+bundled MathJax with the course macros), links to the built slides, PDFs, book extract and
+notebooks (copied next to the page), and a page for the book. Every link is relative, so the
+site works from a file:// path and from any sub-path of a static host; nothing is fetched
+from the network at view time.
+
+Each page and each copied file is one BuildStep, so a rebuild only redoes what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
+from course_cli.config import Course, Lesson
+from course_cli.errors import CourseError
+from course_cli.sitemd import render_markdown
+
+SITE_DIR = "site"
+TEMPLATES = Path("templates") / "site"
+MATHJAX = Path("node_modules") / "mathjax-full" / "es5" / "tex-svg-full.js"
+ARTIFACTS = (
+    ("slides.html", "Slides"),
+    ("slides.pdf", "Slides (PDF)"),
+    ("slides.pptx", "Slides (PowerPoint)"),
+    ("conspect.pdf", "Conspect (PDF)"),
+    ("book.pdf", "Book extract (PDF)"),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link shown on a lesson page: its label and its href relative to that page."""
+
+    label: str
+    href: str
+
+
+def site_dir(course: Course) -> Path:
+    """Return build/site of ``course``."""
+    return course.root / "build" / SITE_DIR
+
+
+def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
+    """Plan every page, asset and copied artifact of the site (for all lessons of the course).
+
+    Raises CourseError when the site templates are missing.
+    """
+    templates = course.root / TEMPLATES
+    if not (templates / "base.html.j2").is_file():
+        raise CourseError(
+            f"{TEMPLATES}/base.html.j2: site template missing",
+            hint="restore templates/site/ from the course repository",
+        )
+    out = options.build_dir / SITE_DIR
+    template_files = tuple(sorted(p for p in templates.glob("*") if p.is_file()))
+    steps = _asset_steps(course, out, templates)
+    pages: list[BuildStep] = []
+    for lesson in course.lessons:
+        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out)
+        copies.extend(_linked_file_copies(course, lesson, links, out, {c.output for c in copies}))
+        steps.extend(copies)
+        pages.append(_lesson_page(course, lesson, out, template_files, links, notebooks))
+    steps.extend(pages)
+    steps.append(_index_page(course, out, template_files))
+    steps.extend(_book_steps(course, options.build_dir, out, template_files))
+    return steps
+
+
+# -- assets --------------------------------------------------------------------------------
+
+
+def _asset_steps(course: Course, out: Path, templates: Path) -> list[BuildStep]:
+    steps = [_copy_step(templates / "site.css", out / "assets" / "site.css")]
+    mathjax = course.root / MATHJAX
+    if not mathjax.is_file():
+        raise CourseError(
+            f"{MATHJAX}: MathJax is not installed",
+            hint="run `npm ci` in the course folder (./scripts/setup.sh does it)",
+        )
+    steps.append(_copy_step(mathjax, out / "assets" / "mathjax" / "tex-svg-full.js"))
+    macros_path = course.path(course.macros)
+    steps.append(
+        BuildStep(
+            kind="site-mathjax-config",
+            output=out / "assets" / "mathjax-config.js",
+            inputs=(macros_path,) if macros_path.is_file() else (),
+            action=_write_mathjax_config,
+            key=key_of(version=1),
+            label="site: MathJax configuration",
+            payload=macros_path,
+        )
+    )
+    return steps
+
+
+def mathjax_config(macros_path: Path) -> str:
+    """Return the JavaScript that configures MathJax with the course macros (offline, SVG)."""
+    from course_cli.macros import read_macros
+
+    macros: dict[str, Any] = {}
+    if macros_path.is_file():
+        for name, (nargs, body) in read_macros(macros_path).items():
+            macros[name] = [body, nargs] if nargs else body
+    config = {
+        "tex": {
+            "inlineMath": [["\\(", "\\)"]],
+            "displayMath": [["\\[", "\\]"]],
+            "processEscapes": False,
+            "tags": "ams",
+            "macros": macros,
+        },
+        "svg": {"fontCache": "global"},
+        "options": {"ignoreHtmlClass": "no-math", "processHtmlClass": "math"},
+        "startup": {"typeset": True},
+    }
+    return "window.MathJax = " + json.dumps(config, indent=1, ensure_ascii=False) + ";\n"
+
+
+def _write_mathjax_config(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        task.out().write_text(mathjax_config(task.step.payload), encoding="utf-8")
+
+
+def _copy(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        shutil.copyfile(task.step.inputs[0], task.out())
+
+
+def _copy_step(src: Path, dst: Path) -> BuildStep:
+    return BuildStep(
+        kind="site-copy", output=dst, inputs=(src,), action=_copy, label=f"site: {dst.name}"
+    )
+
+
+# -- lessons -------------------------------------------------------------------------------
+
+
+def _lesson_copies(
+    course: Course, lesson: Lesson, build_dir: Path, out: Path
+) -> tuple[list[BuildStep], list[Link], list[Link]]:
+    """Copy steps for a lesson's built outputs and notebooks, and the links to show."""
+    built = build_dir / lesson.dirname
+    page_dir = out / lesson.dirname
+    steps, links, notebooks = [], [], []
+    decks = sorted(built.glob("*.html")) if built.is_dir() else []
+    for deck_html in decks:
+        steps.append(_copy_step(deck_html, page_dir / deck_html.name))
+        label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
+        links.append(Link(label, deck_html.name))
+    for name, label in ARTIFACTS:
+        if name.endswith(".html"):
+            continue
+        for src in sorted(built.glob(f"*{Path(name).suffix}")) if built.is_dir() else []:
+            if name.startswith("slides") and src.stem in {d.stem for d in decks}:
+                text = label if src.stem == "slides" else f"{label}: {src.stem}"
+            elif src.name == name:
+                text = label
+            else:
+                continue
+            steps.append(_copy_step(src, page_dir / src.name))
+            links.append(Link(text, src.name))
+    assets = built / "_assets"
+    if assets.is_dir():
+        for src in sorted(p for p in assets.rglob("*") if p.is_file()):
+            steps.append(_copy_step(src, page_dir / "_assets" / src.relative_to(assets)))
+    lesson_dir = lesson.dir(course.root)
+    for img_dir in (lesson_dir / "slides" / "img",):
+        if img_dir.is_dir():
+            for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
+                steps.append(_copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+    nb_dir = lesson_dir / "notebooks"
+    if nb_dir.is_dir():
+        for src in sorted(nb_dir.glob("*.ipynb")):
+            steps.append(_copy_step(src, page_dir / "notebooks" / src.name))
+            notebooks.append(Link(src.stem, f"notebooks/{src.name}"))
+    book_md = lesson_dir / "book"
+    if book_md.is_dir():
+        for src in sorted(book_md.glob("*.md")):
+            steps.append(_copy_step(src, page_dir / "book" / src.name))
+    return steps, links, notebooks
+
+
+def _linked_file_copies(
+    course: Course, lesson: Lesson, links: list[Link], out: Path, planned: set[Path]
+) -> list[BuildStep]:
+    """Copy steps for local files a README links to that the site has no page for."""
+    from course_cli.sitemd import local_targets
+
+    readme = lesson.dir(course.root) / "README.md"
+    if not readme.is_file():
+        return []
+    lesson_dir = lesson.dir(course.root).resolve()
+    rewrite = _link_rewriter(course, lesson, links)
+    steps = []
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    for href in local_targets(text):
+        if rewrite(href) != href:
+            continue  # rewritten to a page or a built output, or not on the site
+        src = (lesson_dir / href.partition("#")[0]).resolve()
+        if not src.is_file() or not src.is_relative_to(lesson_dir):
+            continue
+        dst = out / lesson.dirname / src.relative_to(lesson_dir)
+        if dst not in planned:
+            planned.add(dst)
+            steps.append(_copy_step(src, dst))
+    return steps
+
+
+def _lesson_page(
+    course: Course,
+    lesson: Lesson,
+    out: Path,
+    template_files: tuple[Path, ...],
+    links: list[Link],
+    notebooks: list[Link],
+) -> BuildStep:
+    readme = lesson.dir(course.root) / "README.md"
+    payload = {
+        "course": course,
+        "lesson": lesson,
+        "links": links,
+        "notebooks": notebooks,
+        "out": out,
+    }
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "index.html",
+        inputs=(readme, course.config_path, *template_files),
+        action=_render_lesson,
+        key=key_of(
+            links=json.dumps([(x.label, x.href) for x in links]),
+            notebooks=json.dumps([(x.label, x.href) for x in notebooks]),
+            lessons=_lessons_key(course),
+        ),
+        label=f"site: {lesson.dirname}/index.html",
+        payload=payload,
+    )
+
+
+def _lessons_key(course: Course) -> str:
+    return hash_text(json.dumps([(x.number, x.title, x.summary, x.book) for x in course.lessons]))
+
+
+def _render_lesson(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        course, lesson = p["course"], p["lesson"]
+        readme = lesson.dir(course.root) / "README.md"
+        body = ""
+        if readme.is_file():
+            text = readme.read_text(encoding="utf-8", errors="replace")
+            body = render_markdown(text, _link_rewriter(course, lesson, p["links"]))
+        html = _render(
+            course,
+            "lesson.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: {lesson.title}",
+            lesson=lesson,
+            body=body,
+            links=p["links"],
+            notebooks=p["notebooks"],
+            prev=_neighbour(course, lesson, -1),
+            next=_neighbour(course, lesson, +1),
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _neighbour(course: Course, lesson: Lesson, step: int) -> Lesson | None:
+    idx = course.lessons.index(lesson) + step
+    return course.lessons[idx] if 0 <= idx < len(course.lessons) else None
+
+
+def _link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Any:
+    """Map a README's local links to what the site has: built decks, PDFs, other lessons."""
+    lesson_dir = lesson.dir(course.root).resolve()
+    available = {x.href for x in links}
+    lesson_dirs = {x.dir(course.root).resolve(): x for x in course.lessons}
+
+    def on_site(href: str, target: Path) -> str | None:
+        # A file inside the lesson folder is copied next to the page; anything else is not
+        # on the site, and the link is shown as plain text rather than left broken.
+        if target.is_file() and target.is_relative_to(lesson_dir):
+            return href
+        return None
+
+    def rewrite(href: str) -> str | None:
+        if "://" in href or href.startswith(("#", "mailto:")):
+            return href
+        path_part, _, anchor = href.partition("#")
+        if not path_part:
+            return href
+        target = (lesson_dir / path_part).resolve()
+        frag = f"#{anchor}" if anchor else ""
+        owner = lesson_dirs.get(target if target.is_dir() else target.parent)
+        if target.name == "README.md" and owner is not None:
+            return _from(lesson, owner, "index.html") + frag
+        if owner is None and target.parent.parent in lesson_dirs:
+            owner = lesson_dirs[target.parent.parent]
+        if target.suffix == ".md" and target.parent.name == "slides" and owner is not None:
+            html = f"{target.stem}.html"
+            if owner != lesson or html in available:
+                return _from(lesson, owner, html)
+        if target.name == "conspect.md" and owner is not None:
+            if owner != lesson or "conspect.pdf" in available:
+                return _from(lesson, owner, "conspect.pdf")
+        if target.name in {"slides", "book"} and target.parent in lesson_dirs:
+            return _from(lesson, lesson_dirs[target.parent], "index.html") + f"#{target.name}"
+        if target.parent.name == "notebooks" and target.suffix == ".ipynb":
+            return f"notebooks/{target.name}" if target.is_file() else None
+        return on_site(href, target)
+
+    return rewrite
+
+
+def _from(here: Lesson, there: Lesson, name: str) -> str:
+    return name if here == there else f"../{there.dirname}/{name}"
+
+
+# -- index and book ------------------------------------------------------------------------
+
+
+def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> BuildStep:
+    readme = course.root / "README.md"
+    return BuildStep(
+        kind="site-page",
+        output=out / "index.html",
+        inputs=(course.config_path, *template_files),
+        action=_render_index,
+        key=key_of(lessons=_lessons_key(course), has_readme=readme.is_file()),
+        label="site: index.html",
+        payload={"course": course},
+    )
+
+
+def _render_index(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        course = task.step.payload["course"]
+        html = _render(course, "index.html.j2", prefix="", page_title=course.title)
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _book_steps(
+    course: Course, build_dir: Path, out: Path, template_files: tuple[Path, ...]
+) -> list[BuildStep]:
+    steps = []
+    pdf = build_dir / "book" / Path(course.book.pdf).name
+    has_pdf = pdf.is_file()
+    if has_pdf:
+        steps.append(_copy_step(pdf, out / "book" / pdf.name))
+    chapters = [(x, list(x.book)) for x in course.lessons if x.book]
+    steps.append(
+        BuildStep(
+            kind="site-page",
+            output=out / "book" / "index.html",
+            inputs=(course.config_path, *template_files),
+            action=_render_book,
+            key=key_of(pdf=pdf.name if has_pdf else "", lessons=_lessons_key(course)),
+            label="site: book/index.html",
+            payload={"course": course, "pdf": pdf.name if has_pdf else None, "chapters": chapters},
+        )
+    )
+    return steps
+
+
+def _render_book(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        html = _render(
+            p["course"],
+            "book.html.j2",
+            prefix="../",
+            page_title="The book",
+            pdf=p["pdf"],
+            chapters=p["chapters"],
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _render(course: Course, name: str, **context: Any) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(str(course.root / TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    try:
+        return env.get_template(name).render(course=course, **context)
+    except Exception as exc:
+        from jinja2 import TemplateError
+
+        if isinstance(exc, TemplateError):
+            line = getattr(exc, "lineno", None) or "?"
+            raise CourseError(f"{TEMPLATES}/{name}:{line}: template error: {exc}") from None
+        raise

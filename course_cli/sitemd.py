@@ -1,0 +1,93 @@
+"""Markdown to HTML for the course site: GitHub-like headings, tables, math kept for MathJax.
+
+Math (``$…$``, ``$$…$$``) is emitted as ``\\(…\\)`` and ``\\[…\\]`` inside elements of class
+``math`` — the only places the site's MathJax looks — so a literal ``$ 17.83`` stays text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+_SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
+
+
+def github_slug(text: str, seen: dict[str, int]) -> str:
+    """Return GitHub's anchor for a heading text (lower case, punctuation dropped, - for spaces)."""
+    base = _SLUG_DROP.sub("", text.strip().lower()).replace(" ", "-")
+    n = seen.get(base, 0)
+    seen[base] = n + 1
+    return base if n == 0 else f"{base}-{n}"
+
+
+def _parser() -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+    md.enable("strikethrough")
+    front_matter_plugin(md)
+    dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True)
+    return md
+
+
+def _rewrite_links(children: list[Any], rewrite_href: Callable[[str], str | None]) -> None:
+    """Rewrite hrefs in place; a link whose target is not available becomes a plain span."""
+    stack: list[bool] = []
+    for child in children:
+        if child.type == "link_open":
+            new = rewrite_href(str(child.attrGet("href") or ""))
+            stack.append(new is None)
+            if new is None:
+                child.tag, child.attrs = "span", {"class": "missing-link"}
+            else:
+                child.attrSet("href", new)
+        elif child.type == "link_close" and stack and stack.pop():
+            child.tag = "span"
+        elif child.type == "image":
+            new = rewrite_href(str(child.attrGet("src") or ""))
+            if new is not None:
+                child.attrSet("src", new)
+
+
+def render_markdown(text: str, rewrite_href: Callable[[str], str | None] | None = None) -> str:
+    """Return the HTML body for Markdown ``text``; local links pass through ``rewrite_href``."""
+    md = _parser()
+    tokens = md.parse(text)
+    seen: dict[str, int] = {}
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and i + 1 < len(tokens):
+            tok.attrSet("id", github_slug(tokens[i + 1].content, seen))
+        if rewrite_href and tok.children:
+            _rewrite_links(tok.children, rewrite_href)
+    rules = md.renderer.rules
+    rules["math_inline"] = lambda t, i, o, e: (
+        f'<span class="math">\\({html.escape(t[i].content)}\\)</span>'
+    )
+    rules["math_inline_double"] = lambda t, i, o, e: (
+        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>'
+    )
+    rules["math_block"] = lambda t, i, o, e: (
+        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>\n'
+    )
+    rules["math_block_label"] = lambda t, i, o, e: (
+        f'<div class="math" id="{html.escape(t[i].info)}">\\[{html.escape(t[i].content)}\\]</div>\n'
+    )
+    rules["front_matter"] = lambda t, i, o, e: ""
+    return str(md.renderer.render(tokens, md.options, {}))
+
+
+def local_targets(text: str) -> list[str]:
+    """Return the local (relative) link and image targets of Markdown ``text``, in order."""
+    out = []
+    for tok in _parser().parse(text):
+        for child in tok.children or []:
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if child.type == "image":
+                href = child.attrGet("src")
+            if href and "://" not in str(href) and not str(href).startswith(("#", "mailto:", "/")):
+                out.append(str(href))
+    return out

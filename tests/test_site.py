@@ -1,0 +1,221 @@
+"""course build site / course serve: pages, links, math in a real browser, live rebuilds."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from course_cli.serve import Rebuild, plan_rebuild
+from course_cli.sitemd import github_slug, render_markdown
+from tests import browser
+
+REPO = Path(__file__).resolve().parents[1]
+
+LESSON_README = """\
+# Lesson 1: First steps
+
+Intro with inline math $\\E[X] = \\sum_x x\\,p(x)$ and a price of $ 17.83 that is not math.
+
+- Slides: [slides/slides.md](slides/slides.md)
+- Conspect: [conspect.md](conspect.md)
+- Next: [lesson 2](../lesson_02/README.md#objectives)
+- Data: [table](data/table.csv)
+
+## Objectives
+
+$$
+\\KL(\\pi \\,\\|\\, \\piref) = \\E_{y\\sim\\pi}\\left[\\log \\frac{\\pi(y)}{\\piref(y)}\\right]
+$$
+
+## Outline
+
+See [the objectives](#objectives).
+"""
+
+
+def test_github_slugs() -> None:
+    seen: dict[str, int] = {}
+    assert github_slug("Hello, World!", seen) == "hello-world"
+    assert github_slug("Hello, World!", seen) == "hello-world-1"
+    assert github_slug("GRPO vs. Dr. GRPO", seen) == "grpo-vs-dr-grpo"
+
+
+def test_markdown_math_and_price() -> None:
+    html = render_markdown("A $x^2$ and $ 17.83.\n\n$$\na+b\n$$\n")
+    assert '<span class="math">\\(x^2\\)</span>' in html
+    assert "$ 17.83." in html
+    assert '<div class="math">\\[\na+b\n\\]</div>' in html
+
+
+def test_plan_rebuild_maps_changes_to_targets(tmp_path: Path) -> None:
+    root = tmp_path
+    changed = [
+        root / "lessons/lesson_03/slides/slides.md",
+        root / "lessons/lesson_05/conspect.md",
+        root / "lessons/lesson_03/README.md",
+    ]
+    assert plan_rebuild(root, changed) == [
+        Rebuild("slides", (3,)),
+        Rebuild("pdf", (5,)),
+        Rebuild("site", ()),
+    ]
+    assert plan_rebuild(root, [root / "materials/macros.tex"]) == [
+        Rebuild("slides"), Rebuild("pdf"), Rebuild("site"),
+    ]
+    assert plan_rebuild(root, [root / "materials/book/chapters/a.tex"]) == [
+        Rebuild("book"), Rebuild("site"),
+    ]
+    assert plan_rebuild(root, [root / "build/site/index.html", root / ".git/x"]) == []
+
+
+def _site_course(make_course):
+    return make_course(
+        {
+            "README.md": "# T\n",
+            "lessons/lesson_01/README.md": LESSON_README,
+            "lessons/lesson_01/data/table.csv": "a,b\n1,2\n",
+            "lessons/lesson_02/README.md": "# Lesson 2\n\n## Objectives\n\nMore.\n",
+        }
+    )
+
+
+def _build_site(root: Path) -> None:
+    node_modules = root / "node_modules"
+    if not node_modules.exists():
+        node_modules.symlink_to(REPO / "node_modules")
+    done = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_site_pages_and_relative_links(make_course) -> None:
+    root = _site_course(make_course)
+    _build_site(root)
+    site = root / "build/site"
+    page = (site / "lesson_01/index.html").read_text()
+    assert '<a href="../lesson_02/index.html#objectives">lesson 2</a>' in page
+    assert '<a href="data/table.csv">table</a>' in page
+    assert (site / "lesson_01/data/table.csv").read_text() == "a,b\n1,2\n"
+    assert 'href="../assets/site.css"' in page
+    assert "http://" not in page and "https://" not in page
+    index = (site / "index.html").read_text()
+    assert '<a href="lesson_01/index.html">' in index
+    config = (site / "assets/mathjax-config.js").read_text()
+    assert '"KL": "D_{\\\\mathrm{KL}}"' in config
+
+
+def test_site_incremental(make_course) -> None:
+    root = _site_course(make_course)
+    _build_site(root)
+    page = root / "build/site/lesson_02/index.html"
+    before = page.stat().st_mtime_ns
+    done = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
+        capture_output=True, text=True, check=True,
+    )
+    assert " built, " in done.stdout and done.stdout.startswith("0 built")
+    assert page.stat().st_mtime_ns == before
+
+
+needs_browser = pytest.mark.skipif(browser.chromium() is None, reason="Chromium not installed")
+
+
+@pytest.mark.integration
+@needs_browser
+def test_site_in_browser_math_links_screenshot(make_course, tmp_path: Path) -> None:
+    root = _site_course(make_course)
+    _build_site(root)
+    site = root / "build/site"
+    pages = [site / "index.html", site / "lesson_01/index.html", site / "book/index.html"]
+    for page in pages:
+        html = browser.dom(page.as_uri())
+        hrefs, _ = browser.links_and_ids(html)
+        for href in hrefs:
+            if href.startswith(("http:", "https:", "mailto:")):
+                pytest.fail(f"{page}: external link {href}")
+            target = urlparse(href)
+            path = (page.parent / unquote(target.path)).resolve() if target.path else page
+            assert path.exists(), f"{page.relative_to(site)}: broken link {href}"
+            if target.fragment:
+                _, ids = browser.links_and_ids(path.read_text() if path.suffix == ".html" else "")
+                assert target.fragment in ids, f"{page}: missing anchor {href}"
+    lesson = browser.dom((site / "lesson_01/index.html").as_uri())
+    assert lesson.count("<mjx-container") == 2  # inline E[X] and the display KL
+    assert "$$" not in lesson and "\\(" not in lesson
+    assert "17.83 that is not math" in lesson
+    shot = browser.screenshot((site / "lesson_01/index.html").as_uri(), tmp_path / "lesson.png")
+    assert shot.stat().st_size > 20_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode()
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.integration
+def test_serve_rebuilds_and_reports_errors(make_course) -> None:
+    root = _site_course(make_course)
+    _build_site(root)
+    port = _free_port()
+    env = {**os.environ, "CI": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_cli", "serve", "--port", str(port), "--no-build",
+         "--root", str(root)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert _wait_for(lambda: "First steps" in _get(f"{base}/lesson_01/"), 10)
+        page = _get(f"{base}/lesson_01/index.html")
+        assert '<script src="/__course/live.js"></script>' in page
+        assert json.loads(_get(f"{base}/__course/status"))["version"] == 0
+
+        readme = root / "lessons/lesson_01/README.md"
+        readme.write_text(LESSON_README + "\nA freshly edited sentence.\n")
+        start = time.monotonic()
+        assert _wait_for(lambda: "freshly edited" in _get(f"{base}/lesson_01/index.html"), 5)
+        assert time.monotonic() - start < 5
+        assert _wait_for(lambda: json.loads(_get(f"{base}/__course/status"))["version"] >= 1, 5)
+
+        (root / "course.yaml").write_text("title: T\nlessons: [oops\n")
+        assert _wait_for(
+            lambda: "YAML syntax error" in (json.loads(_get(f"{base}/__course/status"))["error"] or ""),
+            5,
+        )
+        assert proc.poll() is None, "the server must keep running after a build error"
+        (root / "course.yaml").write_text("title: T\nlessons:\n  - number: 1\n    title: First steps\n")
+        assert _wait_for(lambda: json.loads(_get(f"{base}/__course/status"))["error"] is None, 5)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert f"at http://127.0.0.1:{port}/" in out
+    assert "error: course.yaml:3:1: YAML syntax error" in out
