@@ -13,12 +13,15 @@ import re
 from course_cli.errors import ToolFailedError
 
 _TEXMATH_RE = re.compile(
-    r"\[WARNING\] Could not convert TeX math (?P<math>.*?), rendering as TeX:\n(?P<detail>.*?)"
+    r"\[WARNING\] Could not convert TeX math\s(?P<math>.*?), rendering as TeX:\n(?P<detail>.*?)"
     r"(?=\n\[\w+\]|\Z)",
     re.S,
 )
 _FETCH_RE = re.compile(r"\[WARNING\] Could not fetch resource '?(?P<res>[^':\n]+?)'?(?::|\n|$)")
-_MISSING_CHAR_RE = re.compile(r"Missing character:? (?:There is no )?(?P<char>\S+)(?P<rest>[^\n]*)")
+_MISSING_CHAR_RE = re.compile(
+    r"Missing character:? (?:There is no )?(?P<char>\S+)(?: \((?P<code>U\+[0-9A-Fa-f]+)\))?"
+    r"(?: in font (?P<font>[^/:;!\n]+))?"
+)
 _TEX_ERROR_RE = re.compile(r"^! (?P<msg>.+)$", re.M)
 _TEX_LINE_RE = re.compile(r"^l\.(?P<num>\d+) (?P<ctx>.*)$", re.M)
 _CSNAME_RE = re.compile(r"\\[A-Za-z@]+")
@@ -56,43 +59,49 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
 
     ``name`` is the conspect as the user knows it, ``text`` its Markdown (for line numbers).
     """
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
+
+    def add(line: int | None, message: str) -> None:
+        item = (line or 0, f"{name}:{line}: {message}" if line else f"{name}: {message}")
+        if item not in found:  # the typst route may report one formula twice
+            found.append(item)
+
     for m in _TEXMATH_RE.finditer(stderr):
         formula = m.group("math")
         details = [ln.strip() for ln in m.group("detail").splitlines()]
         reason = next((ln for ln in details if ln.startswith("unexpected")), "")
-        line = _math_line(text, formula, m.group("detail"))
-        where = f"{name}:{line}" if line else name
         shown = " ".join(formula.split())
         if len(shown) > 90:
             shown = shown[:87] + "..."
         why = f" ({reason})" if reason else ""
-        message = f"{where}: could not convert TeX math: {shown}{why}"
-        if not any(f.startswith(f"{where}: could not convert TeX math") and why in f
-                   for f in found):  # the typst route may report one formula twice
-            found.append(message)
+        add(
+            _math_line(text, formula, m.group("detail")),
+            f"could not convert TeX math: {shown}{why}",
+        )
     for m in _FETCH_RE.finditer(stderr):
         res = m.group("res").strip()
-        line = find_line(text, res)
-        where = f"{name}:{line}" if line else name
-        found.append(f"{where}: missing image or resource: {res}")
+        add(find_line(text, res), f"missing image or resource: {res}")
     for m in _MISSING_CHAR_RE.finditer(stderr):
-        char = m.group("char")
-        line = find_line(text, char)
-        where = f"{name}:{line}" if line else name
-        found.append(f"{where}: no glyph for {char!r} in the font{m.group('rest').rstrip('!')}")
-    if not found:
+        char, code, font = m.group("char"), m.group("code"), m.group("font")
+        what = f"{char!r}" + (f" ({code})" if code else "")
+        add(
+            find_line(text, char),
+            f"no glyph for {what}" + (f" in font {font.strip()}" if font else ""),
+        )
+    found.sort(key=lambda item: item[0])
+    messages = [message for _, message in found]
+    if not messages:
         return None
     hints = []
-    if any("TeX math" in f for f in found):
+    if any("TeX math" in f for f in messages):
         hints.append(
             "define the macro in materials/macros.tex, or use a LaTeX engine (engine: xelatex)"
         )
-    if any("missing image" in f for f in found):
+    if any("missing image" in f for f in messages):
         hints.append("image paths are relative to the conspect's folder")
-    if any("no glyph" in f for f in found):
+    if any("no glyph" in f for f in messages):
         hints.append("use a character the DejaVu fonts have, or write it as math")
-    return ToolFailedError("\n".join(found), hint="; ".join(hints) or None)
+    return ToolFailedError("\n".join(messages), hint="; ".join(hints) or None)
 
 
 def _tex_source_line(text: str, context: str) -> int | None:
@@ -123,8 +132,7 @@ def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedE
     hint = None
     if "Undefined control sequence" in msgs[0]:
         hint = (
-            "define the macro in materials/macros.tex (one \\newcommand a line) "
-            "or fix its spelling"
+            "define the macro in materials/macros.tex (one \\newcommand a line) or fix its spelling"
         )
     return ToolFailedError(f"{where}: {engine}: {msgs[0]}{context}", hint=hint)
 
@@ -197,8 +205,13 @@ def typst_incompatibilities(markdown_text: str) -> list[tuple[int, str]]:
     for number, line in enumerate(text.splitlines(), 1):
         for needle, shown in _TYPST_MATH.items():
             if needle in line:
-                found.add((number, f"{shown} is not supported by pandoc's typst math writer; "
-                                   "needs a LaTeX engine"))
+                found.add(
+                    (
+                        number,
+                        f"{shown} is not supported by pandoc's typst math writer; "
+                        "needs a LaTeX engine",
+                    )
+                )
         for m in _RAW_LATEX.finditer(line):
             what = m.group(0)
             if what.startswith("\\cite"):
@@ -214,6 +227,11 @@ def typst_incompatibilities(markdown_text: str) -> list[tuple[int, str]]:
         body = m.group("a") if m.group("a") is not None else m.group("b")
         if len(re.findall(r"\\label\{", body)) > 1:
             number = text.count("\n", 0, m.start()) + 1
-            found.add((number, "several \\label in one display: typst numbers the block once; "
-                               "split it or use a LaTeX engine"))
+            found.add(
+                (
+                    number,
+                    "several \\label in one display: typst numbers the block once; "
+                    "split it or use a LaTeX engine",
+                )
+            )
     return sorted(found)

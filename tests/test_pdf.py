@@ -1,0 +1,271 @@
+"""Conspect PDFs: macros, pandoc diagnostics, the typst lint, and real builds (pandoc/TeX/typst)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from course_cli.errors import ConfigError, UsageError
+from course_cli.macros import as_newcommands, parse_macros, read_macros
+from course_cli.pdf import choose_engine, local_images, read_front_matter
+from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_incompatibilities
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "conspects"
+COURSE_YAML = """\
+title: Test Course
+lessons:
+  - number: 1
+    title: First steps
+  - number: 2
+    title: Second steps
+"""
+
+# ---------------------------------------------------------------------------- macros
+
+
+def test_macros_parse_every_form_and_skip_comments() -> None:
+    text = (
+        "% \\newcommand{\\commented}{x}\n"
+        "\\newcommand{\\E}{\\mathbb{E}}   % expectation\n"
+        "\\newcommand\\bare{b}\n"
+        "\\newcommand{\\inner}[2]{\\left\\langle #1, #2 \\right\\rangle}\n"
+        "\\DeclareMathOperator*{\\argmax}{arg\\,max}\n"
+        "\\DeclareMathOperator{\\clip}{clip}\n"
+        "\\newcommand{\\long}{a +\n  b}\n"
+    )
+    macros = parse_macros(text)
+    assert macros == {
+        "E": (0, "\\mathbb{E}"),
+        "bare": (0, "b"),
+        "inner": (2, "\\left\\langle #1, #2 \\right\\rangle"),
+        "argmax": (0, "\\operatorname*{arg\\,max}"),
+        "clip": (0, "\\operatorname{clip}"),
+        "long": (0, "a +\n  b"),
+    }
+    assert as_newcommands(macros).splitlines()[2:4] == [
+        "\\newcommand{\\inner}[2]{\\left\\langle #1, #2 \\right\\rangle}",
+        "\\newcommand{\\argmax}{\\operatorname*{arg\\,max}}",
+    ]
+
+
+def test_macros_bad_line_names_file_and_line() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_macros("\\newcommand{\\ok}{1}\n\\newcommand{oops}\n", "macros.tex")
+    assert info.value.messages == ["macros.tex:2: cannot read this definition: \\newcommand{oops}"]
+
+
+def test_course_macros_file_is_readable() -> None:
+    macros = read_macros(REPO / "materials" / "macros.tex")
+    assert macros["argmax"] == (0, "\\operatorname*{arg\\,max}")
+    assert macros["norm"][0] == 1
+
+
+# ---------------------------------------------------------------------------- front matter, engine
+
+
+def test_front_matter_engine_choice() -> None:
+    front = read_front_matter("---\ntitle: T\nengine: typst\n---\n\nBody\n")
+    assert front == {"title": "T", "engine": "typst"}
+    assert choose_engine(front, "xelatex", None, Path("c.md")) == "typst"
+    assert choose_engine(front, "xelatex", "lualatex", Path("c.md")) == "lualatex"
+    assert choose_engine({}, "xelatex", None, Path("c.md")) == "xelatex"
+    with pytest.raises(UsageError, match=r"lessons/x.md: front matter engine: 'word'"):
+        choose_engine({"engine": "word"}, "xelatex", None, Path("lessons/x.md"))
+
+
+def test_local_images_skip_urls(tmp_path: Path) -> None:
+    text = "![a](img/a.png) ![b](https://x.org/b.png) ![c](<img/c d.png>){width=3cm}"
+    assert local_images(text, tmp_path) == [tmp_path / "img/a.png"]
+
+
+# ---------------------------------------------------------------------------- diagnostics
+
+PANDOC_STDERR = """\
+[WARNING] Could not fetch resource img/nothere.png: replacing image with description
+[WARNING] Could not convert TeX math
+J(\\theta) = \\mathbb{E}[r] + \\foo{x}
+, rendering as TeX:
+  \\mathbb{E}[r] + \\foo{x}
+                  ^
+  unexpected control sequence \\foo
+  expecting "%", "\\\\label", "\\\\tag", "\\\\nonumber", whitespace or "\\\\allowbreak"
+[WARNING] Missing character: There is no ⟁ (U+27C1) in font DejaVu Serif/OT:script=latn;!
+"""
+SOURCE = (
+    "---\ntitle: T\n---\n\n$$\nJ(\\theta) = \\E[r] + \\foo{x}\n$$\n\n![d](img/nothere.png)\n\n⟁\n"
+)
+
+
+def test_pandoc_warnings_become_one_error_with_lines() -> None:
+    err = pandoc_problems("lessons/lesson_01/conspect.md", SOURCE, PANDOC_STDERR)
+    assert err is not None
+    assert err.exit_code == 4
+    assert err.message.splitlines() == [
+        "lessons/lesson_01/conspect.md:6: could not convert TeX math: "
+        "J(\\theta) = \\mathbb{E}[r] + \\foo{x} (unexpected control sequence \\foo)",
+        "lessons/lesson_01/conspect.md:9: missing image or resource: img/nothere.png",
+        "lessons/lesson_01/conspect.md:11: no glyph for '⟁' (U+27C1) in font DejaVu Serif",
+    ]
+    assert pandoc_problems("c.md", SOURCE, "[INFO] Running xelatex\n") is None
+
+
+def test_latex_error_points_at_markdown_line() -> None:
+    stderr = "Error producing PDF.\n! Undefined control sequence.\nl.60 More \\(a = \\foo\n"
+    text = "# A\n\nSome text.\n\nMore $a = \\foo{b}$ here.\n"
+    err = latex_failure("c.md", text, stderr, "xelatex")
+    assert err.message == "c.md:5: xelatex: Undefined control sequence. near: More \\(a = \\foo"
+    assert "materials/macros.tex" in (err.hint or "")
+
+
+def test_typst_lint_flags_what_typst_cannot_render() -> None:
+    text = (
+        "---\ntitle: T\n---\n"
+        "A $\\mathbbm{1}$ and \\cite{x}.\n"
+        "```latex\n\\intertext{in code: ignored}\n```\n"
+        "$$\na \\label{eq:a} \\\\\nb \\label{eq:b}\n$$\n"
+        "\\begin{theorem}\nx\n\\end{theorem}\n"
+        "$$ x = y \\label{eq:ok} $$\n"
+    )
+    found = typst_incompatibilities(text)
+    assert found == [
+        (4, "\\mathbbm is not supported by pandoc's typst math writer; needs a LaTeX engine"),
+        (4, "raw LaTeX \\cite is dropped by the typst writer; write a citation as [@key]"),
+        (
+            8,
+            "several \\label in one display: typst numbers the block once; split it or use a "
+            "LaTeX engine",
+        ),
+        (
+            12,
+            "raw LaTeX \\begin{theorem} is dropped by the typst writer; write it as a "
+            "::: {.theorem} fenced div",
+        ),
+    ]
+    assert typst_incompatibilities((FIXTURES / "full" / "conspect.md").read_text()) == []
+
+
+# ---------------------------------------------------------------------------- real builds
+
+
+def _have(*tools: str) -> bool:
+    return all(shutil.which(t) for t in tools)
+
+
+needs_tex = pytest.mark.skipif(
+    not _have("xelatex", "pdftotext"), reason="needs xelatex and pdftotext (TeX Live, poppler)"
+)
+needs_typst = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or __import__("importlib").util.find_spec("typst") is None,
+    reason="needs the typst Python package and pdftotext",
+)
+
+
+def _course(make_course, conspect: str | None = None, front_engine: str | None = None) -> Path:  # type: ignore[no-untyped-def]
+    root: Path = make_course(yaml=COURSE_YAML, templates=False)
+    lesson = root / "lessons" / "lesson_01"
+    shutil.copytree(FIXTURES / "full", lesson, dirs_exist_ok=True)
+    (root / "materials" / "book").mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "materials" / "macros.tex", root / "materials" / "macros.tex")
+    shutil.copy(REPO / "materials" / "book" / "refs.bib", root / "materials" / "book" / "refs.bib")
+    if conspect is not None:
+        (lesson / "conspect.md").write_text(conspect, encoding="utf-8")
+    if front_engine:
+        path = lesson / "conspect.md"
+        path.write_text(
+            path.read_text().replace("lesson: 1\n", f"lesson: 1\nengine: {front_engine}\n")
+        )
+    return root
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _producer(pdf: Path) -> str:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return next(ln for ln in out.splitlines() if ln.startswith(("Producer", "Creator")))
+
+
+def _assert_full_conspect(text: str) -> None:
+    flat = " ".join(text.split())
+    assert "Policy gradients: a test conspect" in flat
+    assert "Lesson 1: First steps" in flat and "Test Course" in flat
+    assert "(1)" in text  # the labelled equation is numbered …
+    assert "gradient of (1) follows" in flat  # … and \eqref resolves to its number
+    assert "Theorem 1 (Policy gradient theorem)." in flat
+    assert "Definition 2." in flat and "Proof." in flat
+    assert "(Williams 1992; Sutton and Barto 2018)" in flat
+    assert "References" in flat and "Reinforcement Learning: An Introduction" in flat
+    assert "REINFORCE" in flat and "def loss(ratio, adv, eps=0.2):" in flat
+    assert "Пример" in flat  # Cyrillic has glyphs
+    assert "arg max" in flat and "clip(" in flat  # course macros expanded
+    assert "\\" not in flat  # no TeX left unconverted
+
+
+@pytest.mark.integration
+@needs_tex
+@pytest.mark.parametrize("engine", ["xelatex", "typst"])
+def test_full_conspect_builds(make_course, run_cli, engine: str) -> None:  # type: ignore[no-untyped-def]
+    if engine == "typst" and __import__("importlib").util.find_spec("typst") is None:
+        pytest.skip("needs the typst Python package")
+    root = _course(make_course)
+    result = run_cli("build", "pdf", "1", "--engine", engine, "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    pdf = root / "build" / "lesson_01" / "conspect.pdf"
+    _assert_full_conspect(_text(pdf))
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
+    assert len(images.strip().splitlines()) >= 3  # header, rule, the diagram
+    assert ("Typst" in _producer(pdf)) == (engine == "typst")
+    assert sorted(p.name for p in (root / "lessons" / "lesson_01").iterdir()) == [
+        "conspect.md",
+        "img",
+    ]  # nothing written beside the source
+    again = run_cli("build", "pdf", "1", "--engine", engine, "--root", str(root))
+    assert "0 built, 1 up to date" in again.stdout
+
+
+@pytest.mark.integration
+@needs_typst
+def test_front_matter_engine_is_used(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _course(make_course, front_engine="typst")
+    result = run_cli("build", "pdf", "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert "Typst" in _producer(root / "build" / "lesson_01" / "conspect.pdf")
+
+
+@pytest.mark.integration
+@needs_tex
+@pytest.mark.parametrize("engine", ["xelatex", "typst"])
+def test_missing_image_fails_with_the_conspect_path(make_course, run_cli, engine: str) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        (FIXTURES / "full" / "conspect.md")
+        .read_text()
+        .replace("img/diagram.png", "img/nothere.png")
+    )
+    root = _course(make_course, conspect=text)
+    line = text.splitlines().index("![A small diagram](img/nothere.png){width=30%}") + 1
+    result = run_cli("build", "pdf", "--engine", engine, "--root", str(root))
+    assert result.exit_code == 4
+    assert (
+        f"lessons/lesson_01/conspect.md:{line}: missing image or resource: img/nothere.png"
+        in result.stderr
+    )
+    assert not (root / "build" / "lesson_01" / "conspect.pdf").exists()
+
+
+@pytest.mark.integration
+@needs_tex
+@pytest.mark.parametrize("engine", ["xelatex", "typst"])
+def test_unknown_macro_fails_with_the_conspect_path(make_course, run_cli, engine: str) -> None:  # type: ignore[no-untyped-def]
+    text = "---\ntitle: Bad\n---\n\nFine text.\n\nBroken $a = \\nosuchmacro{b}$ here.\n"
+    root = _course(make_course, conspect=text)
+    result = run_cli("build", "pdf", "--engine", engine, "--root", str(root))
+    assert result.exit_code == 4
+    assert "lessons/lesson_01/conspect.md:7:" in result.stderr
+    assert "\\nosuchmacro" in result.stderr
