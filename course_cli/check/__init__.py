@@ -299,13 +299,14 @@ def check_files(paths: Sequence[Path], *, macros: Iterable[str] = (),
     A deck is a file whose front matter says ``marp: true``. Returns the report.
     """
     from course_cli.check.marp import find_css, known_themes
-    from course_cli.check.mathcheck import MathContext
+    from course_cli.check.mathcheck import MathContext, mathjax_config_macros
 
     files = collect_files(paths)
     if root is None:
         roots = [project_root(Path(p)) for p in paths] or [Path.cwd()]
         root = Path(os.path.commonpath([str(r) for r in roots]))
     themes = known_themes(find_css(root))
+    macros = set(macros) | mathjax_config_macros(root)
     ctx = CheckContext(root=root, math=MathContext(macros, macros_label), themes=themes,
                        theme_hint="themes: " + ", ".join(sorted(themes)))
     findings: list[Finding] = []

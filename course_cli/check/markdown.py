@@ -28,6 +28,10 @@ _HTML_REF_RE = re.compile(
     r"<(img|a|source|video|audio)\b([^>]*?)\b(src|href)\s*=\s*(\"[^\"]*\"|'[^']*')([^>]*)>",
     re.I | re.S,
 )
+_UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark backslash escapes
+_CSS_COLOR_RE = re.compile(
+    r"^(?:#[0-9a-f]{3,8}|(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(.*\)|[a-z]+)$", re.I | re.S
+)
 _ALT_RE = re.compile(r"\balt\s*=", re.I)
 _ID_RE = re.compile(r"\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _ATTR_ID_RE = re.compile(r"\{[^{}\n]*#([\w:.-]+)[^{}\n]*\}")
@@ -53,16 +57,13 @@ class Link:
 def iter_links(text: str) -> Iterator[Link]:
     """Yield every inline link and image of ``text`` (a prose view), nested ones included."""
     n = len(text)
-    i = text.find("[")
-    while i >= 0:
-        close = _match_bracket(text, i)
-        if close > 0 and close + 1 < n and text[close + 1] == "(":
+    for i, close in _bracket_pairs(text):
+        if close + 1 < n and text[close + 1] == "(":
             parsed = _destination(text, close + 2)
             if parsed is not None:
                 target, target_at = parsed
                 image = i > 0 and text[i - 1] == "!" and not _escaped(text, i - 1)
                 yield Link(i - 1 if image else i, image, text[i + 1 : close], target, target_at)
-        i = text.find("[", i + 1)
 
 
 def _escaped(text: str, pos: int) -> bool:
@@ -73,31 +74,27 @@ def _escaped(text: str, pos: int) -> bool:
     return n % 2 == 1
 
 
-def _match_bracket(text: str, start: int, limit: int = 2000) -> int:
-    if _escaped(text, start):
-        return -1
-    depth = 0
-    end = min(len(text), start + limit)
-    i = start
-    while i < end:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                return i
-        elif c == "\n":
-            j = i + 1
-            while j < end and text[j] in " \t":
-                j += 1
-            if j >= len(text) or text[j] == "\n":
-                return -1  # a blank line ends the paragraph
-        i += 1
-    return -1
+_BRACKET_RE = re.compile(r"\\.|[\[\]]|\n[ \t]*\n", re.S)
+
+
+def _bracket_pairs(text: str) -> list[tuple[int, int]]:
+    """Return (open, close) offsets of matching [ ] pairs within paragraphs, by open offset.
+
+    One pass with a stack, so a line of thousands of brackets stays linear.
+    """
+    pairs = []
+    stack: list[int] = []
+    for m in _BRACKET_RE.finditer(text):
+        token = m.group()
+        if token == "[":
+            stack.append(m.start())
+        elif token == "]":
+            if stack:
+                pairs.append((stack.pop(), m.start()))
+        elif token.startswith("\n"):
+            stack.clear()  # a blank line ends the paragraph
+    pairs.sort()
+    return pairs
 
 
 def _destination(text: str, pos: int) -> tuple[str, int] | None:
@@ -198,9 +195,14 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
     """Run the Markdown rules (L001–L005) over one document; returns the findings."""
     out: list[Finding] = []
     for link in iter_links(doc.prose):
+        if deck and _marp_special(link):
+            continue
         out.extend(_check_target(doc, ctx, link.target, link.target_offset, link.image))
         if link.image and not _has_alt(link.text, deck):
-            out.append(doc.finding("L004", link.offset, "image has no alt text",
+            message = "image has no alt text"
+            if deck and link.text.strip():
+                message += f" (Marp keywords such as {link.text.split()[0]} are not alt text)"
+            out.append(doc.finding("L004", link.offset, message,
                                    "describe the image inside ![…]( … ) for readers who cannot see it"))
     for m in _REFDEF_RE.finditer(doc.prose):
         out.extend(_check_target(doc, ctx, m.group(2), m.start(2), False))
@@ -213,6 +215,14 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
             out.append(doc.finding("L004", m.start(), "<img> has no alt attribute",
                                    'add alt="…" describing the image'))
     return out
+
+
+def _marp_special(link: Link) -> bool:
+    """True for deck syntax that is not a file: ``![bg](#fff)`` colours, ``[…](#3)`` slide links."""
+    target = link.target.strip()
+    if link.image:
+        return bool(_CSS_COLOR_RE.match(target)) and (target.endswith(")") or "." not in target)
+    return target.startswith("#") and target[1:].isdigit()
 
 
 def _has_alt(text: str, deck: bool) -> bool:
@@ -236,6 +246,7 @@ def _check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: boo
                             "replace the placeholder with the real file or URL")]
     if _SCHEME_RE.match(target) or _TEMPLATED_RE.search(target):
         return []
+    target = _UNESCAPE_RE.sub(r"\1", target)
     path_part, _, fragment = target.partition("#")
     path_part = unquote(path_part.split("?", 1)[0])
     fragment = unquote(fragment)

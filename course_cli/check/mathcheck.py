@@ -171,6 +171,55 @@ def _names_of(macros: object) -> Iterable[str]:
             yield name
 
 
+_MATHJAX_MACROS_RE = re.compile(r"\bmacros\s*:\s*\{", re.I)
+_MATHJAX_KEY_RE = re.compile(r"[{,]\s*[\"']?([A-Za-z]+)[\"']?\s*:")
+
+
+def mathjax_config_macros(root: Path, limit: int = 300) -> set[str]:
+    """Return macro names defined in MathJax configurations (``Macros: {name: …}``) found in
+    the HTML and JavaScript files under ``root`` (a site's layouts often define them)."""
+    import os
+
+    names: set[str] = set()
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "node_modules"]
+        for name in files:
+            if not name.endswith((".html", ".js", ".mjs")):
+                continue
+            seen += 1
+            if seen > limit:
+                return names
+            path = Path(folder) / name
+            try:
+                if path.stat().st_size > 200_000:
+                    continue
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for m in _MATHJAX_MACROS_RE.finditer(text):
+                names.update(_top_level_keys(text, m.end() - 1))
+    return names
+
+
+def _top_level_keys(text: str, start: int) -> set[str]:
+    depth, i, keys = 0, start, set()
+    while i < len(text):
+        c = text[i]
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if depth == 0:
+                break
+        if depth == 1 and c in "{,":
+            m = _MATHJAX_KEY_RE.match(text, i)
+            if m:
+                keys.add(m.group(1))
+        i += 1
+    return keys
+
+
 class MathContext:
     """What the math rules need to know beyond the file: the macros defined elsewhere."""
 

@@ -191,8 +191,8 @@ def load_doc(path: Path, rel: str, lesson: int | None = None) -> tuple[Doc | Non
 
 def _front_matter(doc: Doc) -> list[Finding]:
     text = doc.text
-    if not (text.startswith("---\n") or text.rstrip(" \t") == "---"):
-        return []
+    if not text.startswith("---\n") or text[4:5] in ("\n", ""):
+        return []  # like pandoc: "---" then a blank line is a rule, not front matter
     close = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
     if close is None:
         return [doc.finding_at_line(
