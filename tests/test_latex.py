@@ -51,9 +51,7 @@ def test_paths_are_relative_to_the_main_file_not_the_including_file(tmp_path: Pa
         "parts/a.tex": "\\chapter{A}\n\\input{parts/b}\n",
         "parts/b.tex": "\\section{B}\n",
     }
-    assert outline(tmp_path, files) == (
-        "1 A  [parts/a.tex:1]\n  1.1 B  [parts/b.tex:1]\n"
-    )
+    assert outline(tmp_path, files) == ("1 A  [parts/a.tex:1]\n  1.1 B  [parts/b.tex:1]\n")
 
 
 def test_subfile_and_import(tmp_path: Path) -> None:
@@ -283,7 +281,9 @@ def test_labels_get_environment_and_latex_number(tmp_path: Path) -> None:
         "fig:b": ("figure", "2.1"),
     }
     assert book.headings[0].labels == ["ch:one"]
-    assert book.headings[1].labels == ["sec:s"]  # a label inside an environment is not the heading's
+    assert book.headings[1].labels == [
+        "sec:s"
+    ]  # a label inside an environment is not the heading's
 
 
 def test_declaretheorem_and_aliased_counters(tmp_path: Path) -> None:
