@@ -303,9 +303,9 @@ def _counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     state = h.state
     lines = []
     matter = state.get("matter")
-    if book.docclass in {"book", "scrbook", "kaobook", "memoir", "amsbook"} and matter:
-        if prev is None or prev.state.get("matter") != matter:
-            lines.append(f"\\{matter}matter")
+    matter_class = book.docclass in {"book", "scrbook", "kaobook", "memoir", "amsbook"}
+    if matter_class and matter and (prev is None or prev.state.get("matter") != matter):
+        lines.append(f"\\{matter}matter")
     if state.get("appendix") and (prev is None or not prev.state.get("appendix")):
         lines.append("\\appendix")
     counters = state.get("counters", {})
@@ -325,9 +325,8 @@ def _bibliography(book: Book, out_dir: Path) -> str:
         if c.name == "bibliographystyle":
             style = c.args[0].strip()
             local = root / f"{style}.bst"
-            out.append(
-                f"\\bibliographystyle{{{_rel(root / style, out_dir) if local.is_file() else style}}}"
-            )
+            style = _rel(root / style, out_dir) if local.is_file() else style
+            out.append(f"\\bibliographystyle{{{style}}}")
         elif c.name == "bibliography":
             names = ",".join(_rel(root / n.strip(), out_dir) for n in c.args[0].split(","))
             out.append(f"\\bibliography{{{names}}}")
@@ -343,7 +342,7 @@ def render(
         if any(h.gpos <= lab.gpos < h.gend for h in parts)
     }  # fmt: skip
     heads = {lab: h for h in book.headings for lab in h.labels}
-    ranges = []
+    ranges: list[dict[str, Any]] = []
     for h in parts:
         ranges.append({"label": h.labels[0] if h.labels else "/".join(title_path(h)),
                        "heading": _describe(book, h), "title": plain_title(h.title),
@@ -380,17 +379,17 @@ def render(
 # --------------------------------------------------------------------------- markdown
 
 
-def markdown(rendered: Rendered, root: Path, cwd: Path) -> str:
+def markdown(rendered: Rendered, course: Course, cwd: Path) -> str:
     """Return the Markdown rendering of an extract: pandoc (LaTeX -> GitHub Markdown).
 
     Raises ToolNotFoundError / ToolFailedError from :mod:`course_cli.tools`.
     """
     from course_cli.tools import Toolbox
 
-    done = Toolbox(root=root).run(
-        "pandoc", ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"], cwd=cwd, timeout=120,
-        input=rendered.md_input,
-    )  # fmt: skip
+    args = ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"]
+    done = Toolbox.for_course(course).run(
+        "pandoc", args, cwd=cwd, timeout=120, input=rendered.md_input
+    )
     return rendered.md_header + "\n" + done.stdout.lstrip()
 
 
@@ -573,7 +572,8 @@ def _sync_lesson(
                 outputs[name] = rec
             continue
         if content is None:
-            content = markdown_fn(r, root, folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            content = markdown_fn(r, course, folder)
             assert isinstance(content, str)
         if disk is not None and _sha(content) == disk:
             result.files.append(FileAction(path, "unchanged"))

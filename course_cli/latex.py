@@ -503,6 +503,13 @@ class Counters:
 
 
 @dataclass
+class _Row:
+    numbered: bool
+    tag: str | None = None
+    labels: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
 class _Frame:
     env: str
     current: tuple[str, str | None]
@@ -632,8 +639,8 @@ class _Reader:
         if name in self.macros:
             nargs, body = self.macros[name]
             args, end = parse_args(src, m.end(), "m" * nargs, name)
-            for k, a in enumerate(args, 1):
-                body = body.replace(f"#{k}", str(a))
+            for k, arg in enumerate(args, 1):
+                body = body.replace(f"#{k}", str(arg))
             tmp = SourceFile(src.path, src.name, body, body, [0])
             for t in _PRE_RE.finditer(body):
                 if t.group(1) == "newtheorem":
@@ -942,14 +949,13 @@ class _Reader:
         multirow = env.rstrip("*") in MULTIROW_ENVS
         depth = 0
         envs: list[str] = []
-        row: dict[str, object] = {"labels": [], "numbered": not starred, "tag": None}
+        row = _Row(not starred)
 
-        def finish(r: dict[str, object], at: int) -> None:
-            labels = r["labels"]
-            assert isinstance(labels, list)
-            if r["tag"] is not None:
-                number: str | None = str(r["tag"])
-            elif r["numbered"]:
+        def finish(r: _Row, at: int) -> None:
+            labels = r.labels
+            if r.tag is not None:
+                number: str | None = r.tag
+            elif r.numbered:
                 number = self.step_equation()
                 self.eqtags.append((fi, at, number))
             else:
@@ -981,16 +987,16 @@ class _Reader:
                 return t.end()
             elif tok == "\\\\" and multirow and depth == 0 and not envs:
                 finish(row, t.start())
-                row = {"labels": [], "numbered": not starred, "tag": None}
+                row = _Row(not starred)
             elif t.group(3) == "label":
                 args, _ = parse_args(src, t.end(), "m", "label")
                 gl = g + (t.start() - m.start())
-                row["labels"].append((str(args[0]).strip(), src.line_of(t.start()), gl))  # type: ignore[union-attr]
+                row.labels.append((str(args[0]).strip(), src.line_of(t.start()), gl))
             elif t.group(3) in {"nonumber", "notag"}:
-                row["numbered"] = False
+                row.numbered = False
             elif t.group(3) == "tag":
                 args, _ = parse_args(src, t.end(), "m", "tag")
-                row["tag"] = f"({args[0]})" if t.group(4) != "*" else str(args[0])
+                row.tag = f"({args[0]})" if t.group(4) != "*" else str(args[0])
         raise BookError(f"{src.where(m.start())}: \\begin{{{env}}} has no \\end{{{env}}}")
 
     def caption(self, src: SourceFile, m: re.Match[str], name: str) -> int:
@@ -1028,9 +1034,7 @@ class _Reader:
     def declaretheorem(self, src: SourceFile, m: re.Match[str]) -> int:
         args, end = parse_args(src, m.end(), "om", "declaretheorem")
         opts = dict(
-            (kv.split("=", 1) + [""])[:2]
-            for kv in (args[0] or "").replace(" ", "").split(",")
-            if kv
+            [*kv.split("=", 1), ""][:2] for kv in (args[0] or "").replace(" ", "").split(",") if kv
         )
         for name in str(args[1]).replace(" ", "").split(","):
             self.env_names[name] = opts.get("name") or name.capitalize()
