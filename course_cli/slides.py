@@ -47,6 +47,12 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _KATEX = re.compile(r"(?:^|<!--)\s*math\s*:\s*['\"]?katex\b", re.MULTILINE)
 _WARN = re.compile(r"^\[\s*WARN\s*\]\s?(.*)$")
+_MATH_ERROR = re.compile(
+    r'<g data-mml-node="(?:merror|mtext)" fill="red"|<g data-mml-node="merror"'
+)
+_UNDEFINED_NAME = re.compile(r'data-mjx-error="([^"]+)"')
+_RED_TEXT = re.compile(r'<g data-mml-node="mtext" fill="red" stroke="red">(.*?)</g>')
+_GLYPH = re.compile(r'data-c="([0-9A-Fa-f]+)"')
 _BENIGN_WARNINGS = ("Insecure local file accessing is enabled",)
 
 
@@ -201,7 +207,7 @@ def html_asset_path(image: Path, deck_dir: Path, root: Path) -> str:
 
 
 def staged_markdown(deck: Deck, fmt: str, root: Path) -> str:
-    """The deck's text for Marp: image URLs made absolute (PDF/PPTX) or HTML-relative.
+    """The deck's text for Marp: image paths made absolute (PDF/PPTX) or HTML-relative.
 
     Only URLs change, so line numbers stay those of the source.
     """
@@ -213,7 +219,8 @@ def staged_markdown(deck: Deck, fmt: str, root: Path) -> str:
         if fmt == "html":
             new = quote(html_asset_path(ref.path, deck.path.parent, root))
         else:
-            new = ref.path.as_uri()
+            # A plain absolute path: Chromium loads it; a file:// URL is dropped silently.
+            new = quote(ref.path.as_posix())
         pieces.extend((deck.text[last : ref.start], new))
         last = ref.end
     pieces.append(deck.text[last:])
@@ -362,6 +369,8 @@ class MarpAction:
     def _convert(self, tasks: Sequence[Task], stage: Path) -> dict[BuildStep, CourseError]:
         self.toolbox.find("marp")
         env = {"COURSE_MARP_MACROS": str(self.macros)} if self.macros.is_file() else {}
+        if self.fmt == "notes":
+            env = {"COURSE_MARP_NO_MATH": "1"}  # notes carry no math: skip MathJax
         if self.fmt in BROWSER_FORMATS:
             env.update(self.toolbox.browser_env())
         src, out = stage / "in", stage / "out"
@@ -397,8 +406,18 @@ class MarpAction:
         ext = "txt" if self.fmt == "notes" else self.fmt
         for name, task in names.items():
             made = out / f"{name[:-3]}.{ext}"
-            if task.step not in errors and made.is_file():
-                os.replace(made, task.out())
+            if self.fmt == "notes" and task.step not in errors and not made.is_file():
+                task.out().write_text("", encoding="utf-8")  # a deck without notes
+                continue
+            if task.step in errors or not made.is_file():
+                continue
+            if self.fmt == "html":
+                problem = math_errors(made.read_text(encoding="utf-8"))
+                if problem:
+                    source = task.step.payload.path
+                    errors[task.step] = ToolFailedError(f"{_rel(source, self.root)}: {problem}")
+                    continue
+            os.replace(made, task.out())
         return errors
 
     def _warnings(
@@ -408,6 +427,8 @@ class MarpAction:
         for warning in marp_warnings(output):
             if any(b in warning for b in _BENIGN_WARNINGS):
                 continue
+            if self.fmt == "notes" and warning.endswith("contains no notes."):
+                continue
             hits = [t for n, t in names.items() if n in warning.replace(f"{src}/", "")]
             for task in hits or list(names.values()):
                 deck: Deck = task.step.payload
@@ -416,6 +437,25 @@ class MarpAction:
                     + ("" if hits else " (in this batch; deck not named)")
                 )
         return errors
+
+
+def math_errors(html: str) -> str:
+    """A message when MathJax could not typeset some math of a Marp HTML output, else ``""``.
+
+    MathJax draws an undefined macro as red text and a TeX error as ``merror``; Marp exits 0.
+    """
+    bad = len(_MATH_ERROR.findall(html))
+    if not bad:
+        return ""
+    found = set(_UNDEFINED_NAME.findall(html))
+    for group in _RED_TEXT.findall(html):  # an undefined macro, drawn glyph by glyph
+        found.add("".join(chr(int(c, 16)) for c in _GLYPH.findall(group)))
+    names = sorted(found)
+    return (
+        f"{bad} math expression(s) failed to typeset (undefined macro or TeX error)"
+        + (f"; MathJax reported: {', '.join(names)}" if names else "")
+        + "; define course macros in the macros file, one per line"
+    )
 
 
 def marp_warnings(output: str) -> list[str]:

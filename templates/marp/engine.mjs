@@ -18,20 +18,28 @@ export function readMacros(file) {
 
 export function mathMacros(md, preamble) {
   if (!preamble) return
-  const prepend = (token) => {
-    if (token.type === 'marp_math_inline' || token.type === 'marp_math_block') {
-      token.content = preamble + token.content
-    }
-  }
+  // MathJax keeps \newcommand definitions for the rest of a render (Marp Core makes one
+  // MathJax document per render), so the first math expression of each render carries them.
+  const isMath = (t) => t.type === 'marp_math_inline' || t.type === 'marp_math_block'
   md.core.ruler.after('inline', 'course_math_macros', (state) => {
     for (const token of state.tokens) {
-      prepend(token)
-      for (const child of token.children ?? []) prepend(child)
+      for (const t of [token, ...(token.children ?? [])]) {
+        if (isMath(t)) {
+          t.content = preamble + t.content
+          return
+        }
+      }
     }
   })
 }
 
+// Speaker notes need no math: COURSE_MARP_NO_MATH=1 skips MathJax (much faster --notes).
+function withoutMath(md) {
+  for (const rule of ['marp_math_inline', 'marp_math_block']) md.renderer.rules[rule] = () => ''
+}
+
 export default ({ marp }) => {
-  mathMacros(marp.markdown, readMacros(process.env.COURSE_MARP_MACROS))
+  if (process.env.COURSE_MARP_NO_MATH === '1') withoutMath(marp.markdown)
+  else mathMacros(marp.markdown, readMacros(process.env.COURSE_MARP_MACROS))
   return marp
 }
