@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from course_cli.check.findings import Finding
@@ -37,7 +37,13 @@ class CheckContext:
         key = Path(path)
         if key not in self.docs:
             self.docs[key] = load_doc(key, self.rel(key), lesson)
-        return self.docs[key]
+        doc, problems = self.docs[key]
+        if lesson is not None and doc is not None and doc.lesson is None:
+            # first read for another file's anchors: now we know which lesson it belongs to
+            doc.lesson = lesson
+            problems = [replace(f, lesson=lesson) for f in problems]
+            self.docs[key] = (doc, problems)
+        return doc, problems
 
     def anchors(self, path: Path) -> frozenset[str] | None:
         """Return the anchors a Markdown file defines, or None when it cannot be read."""

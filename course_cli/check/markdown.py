@@ -275,7 +275,7 @@ def _missing_hint(resolved: Path, raw: str) -> str:
             import difflib
 
             names = [p.name for p in folder.iterdir()]
-            close = difflib.get_close_matches(resolved.name, names, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(resolved.name, names, n=1, cutoff=0.8)
             if close:
                 return f"did you mean {close[0]}? (paths are relative to this file)"
     except OSError:

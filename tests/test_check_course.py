@@ -1,0 +1,360 @@
+"""`course check` on a course: deliverables, consistency, configuration, output formats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from course_cli.check import check_course
+from course_cli.config import load_course
+from tests.conftest import MINI_COURSE_YAML, REPO, write_tree
+
+GOOD = REPO / "tests" / "fixtures" / "check" / "good_lesson"
+
+
+def lesson_files(number: int, **changes: str | None) -> dict[str, str | bytes]:
+    """The good lesson fixture as files of lessons/lesson_NN, with some replaced or removed."""
+    prefix = f"lessons/lesson_{number:02d}/"
+    files: dict[str, str | bytes] = {}
+    for path in sorted(GOOD.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(GOOD).as_posix()
+            text = path.read_text(encoding="utf-8").replace("Lesson 1", f"Lesson {number}")
+            files[prefix + rel] = text
+    for rel, text in changes.items():
+        key = prefix + rel.replace("__", "/")
+        if text is None:
+            files.pop(key, None)
+        else:
+            files[key] = text
+    return files
+
+
+def roadmap_readme(root: Path) -> None:
+    from course_cli.readme import END, START, render_roadmap
+
+    table = render_roadmap(load_course(root))
+    (root / "README.md").write_text(f"# Test Course\n\n{START}\n{table}{END}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def course(make_course: Callable[..., Path]) -> Callable[..., Path]:
+    """A two-lesson course whose lessons are the good fixture, with a README roadmap in sync."""
+
+    def factory(files: dict[str, str | bytes] | None = None, yaml: str = MINI_COURSE_YAML,
+                lessons: tuple[int, ...] = (1, 2)) -> Path:
+        tree: dict[str, str | bytes] = {}
+        for n in lessons:
+            tree.update(lesson_files(n))
+        root = make_course(tree, yaml=yaml)
+        roadmap_readme(root)
+        write_tree(root, files or {})
+        return root
+
+    return factory
+
+
+def findings(root: Path, *numbers: int) -> list[tuple[str, str, str]]:
+    report = check_course(load_course(root), numbers)
+    return [(f.location(), f.code, f.message) for f in report.findings]
+
+
+def test_good_course_is_clean(course: Callable[..., Path]) -> None:
+    root = course()
+    report = check_course(load_course(root))
+    assert [(f.location(), f.code, f.message) for f in report.findings] == []
+    assert report.lessons[0].parts == {
+        "readme": "ok", "slides": "ok", "conspect": "ok",
+        "exercises": "absent", "notebooks": "absent", "reading": "absent",
+    }
+    assert report.summary() == "0 errors, 0 warnings in 7 files (2 lessons)"
+
+
+# --- deliverables ------------------------------------------------------------------------
+
+def test_d006_freshly_scaffolded_lesson_is_untouched_template(course: Callable[..., Path],
+                                                              run_cli: Callable[..., object]) -> None:
+    root = course(lessons=(1,))
+    result = run_cli("new-lesson", "2", cwd=root)
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert findings(root, 2) == [
+        ("lessons/lesson_02/README.md:1", "D006", "still the untouched template from `course new-lesson`"),
+        ("lessons/lesson_02/conspect.md:1", "D006", "still the untouched template from `course new-lesson`"),
+        ("lessons/lesson_02/slides/slides.md:1", "D006", "still the untouched template from `course new-lesson`"),
+    ]
+    report = check_course(load_course(root), [2])
+    assert report.lessons[0].parts["readme"] == "template"
+
+
+def test_d007_placeholder_left_in_an_edited_file(course: Callable[..., Path]) -> None:
+    readme = (GOOD / "README.md").read_text(encoding="utf-8").replace(
+        "## Reading\n", "## Reading\n\n<!-- TODO(course): papers -->\n")
+    root = course({"lessons/lesson_01/README.md": readme})
+    assert findings(root, 1) == [
+        ("lessons/lesson_01/README.md:19", "D007", "template placeholder left: <!-- TODO(course): … -->"),
+    ]
+    assert check_course(load_course(root), [1]).lessons[0].parts["readme"] == "todo"
+
+
+def test_d001_missing_conspect_and_slides(course: Callable[..., Path]) -> None:
+    root = course()
+    (root / "lessons/lesson_02/conspect.md").unlink()
+    shutil.rmtree(root / "lessons/lesson_02/slides")
+    (root / "lessons/lesson_02/README.md").write_text(
+        (GOOD / "README.md").read_text(encoding="utf-8").replace("- Slides: [slides/slides.md](slides/slides.md)\n", "")
+        .replace("- Conspect: [conspect.md](conspect.md), in particular [its estimator](conspect.md#the-monte-carlo-estimator)\n", ""),
+        encoding="utf-8")
+    assert findings(root, 2) == [
+        ("lessons/lesson_02/conspect.md", "D001", "lesson 2: required conspect is missing (conspect.md)"),
+        ("lessons/lesson_02/slides/", "D001",
+         "lesson 2: required slides is missing (slides/ (a folder of Marp decks))"),
+    ]
+
+
+def test_d002_d003_readme_sections(course: Callable[..., Path]) -> None:
+    readme = "# Lesson 1\n\n## Learning objectives\n\n- a\n\n## Outline\n\n## Reading\n\n- b\n"
+    root = course({"lessons/lesson_01/README.md": readme})
+    assert findings(root, 1) == [
+        ("lessons/lesson_01/README.md", "D002", "README has no “Homework” section"),
+        ("lessons/lesson_01/README.md:7", "D003", "section “Outline” has no content"),
+    ]
+
+
+def test_d002_near_miss_heading_case_and_title_heading(course: Callable[..., Path]) -> None:
+    readme = ("# Reading Group I\n\n## OBJECTIVES\n\nx\n\n## outline:\n\n1. y\n\n### Reading list\n\nz\n\n"
+              "## Homework assignment\n\n<!-- nothing here counts -->\nw\n")
+    root = course({"lessons/lesson_01/README.md": readme})
+    assert findings(root, 1) == []
+
+
+def test_d004_empty_slides_folder_and_d005_empty_conspect(course: Callable[..., Path]) -> None:
+    root = course({"lessons/lesson_01/conspect.md": "---\ntitle: x\n---\n\n<!-- later -->\n"})
+    (root / "lessons/lesson_01/slides/slides.md").unlink()
+    readme = root / "lessons/lesson_01/README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("[slides/slides.md](slides/slides.md)", "slides"),
+                      encoding="utf-8")
+    assert findings(root, 1) == [
+        ("lessons/lesson_01/README.md:6:71", "L003",
+         "anchor #the-monte-carlo-estimator does not exist in lessons/lesson_01/conspect.md"),
+        ("lessons/lesson_01/conspect.md:1", "D005", "conspect.md is empty"),
+        ("lessons/lesson_01/slides/", "D004", "lesson 1: slides/ holds no Markdown deck (*.md)"),
+    ]
+
+
+def test_s001_deck_without_marp(course: Callable[..., Path]) -> None:
+    root = course({"lessons/lesson_01/slides/extra.md": "# Not a deck\n"})
+    assert findings(root, 1) == [
+        ("lessons/lesson_01/slides/extra.md:1", "S001", "deck has no `marp: true` in its front matter"),
+    ]
+
+
+def test_s003_course_theme_comes_from_templates(course: Callable[..., Path]) -> None:
+    root = course()
+    deck = root / "lessons/lesson_01/slides/slides.md"
+    deck.write_text(deck.read_text(encoding="utf-8").replace("theme: course", "theme: corse"), encoding="utf-8")
+    report = check_course(load_course(root), [1])
+    [f] = report.findings
+    assert (f.location(), f.code, f.message) == ("lessons/lesson_01/slides/slides.md:3", "S003",
+                                                  "unknown Marp theme corse")
+    assert f.hint == ("themes: course, default, gaia, uncover "
+                      "(course themes live in templates/marp/*.css)")
+
+
+def test_m004_shared_macros_are_known_and_typos_are_not(course: Callable[..., Path]) -> None:
+    conspect = (GOOD / "conspect.md").read_text(encoding="utf-8") + "\n$\\piref + \\pitheta + \\pirfe$\n"
+    root = course({"lessons/lesson_01/conspect.md": conspect})
+    assert findings(root, 1) == [
+        ("lessons/lesson_01/conspect.md:29:22", "M004",
+         "\\pirfe is not defined here, in materials/macros.tex, or in standard LaTeX/MathJax "
+         "(did you mean \\piref?)"),
+    ]
+
+
+# --- consistency -------------------------------------------------------------------------
+
+def test_c001_orphan_and_misnamed_folders_c002_missing_folder(course: Callable[..., Path]) -> None:
+    root = course(lessons=(1,))
+    write_tree(root, {"lessons/lesson_07/README.md": "x\n", "lessons/lesson_2/README.md": "y\n"})
+    assert findings(root) == [
+        ("lessons/lesson_02/", "C002", "lesson 2 has no folder lessons/lesson_02"),
+        ("lessons/lesson_07/", "C001", "lessons/lesson_07 is not a lesson listed in course.yaml"),
+        ("lessons/lesson_2/", "C001", "lessons/lesson_2 is not named like its lesson (expected lessons/lesson_02)"),
+    ]
+
+
+def test_c003_number_gap(course: Callable[..., Path]) -> None:
+    yaml = MINI_COURSE_YAML.replace("number: 2", "number: 4")
+    root = course(yaml=yaml, lessons=(1, 4))
+    assert findings(root) == [("course.yaml:6", "C003", "lesson numbers skip 2, 3")]
+
+
+def test_c004_c005_roadmap(course: Callable[..., Path]) -> None:
+    root = course()
+    (root / "README.md").write_text("# Test Course\n", encoding="utf-8")
+    assert findings(root) == [("README.md", "C004", "README.md has no roadmap table markers")]
+    roadmap_readme(root)
+    text = (root / "README.md").read_text(encoding="utf-8").replace("Second steps", "2nd steps")
+    (root / "README.md").write_text(text, encoding="utf-8")
+    report = check_course(load_course(root))
+    assert [(f.location(), f.code, f.message, f.hint) for f in report.findings] == [
+        ("README.md:3", "C005", "the roadmap table is out of date with course.yaml", "run `course readme`"),
+    ]
+
+
+def test_root_readme_links_are_checked(course: Callable[..., Path]) -> None:
+    root = course()
+    with (root / "README.md").open("a", encoding="utf-8") as fh:
+        fh.write("\nSee [the syllabus](syllabus.md).\n")
+    assert findings(root) == [("README.md:10:20", "L001", "link target does not exist: syllabus.md")]
+
+
+# --- configuration -----------------------------------------------------------------------
+
+CONFIG_YAML = MINI_COURSE_YAML.replace(
+    "lessons:\n",
+    "check:\n  disable: [L004, X123]\n  severity:\n    L001: warning\n    Q9: info\nlessons:\n",
+)
+
+
+def test_c006_unknown_codes_in_course_yaml_and_config_applied(course: Callable[..., Path]) -> None:
+    extra = "\n![](slides/img/hist.svg) [gone](gone.md)\n"
+    readme = (GOOD / "README.md").read_text(encoding="utf-8") + extra
+    root = course({"lessons/lesson_01/README.md": readme}, yaml=CONFIG_YAML)
+    report = check_course(load_course(root))
+    assert [(f.location(), f.code, f.severity, f.message) for f in report.findings] == [
+        ("lessons/lesson_01/README.md:25:33", "L001", "warning", "link target does not exist: gone.md"),
+        ("course.yaml:7", "C006", "error", "check.disable: unknown rule code X123"),
+        ("course.yaml:10", "C006", "error", "check.severity: unknown rule code Q9"),
+    ]
+
+
+def test_ignore_comment_in_a_lesson(course: Callable[..., Path]) -> None:
+    readme = (GOOD / "README.md").read_text(encoding="utf-8") + "\n<!-- course: ignore L001 -->\n[gone](gone.md)\n"
+    root = course({"lessons/lesson_01/README.md": readme})
+    assert findings(root, 1) == []
+
+
+# --- book --------------------------------------------------------------------------------
+
+BOOK_YAML = MINI_COURSE_YAML.replace("summary: The second lesson.\n",
+                                     "summary: The second lesson.\n    book: [ch:two]\n")
+
+
+def test_b003_book_lesson_not_synced(course: Callable[..., Path]) -> None:
+    from course_cli.check.book import _booksync_check
+
+    if _booksync_check() is not None:
+        pytest.skip("course_cli.booksync provides the check; covered by its own tests")
+    root = course(yaml=BOOK_YAML)
+    assert findings(root, 2) == [
+        ("lessons/lesson_02/book/", "B003", "lesson 2: book extract (ch:two) not synced yet"),
+    ]
+    write_tree(root, {"lessons/lesson_02/book/ch-two.tex": "% extract\n"})
+    assert findings(root, 2) == []
+
+
+# --- typst -------------------------------------------------------------------------------
+
+def test_t001_typst_conspect(course: Callable[..., Path]) -> None:
+    conspect = (GOOD / "conspect.md").read_text(encoding="utf-8").replace(
+        "lesson: 1\n", "lesson: 1\nengine: typst\n") + "\n$a \\bmod b$\n"
+    root = course({"lessons/lesson_01/conspect.md": conspect})
+    got = findings(root, 1)
+    assert got == [("lessons/lesson_01/conspect.md:30", "T001",
+                    "\\bmod is not supported by pandoc's typst math writer; needs a LaTeX engine")]
+    conspect = conspect.replace("engine: typst\n", "")
+    write_tree(root, {"lessons/lesson_01/conspect.md": conspect})
+    assert findings(root, 1) == []
+
+
+# --- the command line --------------------------------------------------------------------
+
+def broken(course: Callable[..., Path]) -> Path:
+    readme = (GOOD / "README.md").read_text(encoding="utf-8") + "\n[gone](gone.md) ![](slides/img/hist.svg)\n"
+    return course({"lessons/lesson_02/README.md": readme})
+
+
+def test_cli_text_report(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
+    root = broken(course)
+    result = run_cli("check", "--root", str(root))
+    out = result.stdout  # type: ignore[attr-defined]
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "Deliverables" in out
+    assert "Lesson 2 · Second steps" in out
+    assert "lessons/lesson_02/README.md:25:8  error   L001 link target does not exist: gone.md" in out
+    assert "hint: paths are relative to the file that holds the link" in out
+    assert "✗ 1 error, 1 warning in 7 files (2 lessons)" in out
+    assert "error: course check: 1 error, 1 warning in 7 files (2 lessons)" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_cli_lesson_selection_and_strict(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
+    root = broken(course)
+    clean = run_cli("check", "1", "--root", str(root))
+    assert clean.exit_code == 0  # type: ignore[attr-defined]
+    assert "✓ 0 errors, 0 warnings in 3 files (1 lesson)" in clean.stdout  # type: ignore[attr-defined]
+    write_tree(root, {"lessons/lesson_02/README.md": (GOOD / "README.md").read_text(encoding="utf-8")
+                      + "\n![](slides/img/hist.svg)\n"})
+    assert run_cli("check", "2", "--root", str(root)).exit_code == 0  # type: ignore[attr-defined]
+    strict = run_cli("check", "2", "--strict", "--root", str(root))
+    assert strict.exit_code == 1  # type: ignore[attr-defined]
+    assert "(--strict: warnings fail)" in strict.stdout  # type: ignore[attr-defined]
+
+
+def test_cli_json_schema(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
+    root = broken(course)
+    result = run_cli("check", "--format", "json", "--root", str(root))
+    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert data["schema"] == 1
+    assert data["mode"] == "course"
+    assert data["summary"] == {"errors": 1, "warnings": 1, "info": 0, "files": 7, "lessons": 2,
+                               "strict": False, "failed": True}
+    assert data["lessons"][1] == {
+        "number": 2, "title": "Second steps", "folder": "lessons/lesson_02",
+        "required": ["readme", "slides", "conspect"],
+        "deliverables": {"readme": "ok", "slides": "ok", "conspect": "ok", "exercises": "absent",
+                         "notebooks": "absent", "reading": "absent"},
+        "errors": 1, "warnings": 1,
+    }
+    assert data["findings"][0] == {
+        "path": "lessons/lesson_02/README.md", "line": 25, "column": 8, "code": "L001",
+        "name": "broken-link", "severity": "error", "message": "link target does not exist: gone.md",
+        "hint": "paths are relative to the file that holds the link", "lesson": 2,
+    }
+
+
+def test_cli_github_and_junit(course: Callable[..., Path], run_cli: Callable[..., object], tmp_path: Path) -> None:
+    root = broken(course)
+    junit = tmp_path / "out" / "check.xml"
+    result = run_cli("check", "--format", "github", "--junit", str(junit), "--root", str(root))
+    lines = result.stdout.splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == ("::error file=lessons/lesson_02/README.md,line=25,col=8,title=L001 broken-link::"
+                        "link target does not exist: gone.md (hint: paths are relative to the file that holds the link)")
+    assert lines[1].startswith("::warning file=lessons/lesson_02/README.md,line=25,col=17,title=L004 image-without-alt::")
+    xml = junit.read_text(encoding="utf-8")
+    assert '<testsuite name="course check" tests="7" failures="1"' in xml
+    assert '<failure type="L001" message="1 problem(s): link target does not exist: gone.md">' in xml
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(xml)  # well-formed
+
+
+def test_cli_usage_errors(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
+    root = course()
+    bad = run_cli("check", "abc", "--root", str(root))
+    assert bad.exit_code == 2  # type: ignore[attr-defined]
+    assert "error: 'abc' is not a lesson number" in bad.stderr  # type: ignore[attr-defined]
+    unknown = run_cli("check", "9", "--root", str(root))
+    assert unknown.exit_code == 2  # type: ignore[attr-defined]
+    assert "no lesson 9 in course.yaml" in unknown.stderr  # type: ignore[attr-defined]
+    fmt = run_cli("check", "--format", "xml", "--root", str(root))
+    assert fmt.exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_cli_rules_table(run_cli: Callable[..., object]) -> None:
+    result = run_cli("check", "--rules")
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert "L001" in result.stdout and "broken-link" in result.stdout  # type: ignore[attr-defined]
