@@ -21,64 +21,148 @@ pytestmark = [
 ]
 
 MARPSTYLE_PDFS = [  # README links to exported PDFs that were never committed next to the decks
-    ("README.md:79:42", "socrates"), ("README.md:82:36", "plato"), ("README.md:86:45", "copernicus"),
-    ("README.md:87:9", "copernicus"), ("README.md:90:44", "descartes"), ("README.md:93:40", "leibniz"),
-    ("README.md:96:34", "kant"), ("README.md:99:36", "hegel"), ("README.md:102:36", "freud"),
-    ("README.md:105:40", "husserl"), ("README.md:108:36", "weber"), ("README.md:111:42", "einstein"),
-    ("README.md:114:44", "heidegger"), ("README.md:117:36", "orwell"), ("README.md:124:34", "godel"),
-    ("README.md:127:36", "arendt"), ("README.md:130:36", "turing"), ("README.md:133:34", "king"),
+    ("README.md:79:42", "socrates"),
+    ("README.md:82:36", "plato"),
+    ("README.md:86:45", "copernicus"),
+    ("README.md:87:9", "copernicus"),
+    ("README.md:90:44", "descartes"),
+    ("README.md:93:40", "leibniz"),
+    ("README.md:96:34", "kant"),
+    ("README.md:99:36", "hegel"),
+    ("README.md:102:36", "freud"),
+    ("README.md:105:40", "husserl"),
+    ("README.md:108:36", "weber"),
+    ("README.md:111:42", "einstein"),
+    ("README.md:114:44", "heidegger"),
+    ("README.md:117:36", "orwell"),
+    ("README.md:124:34", "godel"),
+    ("README.md:127:36", "arendt"),
+    ("README.md:130:36", "turing"),
+    ("README.md:133:34", "king"),
     ("README.md:136:34", "jobs"),
 ]
 
 # folder -> (findings other than L004 as (location, code, message), number of L004 findings)
 EXPECTED: dict[str, tuple[list[tuple[str, str, str]], int]] = {
-    "lessons/girafe-ai__ml-course": ([
-        # PDFs linked from the schedule that the repository does not contain (not in DROPPED.txt)
-        ("README.md:11:241", "L001", "link target does not exist: "
-         "week0_00_linear_algebra_recap/lecture00-linear_algebra_recap.pdf"),
-        ("README.md:13:205", "L001", "link target does not exist: "
-         "week0_03_linear_classification/msai-ml_s21_lect003_logistic_regression.pdf"),
-        ("README.md:19:108", "L005", "link has an empty target"),  # [Слайды]()
-        ("week0_07_intro_to_DL/README.md:2:10", "L005", "link target is a placeholder: TBD"),
-    ], 0),
-    "lessons/huggingface__deep-rl-class": ([
-        # <source src="assets/…mp4"> relative to units/en/unit8/: no such folder in the repository
-        ("units/en/unit8/hands-on-cleanrl.mdx:29:20", "L002",
-         "image target does not exist: assets/63_deep_rl_intro/lunarlander.mp4"),
-    ], 2),  # two <img> without alt
-    "lessons/yandexdataschool__Practical_RL": ([
-        ("week03_model_free/README.md:6:100", "L001",
-         "link target does not exist: ./crawler_and_pacman/seminar_py2"),  # folder gone from the repo
-    ], 0),
-    "marp/cunhapaulo__marpstyle": ([
-        *[(loc, "L001", f"link target does not exist: examples/example-{name}.pdf")
-          for loc, name in MARPSTYLE_PDFS],
-        # img/copernicus2.gif is neither in the copy nor in DROPPED.txt (Copernicus.gif is)
-        ("examples/example-copernicus.md:314:31", "L002",
-         "image target does not exist: ../img/copernicus2.gif"),
-        ("examples/example-copernicus.md:324:33", "L002",
-         "image target does not exist: ../img/copernicus2.gif"),
-        ("examples/example-leibniz.md:9", "S002",
-         "`math: katex` loads its fonts from a CDN: formulas break offline"),
-        ("examples/example-leibniz.md:193:12", "L005", "image has an empty target"),  # ![h:450px]()
-    ], 167),  # ![h:450px](…): Marp size keywords only, no alt text
+    "lessons/girafe-ai__ml-course": (
+        [
+            # PDFs linked from the schedule, not in the repository (nor in DROPPED.txt)
+            (
+                "README.md:11:241",
+                "L001",
+                "link target does not exist: "
+                "week0_00_linear_algebra_recap/lecture00-linear_algebra_recap.pdf",
+            ),
+            (
+                "README.md:13:205",
+                "L001",
+                "link target does not exist: "
+                "week0_03_linear_classification/msai-ml_s21_lect003_logistic_regression.pdf",
+            ),
+            ("README.md:19:108", "L005", "link has an empty target"),  # [Слайды]()
+            ("week0_07_intro_to_DL/README.md:2:10", "L005", "link target is a placeholder: TBD"),
+        ],
+        0,
+    ),
+    "lessons/huggingface__deep-rl-class": (
+        [
+            # <source src="assets/…mp4"> relative to units/en/unit8/: no such folder there
+            (
+                "units/en/unit8/hands-on-cleanrl.mdx:29:20",
+                "L002",
+                "image target does not exist: assets/63_deep_rl_intro/lunarlander.mp4",
+            ),
+        ],
+        2,
+    ),  # two <img> without alt
+    "lessons/yandexdataschool__Practical_RL": (
+        [
+            (
+                "week03_model_free/README.md:6:100",
+                "L001",
+                "link target does not exist: ./crawler_and_pacman/seminar_py2",
+            ),  # folder gone from the repo
+        ],
+        0,
+    ),
+    "marp/cunhapaulo__marpstyle": (
+        [
+            *[
+                (loc, "L001", f"link target does not exist: examples/example-{name}.pdf")
+                for loc, name in MARPSTYLE_PDFS
+            ],
+            # img/copernicus2.gif is neither in the copy nor in DROPPED.txt (Copernicus.gif is)
+            (
+                "examples/example-copernicus.md:314:31",
+                "L002",
+                "image target does not exist: ../img/copernicus2.gif",
+            ),
+            (
+                "examples/example-copernicus.md:324:33",
+                "L002",
+                "image target does not exist: ../img/copernicus2.gif",
+            ),
+            (
+                "examples/example-leibniz.md:9",
+                "S002",
+                "`math: katex` loads its fonts from a CDN: formulas break offline",
+            ),
+            (
+                "examples/example-leibniz.md:193:12",
+                "L005",
+                "image has an empty target",
+            ),  # ![h:450px]()
+        ],
+        167,
+    ),  # ![h:450px](…): Marp size keywords only, no alt text
     "marp/hofbi__tum-marp-template": ([], 1),
-    "marp/kaisugi__marp-theme-academic": ([
-        *[(f"README.md:{n + 2}:5", "L002", f"image target does not exist: ./demo.00{n}.png")
-          for n in range(1, 7)],  # screenshots the README shows are not in the copy, nor DROPPED
-        ("demo.md:5", "S002", "`math: katex` loads its fonts from a CDN: formulas break offline"),
-    ], 6),
+    "marp/kaisugi__marp-theme-academic": (
+        [
+            *[
+                (f"README.md:{n + 2}:5", "L002", f"image target does not exist: ./demo.00{n}.png")
+                for n in range(1, 7)
+            ],  # screenshots the README shows are not in the copy, nor DROPPED
+            (
+                "demo.md:5",
+                "S002",
+                "`math: katex` loads its fonts from a CDN: formulas break offline",
+            ),
+        ],
+        6,
+    ),
     "marp/yhatt__marp-cli-example": ([], 6),  # README badges and screenshots as <img> without alt
-    "mdnotes/ermongroup__cs228-notes": ([
-        ("extras/vae/index.md:213:66", "L005", "link has an empty target"),  # [Next]()
-        # \iid is defined neither in the note nor in _layouts/post.html's MathJax Macros
-        ("inference/sampling/index.md:51:22", "M004",
-         "\\iid is not defined here, in the shared macros, or in standard LaTeX/MathJax"),
-        ("preliminaries/applications/index.md:88:21", "L002", "image target does not exist: diffusionpics.png"),
-        ("preliminaries/applications/index.md:99:12", "L002", "image target does not exist: vaepics.png"),
-        ("preliminaries/applications/index.md:209:10", "L002", "image target does not exist: bird_new.gif"),
-        ("preliminaries/applications/old_index.md:154:10", "L002", "image target does not exist: bird_new.gif"),
-    ], 0),
+    "mdnotes/ermongroup__cs228-notes": (
+        [
+            ("extras/vae/index.md:213:66", "L005", "link has an empty target"),  # [Next]()
+            # \iid is defined neither in the note nor in _layouts/post.html's MathJax Macros
+            (
+                "inference/sampling/index.md:51:22",
+                "M004",
+                "\\iid is not defined here, in the shared macros, or in standard LaTeX/MathJax",
+            ),
+            (
+                "preliminaries/applications/index.md:88:21",
+                "L002",
+                "image target does not exist: diffusionpics.png",
+            ),
+            (
+                "preliminaries/applications/index.md:99:12",
+                "L002",
+                "image target does not exist: vaepics.png",
+            ),
+            (
+                "preliminaries/applications/index.md:209:10",
+                "L002",
+                "image target does not exist: bird_new.gif",
+            ),
+            (
+                "preliminaries/applications/old_index.md:154:10",
+                "L002",
+                "image target does not exist: bird_new.gif",
+            ),
+        ],
+        0,
+    ),
 }
 
 

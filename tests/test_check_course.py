@@ -45,8 +45,11 @@ def roadmap_readme(root: Path) -> None:
 def course(make_course: Callable[..., Path]) -> Callable[..., Path]:
     """A two-lesson course whose lessons are the good fixture, with a README roadmap in sync."""
 
-    def factory(files: dict[str, str | bytes] | None = None, yaml: str = MINI_COURSE_YAML,
-                lessons: tuple[int, ...] = (1, 2)) -> Path:
+    def factory(
+        files: dict[str, str | bytes] | None = None,
+        yaml: str = MINI_COURSE_YAML,
+        lessons: tuple[int, ...] = (1, 2),
+    ) -> Path:
         tree: dict[str, str | bytes] = {}
         for n in lessons:
             tree.update(lesson_files(n))
@@ -68,34 +71,59 @@ def test_good_course_is_clean(course: Callable[..., Path]) -> None:
     report = check_course(load_course(root))
     assert [(f.location(), f.code, f.message) for f in report.findings] == []
     assert report.lessons[0].parts == {
-        "readme": "ok", "slides": "ok", "conspect": "ok",
-        "exercises": "absent", "notebooks": "absent", "reading": "absent",
+        "readme": "ok",
+        "slides": "ok",
+        "conspect": "ok",
+        "exercises": "absent",
+        "notebooks": "absent",
+        "reading": "absent",
     }
     assert report.summary() == "0 errors, 0 warnings in 7 files (2 lessons)"
 
 
 # --- deliverables ------------------------------------------------------------------------
 
-def test_d006_freshly_scaffolded_lesson_is_untouched_template(course: Callable[..., Path],
-                                                              run_cli: Callable[..., object]) -> None:
+
+def test_d006_freshly_scaffolded_lesson_is_untouched_template(
+    course: Callable[..., Path], run_cli: Callable[..., object]
+) -> None:
     root = course(lessons=(1,))
     result = run_cli("new-lesson", "2", cwd=root)
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
     assert findings(root, 2) == [
-        ("lessons/lesson_02/README.md:1", "D006", "still the untouched template from `course new-lesson`"),
-        ("lessons/lesson_02/conspect.md:1", "D006", "still the untouched template from `course new-lesson`"),
-        ("lessons/lesson_02/slides/slides.md:1", "D006", "still the untouched template from `course new-lesson`"),
+        (
+            "lessons/lesson_02/README.md:1",
+            "D006",
+            "still the untouched template from `course new-lesson`",
+        ),
+        (
+            "lessons/lesson_02/conspect.md:1",
+            "D006",
+            "still the untouched template from `course new-lesson`",
+        ),
+        (
+            "lessons/lesson_02/slides/slides.md:1",
+            "D006",
+            "still the untouched template from `course new-lesson`",
+        ),
     ]
     report = check_course(load_course(root), [2])
     assert report.lessons[0].parts["readme"] == "template"
 
 
 def test_d007_placeholder_left_in_an_edited_file(course: Callable[..., Path]) -> None:
-    readme = (GOOD / "README.md").read_text(encoding="utf-8").replace(
-        "## Reading\n", "## Reading\n\n<!-- TODO(course): papers -->\n")
+    readme = (
+        (GOOD / "README.md")
+        .read_text(encoding="utf-8")
+        .replace("## Reading\n", "## Reading\n\n<!-- TODO(course): papers -->\n")
+    )
     root = course({"lessons/lesson_01/README.md": readme})
     assert findings(root, 1) == [
-        ("lessons/lesson_01/README.md:19", "D007", "template placeholder left: <!-- TODO(course): … -->"),
+        (
+            "lessons/lesson_01/README.md:19",
+            "D007",
+            "template placeholder left: <!-- TODO(course): … -->",
+        ),
     ]
     assert check_course(load_course(root), [1]).lessons[0].parts["readme"] == "todo"
 
@@ -105,13 +133,27 @@ def test_d001_missing_conspect_and_slides(course: Callable[..., Path]) -> None:
     (root / "lessons/lesson_02/conspect.md").unlink()
     shutil.rmtree(root / "lessons/lesson_02/slides")
     (root / "lessons/lesson_02/README.md").write_text(
-        (GOOD / "README.md").read_text(encoding="utf-8").replace("- Slides: [slides/slides.md](slides/slides.md)\n", "")
-        .replace("- Conspect: [conspect.md](conspect.md), in particular [its estimator](conspect.md#the-monte-carlo-estimator)\n", ""),
-        encoding="utf-8")
+        (GOOD / "README.md")
+        .read_text(encoding="utf-8")
+        .replace("- Slides: [slides/slides.md](slides/slides.md)\n", "")
+        .replace(
+            "- Conspect: [conspect.md](conspect.md), in particular "
+            "[its estimator](conspect.md#the-monte-carlo-estimator)\n",
+            "",
+        ),
+        encoding="utf-8",
+    )
     assert findings(root, 2) == [
-        ("lessons/lesson_02/conspect.md", "D001", "lesson 2: required conspect is missing (conspect.md)"),
-        ("lessons/lesson_02/slides/", "D001",
-         "lesson 2: required slides is missing (slides/ (a folder of Marp decks))"),
+        (
+            "lessons/lesson_02/conspect.md",
+            "D001",
+            "lesson 2: required conspect is missing (conspect.md)",
+        ),
+        (
+            "lessons/lesson_02/slides/",
+            "D001",
+            "lesson 2: required slides is missing (slides/ (a folder of Marp decks))",
+        ),
     ]
 
 
@@ -125,8 +167,11 @@ def test_d002_d003_readme_sections(course: Callable[..., Path]) -> None:
 
 
 def test_d002_near_miss_heading_case_and_title_heading(course: Callable[..., Path]) -> None:
-    readme = ("# Reading Group I\n\n## OBJECTIVES\n\nx\n\n## outline:\n\n1. y\n\n### Reading list\n\nz\n\n"
-              "## Homework assignment\n\n<!-- nothing here counts -->\nw\n")
+    readme = (
+        "# Reading Group I\n\n## OBJECTIVES\n\nx\n\n## outline:\n\n1. y\n\n"
+        "### Reading list\n\nz\n\n"
+        "## Homework assignment\n\n<!-- nothing here counts -->\nw\n"
+    )
     root = course({"lessons/lesson_01/README.md": readme})
     assert findings(root, 1) == []
 
@@ -135,11 +180,18 @@ def test_d004_empty_slides_folder_and_d005_empty_conspect(course: Callable[..., 
     root = course({"lessons/lesson_01/conspect.md": "---\ntitle: x\n---\n\n<!-- later -->\n"})
     (root / "lessons/lesson_01/slides/slides.md").unlink()
     readme = root / "lessons/lesson_01/README.md"
-    readme.write_text(readme.read_text(encoding="utf-8").replace("[slides/slides.md](slides/slides.md)", "slides"),
-                      encoding="utf-8")
+    readme.write_text(
+        readme.read_text(encoding="utf-8").replace(
+            "[slides/slides.md](slides/slides.md)", "slides"
+        ),
+        encoding="utf-8",
+    )
     assert findings(root, 1) == [
-        ("lessons/lesson_01/README.md:6:71", "L003",
-         "anchor #the-monte-carlo-estimator does not exist in lessons/lesson_01/conspect.md"),
+        (
+            "lessons/lesson_01/README.md:6:71",
+            "L003",
+            "anchor #the-monte-carlo-estimator does not exist in lessons/lesson_01/conspect.md",
+        ),
         ("lessons/lesson_01/conspect.md:1", "D005", "conspect.md is empty"),
         ("lessons/lesson_01/slides/", "D004", "lesson 1: slides/ holds no Markdown deck (*.md)"),
     ]
@@ -148,33 +200,49 @@ def test_d004_empty_slides_folder_and_d005_empty_conspect(course: Callable[..., 
 def test_s001_deck_without_marp(course: Callable[..., Path]) -> None:
     root = course({"lessons/lesson_01/slides/extra.md": "# Not a deck\n"})
     assert findings(root, 1) == [
-        ("lessons/lesson_01/slides/extra.md:1", "S001", "deck has no `marp: true` in its front matter"),
+        (
+            "lessons/lesson_01/slides/extra.md:1",
+            "S001",
+            "deck has no `marp: true` in its front matter",
+        ),
     ]
 
 
 def test_s003_course_theme_comes_from_templates(course: Callable[..., Path]) -> None:
     root = course()
     deck = root / "lessons/lesson_01/slides/slides.md"
-    deck.write_text(deck.read_text(encoding="utf-8").replace("theme: course", "theme: corse"), encoding="utf-8")
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace("theme: course", "theme: corse"), encoding="utf-8"
+    )
     report = check_course(load_course(root), [1])
     [f] = report.findings
-    assert (f.location(), f.code, f.message) == ("lessons/lesson_01/slides/slides.md:3", "S003",
-                                                  "unknown Marp theme corse")
-    assert f.hint == ("themes: course, default, gaia, uncover "
-                      "(course themes live in templates/marp/*.css)")
+    assert (f.location(), f.code, f.message) == (
+        "lessons/lesson_01/slides/slides.md:3",
+        "S003",
+        "unknown Marp theme corse",
+    )
+    assert f.hint == (
+        "themes: course, default, gaia, uncover (course themes live in templates/marp/*.css)"
+    )
 
 
 def test_m004_shared_macros_are_known_and_typos_are_not(course: Callable[..., Path]) -> None:
-    conspect = (GOOD / "conspect.md").read_text(encoding="utf-8") + "\n$\\piref + \\pitheta + \\pirfe$\n"
+    conspect = (GOOD / "conspect.md").read_text(
+        encoding="utf-8"
+    ) + "\n$\\piref + \\pitheta + \\pirfe$\n"
     root = course({"lessons/lesson_01/conspect.md": conspect})
     assert findings(root, 1) == [
-        ("lessons/lesson_01/conspect.md:29:22", "M004",
-         "\\pirfe is not defined here, in materials/macros.tex, or in standard LaTeX/MathJax "
-         "(did you mean \\piref?)"),
+        (
+            "lessons/lesson_01/conspect.md:29:22",
+            "M004",
+            "\\pirfe is not defined here, in materials/macros.tex, or in standard LaTeX/MathJax "
+            "(did you mean \\piref?)",
+        ),
     ]
 
 
 # --- consistency -------------------------------------------------------------------------
+
 
 def test_c001_orphan_and_misnamed_folders_c002_missing_folder(course: Callable[..., Path]) -> None:
     root = course(lessons=(1,))
@@ -182,7 +250,11 @@ def test_c001_orphan_and_misnamed_folders_c002_missing_folder(course: Callable[.
     assert findings(root) == [
         ("lessons/lesson_02/", "C002", "lesson 2 has no folder lessons/lesson_02"),
         ("lessons/lesson_07/", "C001", "lessons/lesson_07 is not a lesson listed in course.yaml"),
-        ("lessons/lesson_2/", "C001", "lessons/lesson_2 is not named like its lesson (expected lessons/lesson_02)"),
+        (
+            "lessons/lesson_2/",
+            "C001",
+            "lessons/lesson_2 is not named like its lesson (expected lessons/lesson_02)",
+        ),
     ]
 
 
@@ -201,7 +273,12 @@ def test_c004_c005_roadmap(course: Callable[..., Path]) -> None:
     (root / "README.md").write_text(text, encoding="utf-8")
     report = check_course(load_course(root))
     assert [(f.location(), f.code, f.message, f.hint) for f in report.findings] == [
-        ("README.md:3", "C005", "the roadmap table is out of date with course.yaml", "run `course readme`"),
+        (
+            "README.md:3",
+            "C005",
+            "the roadmap table is out of date with course.yaml",
+            "run `course readme`",
+        ),
     ]
 
 
@@ -209,7 +286,9 @@ def test_root_readme_links_are_checked(course: Callable[..., Path]) -> None:
     root = course()
     with (root / "README.md").open("a", encoding="utf-8") as fh:
         fh.write("\nSee [the syllabus](syllabus.md).\n")
-    assert findings(root) == [("README.md:10:20", "L001", "link target does not exist: syllabus.md")]
+    assert findings(root) == [
+        ("README.md:10:20", "L001", "link target does not exist: syllabus.md")
+    ]
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -226,22 +305,30 @@ def test_c006_unknown_codes_in_course_yaml_and_config_applied(course: Callable[.
     root = course({"lessons/lesson_01/README.md": readme}, yaml=CONFIG_YAML)
     report = check_course(load_course(root))
     assert [(f.location(), f.code, f.severity, f.message) for f in report.findings] == [
-        ("lessons/lesson_01/README.md:25:33", "L001", "warning", "link target does not exist: gone.md"),
+        (
+            "lessons/lesson_01/README.md:25:33",
+            "L001",
+            "warning",
+            "link target does not exist: gone.md",
+        ),
         ("course.yaml:7", "C006", "error", "check.disable: unknown rule code X123"),
         ("course.yaml:10", "C006", "error", "check.severity: unknown rule code Q9"),
     ]
 
 
 def test_ignore_comment_in_a_lesson(course: Callable[..., Path]) -> None:
-    readme = (GOOD / "README.md").read_text(encoding="utf-8") + "\n<!-- course: ignore L001 -->\n[gone](gone.md)\n"
+    readme = (GOOD / "README.md").read_text(
+        encoding="utf-8"
+    ) + "\n<!-- course: ignore L001 -->\n[gone](gone.md)\n"
     root = course({"lessons/lesson_01/README.md": readme})
     assert findings(root, 1) == []
 
 
 # --- book --------------------------------------------------------------------------------
 
-BOOK_YAML = MINI_COURSE_YAML.replace("summary: The second lesson.\n",
-                                     "summary: The second lesson.\n    book: [ch:two]\n")
+BOOK_YAML = MINI_COURSE_YAML.replace(
+    "summary: The second lesson.\n", "summary: The second lesson.\n    book: [ch:two]\n"
+)
 
 
 def test_b003_book_lesson_not_synced(course: Callable[..., Path]) -> None:
@@ -259,13 +346,20 @@ def test_b003_book_lesson_not_synced(course: Callable[..., Path]) -> None:
 
 # --- typst -------------------------------------------------------------------------------
 
+
 def test_t001_typst_conspect(course: Callable[..., Path]) -> None:
     conspect = (GOOD / "conspect.md").read_text(encoding="utf-8").replace(
-        "lesson: 1\n", "lesson: 1\nengine: typst\n") + "\n$a \\bmod b$\n"
+        "lesson: 1\n", "lesson: 1\nengine: typst\n"
+    ) + "\n$a \\bmod b$\n"
     root = course({"lessons/lesson_01/conspect.md": conspect})
     got = findings(root, 1)
-    assert got == [("lessons/lesson_01/conspect.md:30", "T001",
-                    "\\bmod is not supported by pandoc's typst math writer; needs a LaTeX engine")]
+    assert got == [
+        (
+            "lessons/lesson_01/conspect.md:30",
+            "T001",
+            "\\bmod is not supported by pandoc's typst math writer; needs a LaTeX engine",
+        )
+    ]
     conspect = conspect.replace("engine: typst\n", "")
     write_tree(root, {"lessons/lesson_01/conspect.md": conspect})
     assert findings(root, 1) == []
@@ -273,8 +367,11 @@ def test_t001_typst_conspect(course: Callable[..., Path]) -> None:
 
 # --- the command line --------------------------------------------------------------------
 
+
 def broken(course: Callable[..., Path]) -> Path:
-    readme = (GOOD / "README.md").read_text(encoding="utf-8") + "\n[gone](gone.md) ![](slides/img/hist.svg)\n"
+    readme = (GOOD / "README.md").read_text(
+        encoding="utf-8"
+    ) + "\n[gone](gone.md) ![](slides/img/hist.svg)\n"
     return course({"lessons/lesson_02/README.md": readme})
 
 
@@ -285,19 +382,28 @@ def test_cli_text_report(course: Callable[..., Path], run_cli: Callable[..., obj
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert "Deliverables" in out
     assert "Lesson 2 · Second steps" in out
-    assert "lessons/lesson_02/README.md:25:8  error   L001 link target does not exist: gone.md" in out
+    assert (
+        "lessons/lesson_02/README.md:25:8  error   L001 link target does not exist: gone.md" in out
+    )
     assert "hint: paths are relative to the file that holds the link" in out
     assert "✗ 1 error, 1 warning in 7 files (2 lessons)" in out
     assert "error: course check: 1 error, 1 warning in 7 files (2 lessons)" in result.stderr  # type: ignore[attr-defined]
 
 
-def test_cli_lesson_selection_and_strict(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
+def test_cli_lesson_selection_and_strict(
+    course: Callable[..., Path], run_cli: Callable[..., object]
+) -> None:
     root = broken(course)
     clean = run_cli("check", "1", "--root", str(root))
     assert clean.exit_code == 0  # type: ignore[attr-defined]
     assert "✓ 0 errors, 0 warnings in 3 files (1 lesson)" in clean.stdout  # type: ignore[attr-defined]
-    write_tree(root, {"lessons/lesson_02/README.md": (GOOD / "README.md").read_text(encoding="utf-8")
-                      + "\n![](slides/img/hist.svg)\n"})
+    write_tree(
+        root,
+        {
+            "lessons/lesson_02/README.md": (GOOD / "README.md").read_text(encoding="utf-8")
+            + "\n![](slides/img/hist.svg)\n"
+        },
+    )
     assert run_cli("check", "2", "--root", str(root)).exit_code == 0  # type: ignore[attr-defined]
     strict = run_cli("check", "2", "--strict", "--root", str(root))
     assert strict.exit_code == 1  # type: ignore[attr-defined]
@@ -310,33 +416,64 @@ def test_cli_json_schema(course: Callable[..., Path], run_cli: Callable[..., obj
     data = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert data["schema"] == 1
     assert data["mode"] == "course"
-    assert data["summary"] == {"errors": 1, "warnings": 1, "info": 0, "files": 7, "lessons": 2,
-                               "strict": False, "failed": True}
+    assert data["summary"] == {
+        "errors": 1,
+        "warnings": 1,
+        "info": 0,
+        "files": 7,
+        "lessons": 2,
+        "strict": False,
+        "failed": True,
+    }
     assert data["lessons"][1] == {
-        "number": 2, "title": "Second steps", "folder": "lessons/lesson_02",
+        "number": 2,
+        "title": "Second steps",
+        "folder": "lessons/lesson_02",
         "required": ["readme", "slides", "conspect"],
-        "deliverables": {"readme": "ok", "slides": "ok", "conspect": "ok", "exercises": "absent",
-                         "notebooks": "absent", "reading": "absent"},
-        "errors": 1, "warnings": 1,
+        "deliverables": {
+            "readme": "ok",
+            "slides": "ok",
+            "conspect": "ok",
+            "exercises": "absent",
+            "notebooks": "absent",
+            "reading": "absent",
+        },
+        "errors": 1,
+        "warnings": 1,
     }
     assert data["findings"][0] == {
-        "path": "lessons/lesson_02/README.md", "line": 25, "column": 8, "code": "L001",
-        "name": "broken-link", "severity": "error", "message": "link target does not exist: gone.md",
-        "hint": "paths are relative to the file that holds the link", "lesson": 2,
+        "path": "lessons/lesson_02/README.md",
+        "line": 25,
+        "column": 8,
+        "code": "L001",
+        "name": "broken-link",
+        "severity": "error",
+        "message": "link target does not exist: gone.md",
+        "hint": "paths are relative to the file that holds the link",
+        "lesson": 2,
     }
 
 
-def test_cli_github_and_junit(course: Callable[..., Path], run_cli: Callable[..., object], tmp_path: Path) -> None:
+def test_cli_github_and_junit(
+    course: Callable[..., Path], run_cli: Callable[..., object], tmp_path: Path
+) -> None:
     root = broken(course)
     junit = tmp_path / "out" / "check.xml"
     result = run_cli("check", "--format", "github", "--junit", str(junit), "--root", str(root))
     lines = result.stdout.splitlines()  # type: ignore[attr-defined]
-    assert lines[0] == ("::error file=lessons/lesson_02/README.md,line=25,col=8,title=L001 broken-link::"
-                        "link target does not exist: gone.md (hint: paths are relative to the file that holds the link)")
-    assert lines[1].startswith("::warning file=lessons/lesson_02/README.md,line=25,col=17,title=L004 image-without-alt::")
+    assert lines[0] == (
+        "::error file=lessons/lesson_02/README.md,line=25,col=8,title=L001 broken-link::"
+        "link target does not exist: gone.md "
+        "(hint: paths are relative to the file that holds the link)"
+    )
+    assert lines[1].startswith(
+        "::warning file=lessons/lesson_02/README.md,line=25,col=17,title=L004 image-without-alt::"
+    )
     xml = junit.read_text(encoding="utf-8")
     assert '<testsuite name="course check" tests="7" failures="1"' in xml
-    assert '<failure type="L001" message="1 problem(s): link target does not exist: gone.md">' in xml
+    assert (
+        '<failure type="L001" message="1 problem(s): link target does not exist: gone.md">' in xml
+    )
     import xml.etree.ElementTree as ET
 
     ET.fromstring(xml)  # well-formed

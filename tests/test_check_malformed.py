@@ -22,7 +22,7 @@ def test_binary_file_named_md(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_names_line_and_column(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"latin1.md": "# Title\n\nCaf".encode() + b"\xe9 au lait\n"})
+    write_tree(tmp_path, {"latin1.md": b"# Title\n\nCaf" + b"\xe9 au lait\n"})
     assert findings(tmp_path) == [
         ("latin1.md:3:4", "F001", "not valid UTF-8: byte 0xe9 cannot be decoded")
     ]
@@ -55,7 +55,9 @@ def test_five_megabyte_file_is_skipped_with_a_finding(tmp_path: Path) -> None:
     started = time.perf_counter()
     result = findings(tmp_path)
     assert time.perf_counter() - started < 2.0
-    assert result == [("huge.md", "F004", "not checked: 5.0 MB is over the 2 MB limit for a Markdown file")]
+    assert result == [
+        ("huge.md", "F004", "not checked: 5.0 MB is over the 2 MB limit for a Markdown file")
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
@@ -88,4 +90,7 @@ def test_cli_binary_file_exits_1_with_the_finding(run_cli, tmp_path: Path) -> No
     write_tree(tmp_path, {"x.md": b"\x00\x01\x02"})
     result = run_cli("check", "--files", str(tmp_path), "--format", "github")
     assert result.exit_code == 1
-    assert "::error file=x.md,title=F001 unreadable-file::binary data in a Markdown file" in result.stdout
+    assert (
+        "::error file=x.md,title=F001 unreadable-file::binary data in a Markdown file"
+        in result.stdout
+    )

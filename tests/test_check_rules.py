@@ -1,4 +1,4 @@
-"""`course check` rules on single files: a hit and a near miss for each, exact messages and lines."""
+"""`course check` rules on single files: a hit and a near miss each, exact messages and lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from course_cli.check import check_files
 from tests.conftest import write_tree
 
 
-def found(tmp_path: Path, files: dict[str, str | bytes], *, macros: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+def found(
+    tmp_path: Path, files: dict[str, str | bytes], *, macros: tuple[str, ...] = ()
+) -> list[tuple[str, str, str]]:
     """Write ``files`` under tmp_path/p, check the folder, return (location, code, message)."""
     root = write_tree(tmp_path / "p", files)
     report = check_files([root], macros=macros, macros_label="macros.tex")
@@ -18,6 +20,7 @@ def found(tmp_path: Path, files: dict[str, str | bytes], *, macros: tuple[str, .
 
 
 # --- L001 broken-link ----------------------------------------------------------------------
+
 
 def test_l001_missing_link_target(tmp_path: Path) -> None:
     assert found(tmp_path, {"a.md": "Intro\n\nSee [the notes](notes/missing.md).\n"}) == [
@@ -42,7 +45,7 @@ def test_l001_near_miss_existing_external_code_and_dropped(tmp_path: Path) -> No
 
 
 def test_l001_reference_definition_and_html_link(tmp_path: Path) -> None:
-    text = "Use [the guide][g].\n\n[g]: guide.md\n\n<a href=\"gone.html\">gone</a>\n"
+    text = 'Use [the guide][g].\n\n[g]: guide.md\n\n<a href="gone.html">gone</a>\n'
     assert found(tmp_path, {"a.md": text}) == [
         ("a.md:3:6", "L001", "link target does not exist: guide.md"),
         ("a.md:5:10", "L001", "link target does not exist: gone.html"),
@@ -51,17 +54,26 @@ def test_l001_reference_definition_and_html_link(tmp_path: Path) -> None:
 
 # --- L002 broken-image ---------------------------------------------------------------------
 
+
 def test_l002_missing_image_with_did_you_mean(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "p", {"a.md": "![Plot](img/plot.svg)\n", "img/plots.svg": "<svg/>"})
+    root = write_tree(
+        tmp_path / "p", {"a.md": "![Plot](img/plot.svg)\n", "img/plots.svg": "<svg/>"}
+    )
     report = check_files([root])
     [f] = report.findings
     assert (f.location(), f.code, f.message) == (
-        "a.md:1:9", "L002", "image target does not exist: img/plot.svg")
+        "a.md:1:9",
+        "L002",
+        "image target does not exist: img/plot.svg",
+    )
     assert f.hint == "did you mean plots.svg? (paths are relative to this file)"
 
 
 def test_l002_near_miss_marp_colours_and_present_image(tmp_path: Path) -> None:
-    deck = "---\nmarp: true\n---\n\n![bg](#ffa903)\n![](rgb(255,128,0))\n![bg](red)\n![Logo](logo.png)\n"
+    deck = (
+        "---\nmarp: true\n---\n\n"
+        "![bg](#ffa903)\n![](rgb(255,128,0))\n![bg](red)\n![Logo](logo.png)\n"
+    )
     assert found(tmp_path, {"deck.md": deck, "logo.png": b"\x89PNG"}) == []
 
 
@@ -72,6 +84,7 @@ def test_l002_colour_syntax_outside_a_deck_is_a_file(tmp_path: Path) -> None:
 
 
 # --- L003 missing-anchor -------------------------------------------------------------------
+
 
 def test_l003_missing_anchor_here_and_in_other_file(tmp_path: Path) -> None:
     files = {
@@ -87,8 +100,9 @@ def test_l003_missing_anchor_here_and_in_other_file(tmp_path: Path) -> None:
 def test_l003_near_miss_github_slugs_duplicates_ids_and_slides(tmp_path: Path) -> None:
     files = {
         "a.md": (
-            "# Policy Gradient (REINFORCE)\n\n## Step 1: `grad` **log** π\n\n## Step 1: `grad` **log** π\n\n"
-            "## Bellman {#bellman-eq}\n\n<a name=\"custom\"></a>\n\n"
+            "# Policy Gradient (REINFORCE)\n\n"
+            "## Step 1: `grad` **log** π\n\n## Step 1: `grad` **log** π\n\n"
+            '## Bellman {#bellman-eq}\n\n<a name="custom"></a>\n\n'
             "[a](#policy-gradient-reinforce) [b](#step-1-grad-log-π) [c](#step-1-grad-log-π-1)\n"
             "[d](#bellman-eq) [e](#custom) [f](b.md#method) [g](#Policy-Gradient-REINFORCE)\n"
         ),
@@ -100,22 +114,27 @@ def test_l003_near_miss_github_slugs_duplicates_ids_and_slides(tmp_path: Path) -
 
 # --- L004 image-without-alt ----------------------------------------------------------------
 
+
 def test_l004_image_without_alt(tmp_path: Path) -> None:
     files = {
-        "a.md": "![](x.png)\n\n<img src=\"x.png\">\n",
+        "a.md": '![](x.png)\n\n<img src="x.png">\n',
         "deck.md": "---\nmarp: true\n---\n\n![w:300](x.png)\n",
         "x.png": b"\x89PNG",
     }
     assert found(tmp_path, files) == [
         ("a.md:1:1", "L004", "image has no alt text"),
         ("a.md:3:1", "L004", "<img> has no alt attribute"),
-        ("deck.md:5:1", "L004", "image has no alt text (Marp keywords such as w:300 are not alt text)"),
+        (
+            "deck.md:5:1",
+            "L004",
+            "image has no alt text (Marp keywords such as w:300 are not alt text)",
+        ),
     ]
 
 
 def test_l004_near_miss_alt_text_and_decorative_background(tmp_path: Path) -> None:
     files = {
-        "a.md": "![A plot](x.png) <img alt=\"plot\" src=\"x.png\">\n",
+        "a.md": '![A plot](x.png) <img alt="plot" src="x.png">\n',
         "deck.md": "---\nmarp: true\n---\n\n![bg left:30%](x.png)\n![w:300 Loss curve](x.png)\n",
         "x.png": b"\x89PNG",
     }
@@ -123,6 +142,7 @@ def test_l004_near_miss_alt_text_and_decorative_background(tmp_path: Path) -> No
 
 
 # --- L005 empty-link -----------------------------------------------------------------------
+
 
 def test_l005_empty_and_placeholder_links(tmp_path: Path) -> None:
     assert found(tmp_path, {"a.md": "[Slides]() | [Notes](TBD) | ![h:450px]()\n"}) == [
@@ -137,6 +157,7 @@ def test_l005_near_miss_top_link_and_real_target(tmp_path: Path) -> None:
 
 
 # --- M001 unbalanced-dollar ----------------------------------------------------------------
+
 
 def test_m001_unclosed_display_and_inline(tmp_path: Path) -> None:
     text = "Let $x^2 + 1 be it.\n\n$$\n\\sum_i x_i\n\nMore.\n"
@@ -164,8 +185,12 @@ def test_m001_near_miss_prices_code_and_escapes(tmp_path: Path) -> None:
 
 # --- M002 environment-mismatch -------------------------------------------------------------
 
+
 def test_m002_mismatched_and_unclosed_environments(tmp_path: Path) -> None:
-    text = "$$\n\\begin{aligned}\na &= b\n\\end{align}\n$$\n\n$$\\begin{cases} x\\end{cases} \\begin{pmatrix} y$$\n"
+    text = (
+        "$$\n\\begin{aligned}\na &= b\n\\end{align}\n$$\n\n"
+        "$$\\begin{cases} x\\end{cases} \\begin{pmatrix} y$$\n"
+    )
     assert found(tmp_path, {"a.md": text}) == [
         ("a.md:4:1", "M002", "\\end{align} closes \\begin{aligned} opened on line 2"),
         ("a.md:7:30", "M002", "\\begin{pmatrix} is never ended"),
@@ -179,6 +204,7 @@ def test_m002_near_miss_nested_environments(tmp_path: Path) -> None:
 
 # --- M003 left-right-mismatch --------------------------------------------------------------
 
+
 def test_m003_left_without_right(tmp_path: Path) -> None:
     assert found(tmp_path, {"a.md": "$\\left( \\frac{a}{b}$ and $x \\right)$\n"}) == [
         ("a.md:1:2", "M003", "\\left without a matching \\right"),
@@ -187,16 +213,34 @@ def test_m003_left_without_right(tmp_path: Path) -> None:
 
 
 def test_m003_near_miss_invisible_delimiters(tmp_path: Path) -> None:
-    assert found(tmp_path, {"a.md": "$\\left. \\frac{df}{dx} \\right|_{x=0}$ $\\left\\{ x \\middle| y \\right\\}$\n"}) == []
+    assert (
+        found(
+            tmp_path,
+            {
+                "a.md": "$\\left. \\frac{df}{dx} \\right|_{x=0}$ "
+                "$\\left\\{ x \\middle| y \\right\\}$\n"
+            },
+        )
+        == []
+    )
 
 
 # --- M004 undefined-macro ------------------------------------------------------------------
 
+
 def test_m004_undefined_macro_with_suggestion(tmp_path: Path) -> None:
     assert found(tmp_path, {"a.md": "Here $a \\neD b$ and $\\Foo$ and $\\Foo$ again.\n"}) == [
-        ("a.md:1:9", "M004", "\\neD is not defined here, in macros.tex, or in standard LaTeX/MathJax "
-                             "(did you mean \\ne?)"),
-        ("a.md:1:22", "M004", "\\Foo is not defined here, in macros.tex, or in standard LaTeX/MathJax"),
+        (
+            "a.md:1:9",
+            "M004",
+            "\\neD is not defined here, in macros.tex, or in standard LaTeX/MathJax "
+            "(did you mean \\ne?)",
+        ),
+        (
+            "a.md:1:22",
+            "M004",
+            "\\Foo is not defined here, in macros.tex, or in standard LaTeX/MathJax",
+        ),
     ]
 
 
@@ -211,22 +255,31 @@ def test_m004_near_miss_defined_locally_shared_or_standard(tmp_path: Path) -> No
 def test_m004_physics_macro_is_fine_in_a_deck_but_not_in_a_conspect(tmp_path: Path) -> None:
     files = {"deck.md": "---\nmarp: true\n---\n\n$\\abs{x}$\n", "notes.md": "$\\abs{x}$\n"}
     assert found(tmp_path, files) == [
-        ("notes.md:1:2", "M004", "\\abs is not defined here, in macros.tex, or in standard LaTeX/MathJax"),
+        (
+            "notes.md:1:2",
+            "M004",
+            "\\abs is not defined here, in macros.tex, or in standard LaTeX/MathJax",
+        ),
     ]
 
 
 def test_m004_mathjax_config_macros_of_a_site_count(tmp_path: Path) -> None:
     files = {
-        "_layouts/post.html": "<script>MathJax.Hub.Config({TeX: {Macros: {bfx: \"{\\\\bf x}\", "
-                              "E: \"{\\\\mathbb{E}}\", note: [\"#1\", 1]}}});</script>\n",
+        "_layouts/post.html": '<script>MathJax.Hub.Config({TeX: {Macros: {bfx: "{\\\\bf x}", '
+        'E: "{\\\\mathbb{E}}", note: ["#1", 1]}}});</script>\n',
         "a.md": "$\\bfx + \\E + \\note{a}$ and $\\iid$\n",
     }
     assert found(tmp_path, files) == [
-        ("a.md:1:29", "M004", "\\iid is not defined here, in macros.tex, or in standard LaTeX/MathJax"),
+        (
+            "a.md:1:29",
+            "M004",
+            "\\iid is not defined here, in macros.tex, or in standard LaTeX/MathJax",
+        ),
     ]
 
 
 # --- M005 unbalanced-braces ----------------------------------------------------------------
+
 
 def test_m005_unbalanced_braces(tmp_path: Path) -> None:
     assert found(tmp_path, {"a.md": "$\\frac{a}{b$ and $x}$\n"}) == [
@@ -241,13 +294,18 @@ def test_m005_near_miss_escaped_braces(tmp_path: Path) -> None:
 
 # --- S002/S003 Marp ------------------------------------------------------------------------
 
+
 def test_s002_katex_and_s003_unknown_theme(tmp_path: Path) -> None:
     deck = "---\nmarp: true\ntheme: fancy\nmath: katex\n---\n\n# Hi\n"
     report = check_files([write_tree(tmp_path / "p", {"deck.md": deck})])
     assert [(f.location(), f.code, f.message, f.hint) for f in report.findings] == [
         ("deck.md:3", "S003", "unknown Marp theme fancy", "themes: default, gaia, uncover"),
-        ("deck.md:4", "S002", "`math: katex` loads its fonts from a CDN: formulas break offline",
-         "use `math: mathjax`"),
+        (
+            "deck.md:4",
+            "S002",
+            "`math: katex` loads its fonts from a CDN: formulas break offline",
+            "use `math: mathjax`",
+        ),
     ]
 
 
@@ -261,6 +319,7 @@ def test_s003_near_miss_theme_declared_in_project_css(tmp_path: Path) -> None:
 
 
 # --- ignore comments and C006 --------------------------------------------------------------
+
 
 def test_ignore_comment_own_line_and_next_line_only(tmp_path: Path) -> None:
     text = (
@@ -282,7 +341,9 @@ def test_c006_unknown_code_in_ignore_comment(tmp_path: Path) -> None:
 
 def test_ignore_comment_inside_code_is_not_an_ignore(tmp_path: Path) -> None:
     text = "```\n<!-- course: ignore L001 -->\n```\n[a](gone.md)\n"
-    assert found(tmp_path, {"a.md": text}) == [("a.md:4:5", "L001", "link target does not exist: gone.md")]
+    assert found(tmp_path, {"a.md": text}) == [
+        ("a.md:4:5", "L001", "link target does not exist: gone.md")
+    ]
 
 
 @pytest.mark.parametrize("mdx", [True, False])

@@ -95,6 +95,7 @@ class CheckReport:
 
 # --- course mode -----------------------------------------------------------------------------
 
+
 def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
     course-wide consistency and the root README.
@@ -119,9 +120,14 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
         findings.extend(check_consistency(course))
         readme = course.root / "README.md"
         if readme.is_file():
-            missing = tuple(f"lessons/{x.dirname}/" for x in lessons if not x.dir(course.root).is_dir())
-            findings.extend(f for f in _check_markdown_file(readme, ctx, deck=False)
-                            if not _into_missing_lesson(f, missing))
+            missing = tuple(
+                f"lessons/{x.dirname}/" for x in lessons if not x.dir(course.root).is_dir()
+            )
+            findings.extend(
+                f
+                for f in _check_markdown_file(readme, ctx, deck=False)
+                if not _into_missing_lesson(f, missing)
+            )
             checked.append(readme)
     findings = _finalize(findings, ctx, checked, course.check.disable, course.check.severity)
     return CheckReport("course", course.root, findings, results, [ctx.rel(p) for p in checked])
@@ -138,23 +144,27 @@ def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
 
     macros = read_macro_names(course.path(course.macros))
     hint = "themes: " + ", ".join(sorted(themes)) + " (course themes live in templates/marp/*.css)"
-    return CheckContext(root=course.root, math=MathContext(macros, course.macros),
-                        themes=themes, theme_hint=hint)
+    return CheckContext(
+        root=course.root, math=MathContext(macros, course.macros), themes=themes, theme_hint=hint
+    )
 
 
 def _lesson_files(folder: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for here, dirs, files in os.walk(folder):
         rel = Path(here).relative_to(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not (rel == Path(".") and d == "book"))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (rel == Path(".") and d == "book")
+        )
         found.extend(Path(here) / f for f in sorted(files) if f.endswith(MARKDOWN_SUFFIXES))
     return found
 
 
-def _check_lesson(course: Course, lesson: Lesson,
-                  ctx: CheckContext) -> tuple[list[Finding], LessonResult, list[Path]]:
-    from course_cli.check import book, deliverables as dl
+def _check_lesson(
+    course: Course, lesson: Lesson, ctx: CheckContext
+) -> tuple[list[Finding], LessonResult, list[Path]]:
+    from course_cli.check import book
+    from course_cli.check import deliverables as dl
 
     folder = lesson.dir(course.root)
     contract = course.deliverables_for(lesson)
@@ -165,12 +175,23 @@ def _check_lesson(course: Course, lesson: Lesson,
             parts[part] = "missing"
         for part in contract.optional:
             parts[part] = "absent"
-        found = [make("C002", f"lessons/{lesson.dirname}/", None,
-                      f"lesson {lesson.number} has no folder lessons/{lesson.dirname}",
-                      f"run `course new-lesson {lesson.number}` to scaffold it",
-                      lesson=lesson.number)]
-        return found, LessonResult(lesson.number, title, f"lessons/{lesson.dirname}", parts,
-                                   tuple(contract.required)), []
+        found = [
+            make(
+                "C002",
+                f"lessons/{lesson.dirname}/",
+                None,
+                f"lesson {lesson.number} has no folder lessons/{lesson.dirname}",
+                f"run `course new-lesson {lesson.number}` to scaffold it",
+                lesson=lesson.number,
+            )
+        ]
+        return (
+            found,
+            LessonResult(
+                lesson.number, title, f"lessons/{lesson.dirname}", parts, tuple(contract.required)
+            ),
+            [],
+        )
     files = _lesson_files(folder)
     template: dict[str, set[str]] | None = None
     findings: list[Finding] = []
@@ -209,12 +230,18 @@ def _check_lesson(course: Course, lesson: Lesson,
     for part in contract.optional:
         parts[part] = dl.optional_status(folder, part)
     findings.extend(book.check_book(course, lesson))
-    return findings, LessonResult(lesson.number, title, f"lessons/{lesson.dirname}", parts,
-                                  tuple(contract.required)), files
+    return (
+        findings,
+        LessonResult(
+            lesson.number, title, f"lessons/{lesson.dirname}", parts, tuple(contract.required)
+        ),
+        files,
+    )
 
 
-def _required_status(course: Course, lesson: Lesson, folder: Path, part: str,
-                     states: dict[str, str | None]) -> tuple[str, Finding | None]:
+def _required_status(
+    course: Course, lesson: Lesson, folder: Path, part: str, states: dict[str, str | None]
+) -> tuple[str, Finding | None]:
     from course_cli.check import deliverables as dl
     from course_cli.inventory import decks
 
@@ -262,8 +289,15 @@ def _check_markdown_file(path: Path, ctx: CheckContext, *, deck: bool) -> list[F
 
 # --- files mode ------------------------------------------------------------------------------
 
-_ROOT_MARKERS = (".git", "course.yaml", "package.json", ".marprc.yml", ".marprc.yaml", ".marprc",
-                 "DROPPED.txt")
+_ROOT_MARKERS = (
+    ".git",
+    "course.yaml",
+    "package.json",
+    ".marprc.yml",
+    ".marprc.yaml",
+    ".marprc",
+    "DROPPED.txt",
+)
 
 
 def project_root(path: Path) -> Path:
@@ -298,9 +332,15 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def check_files(paths: Sequence[Path], *, macros: Iterable[str] = (),
-                macros_label: str = "the shared macros", root: Path | None = None,
-                disable: Sequence[str] = (), severity: dict[str, Severity] | None = None) -> CheckReport:
+def check_files(
+    paths: Sequence[Path],
+    *,
+    macros: Iterable[str] = (),
+    macros_label: str = "the shared macros",
+    root: Path | None = None,
+    disable: Sequence[str] = (),
+    severity: dict[str, Severity] | None = None,
+) -> CheckReport:
     """Run the Markdown, Marp and math rules over files and folders that need not be a course.
 
     ``macros``: names (no backslash) defined elsewhere, e.g. read from a macros.tex.
@@ -316,8 +356,12 @@ def check_files(paths: Sequence[Path], *, macros: Iterable[str] = (),
         root = Path(os.path.commonpath([str(r) for r in roots]))
     themes = known_themes(find_css(root))
     macros = set(macros) | mathjax_config_macros(root)
-    ctx = CheckContext(root=root, math=MathContext(macros, macros_label), themes=themes,
-                       theme_hint="themes: " + ", ".join(sorted(themes)))
+    ctx = CheckContext(
+        root=root,
+        math=MathContext(macros, macros_label),
+        themes=themes,
+        theme_hint="themes: " + ", ".join(sorted(themes)),
+    )
     findings: list[Finding] = []
     for path in files:
         findings.extend(_check_markdown_file(path, ctx, deck=False))
@@ -327,8 +371,14 @@ def check_files(paths: Sequence[Path], *, macros: Iterable[str] = (),
 
 # --- configuration ---------------------------------------------------------------------------
 
-def _finalize(findings: list[Finding], ctx: CheckContext, checked: Iterable[Path],
-              disable: Sequence[str], severity: dict[str, Severity]) -> list[Finding]:
+
+def _finalize(
+    findings: list[Finding],
+    ctx: CheckContext,
+    checked: Iterable[Path],
+    disable: Sequence[str],
+    severity: dict[str, Severity],
+) -> list[Finding]:
     ignores: dict[str, dict[int, set[str]]] = {}
     for path in checked:
         doc, _ = ctx.docs.get(Path(path), (None, []))
@@ -338,9 +388,14 @@ def _finalize(findings: list[Finding], ctx: CheckContext, checked: Iterable[Path
         for line, codes in doc.ignore_comments:
             for code in codes or ["(none)"]:
                 if code not in RULES:
-                    findings.append(doc.finding_at_line(
-                        "C006", line, f"ignore comment names unknown rule code {code}",
-                        "write <!-- course: ignore CODE --> with codes such as L001"))
+                    findings.append(
+                        doc.finding_at_line(
+                            "C006",
+                            line,
+                            f"ignore comment names unknown rule code {code}",
+                            "write <!-- course: ignore CODE --> with codes such as L001",
+                        )
+                    )
     off = set(disable)
     out = []
     for f in findings:
@@ -358,6 +413,7 @@ def _finalize(findings: list[Finding], ctx: CheckContext, checked: Iterable[Path
 
 # --- helpers for the command line ------------------------------------------------------------
 
+
 def parse_lesson_numbers(targets: Sequence[str]) -> list[int]:
     """Return the lesson numbers given on the command line; UsageError for anything else."""
     numbers = []
@@ -365,8 +421,10 @@ def parse_lesson_numbers(targets: Sequence[str]) -> list[int]:
         try:
             number = int(raw)
         except ValueError:
-            raise UsageError(f"{raw!r} is not a lesson number",
-                             hint="give lesson numbers, or use --files PATH… to check files") from None
+            raise UsageError(
+                f"{raw!r} is not a lesson number",
+                hint="give lesson numbers, or use --files PATH… to check files",
+            ) from None
         if number < 1:
             raise UsageError(f"lesson numbers start at 1 (got {number})")
         numbers.append(number)

@@ -42,9 +42,16 @@ def check_book(course: Course, lesson: Lesson) -> list[Finding]:
             synced = False
         if synced:
             return []
-        return [make("B003", rel, None,
-                     f"lesson {lesson.number}: book extract ({labels}) not synced yet",
-                     f"run `course book-sync {lesson.number}`", lesson=lesson.number)]
+        return [
+            make(
+                "B003",
+                rel,
+                None,
+                f"lesson {lesson.number}: book extract ({labels}) not synced yet",
+                f"run `course book-sync {lesson.number}`",
+                lesson=lesson.number,
+            )
+        ]
     return _from_booksync(fn, course, lesson, rel, labels)
 
 
@@ -54,19 +61,41 @@ def _from_booksync(fn: Any, course: Course, lesson: Lesson, rel: str, labels: st
     try:
         result = fn(course, lesson)
     except CourseError as exc:
-        return [make("B002", rel, None, f"lesson {lesson.number}: book extract cannot be "
-                     f"checked: {exc.message}", exc.hint, lesson=lesson.number)]
+        return [
+            make(
+                "B002",
+                rel,
+                None,
+                f"lesson {lesson.number}: book extract cannot be checked: {exc.message}",
+                exc.hint,
+                lesson=lesson.number,
+            )
+        ]
     status = str(getattr(result, "status", result) or "ok").lower()
     if status in ("ok", "fresh", "up-to-date", "true"):
         return []
     if "missing" in status or "absent" in status:
-        return [make("B001", rel, None,
-                     f"lesson {lesson.number}: no book extract for {labels}",
-                     f"run `course book-sync {lesson.number}`", lesson=lesson.number)]
+        return [
+            make(
+                "B001",
+                rel,
+                None,
+                f"lesson {lesson.number}: no book extract for {labels}",
+                f"run `course book-sync {lesson.number}`",
+                lesson=lesson.number,
+            )
+        ]
     detail = getattr(result, "message", "") or status
-    return [make("B002", rel, None,
-                 f"lesson {lesson.number}: book extract is out of date ({detail})",
-                 f"run `course book-sync {lesson.number}`", lesson=lesson.number)]
+    return [
+        make(
+            "B002",
+            rel,
+            None,
+            f"lesson {lesson.number}: book extract is out of date ({detail})",
+            f"run `course book-sync {lesson.number}`",
+            lesson=lesson.number,
+        )
+    ]
 
 
 def _typst_check() -> Any:
@@ -94,7 +123,12 @@ def check_typst(doc: Doc) -> list[Finding]:
         return []
     out = []
     for line, message in fn(doc.text):
-        out.append(doc.finding_at_line(
-            "T001", int(line), f"{message}",
-            "set `engine: xelatex` in the front matter, or rewrite the construct"))
+        out.append(
+            doc.finding_at_line(
+                "T001",
+                int(line),
+                f"{message}",
+                "set `engine: xelatex` in the front matter, or rewrite the construct",
+            )
+        )
     return out

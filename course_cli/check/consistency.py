@@ -29,7 +29,7 @@ class _ConfigLines:
             from course_cli.yamlpos import load_yaml
 
             return load_yaml(self.course.config_path)
-        except Exception:  # noqa: BLE001 - a line number is a nicety; never fail over it
+        except Exception:
             return None
 
     def line(self, loc: Sequence[int | str]) -> int | None:
@@ -46,9 +46,15 @@ def check_consistency(course: Course) -> list[Finding]:
         missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
         if missing:
             shown = ", ".join(str(n) for n in missing)
-            out.append(make("C003", CONFIG, lines.line(("lessons",)),
-                            f"lesson numbers skip {shown}",
-                            "number lessons 1, 2, 3, … without gaps"))
+            out.append(
+                make(
+                    "C003",
+                    CONFIG,
+                    lines.line(("lessons",)),
+                    f"lesson numbers skip {shown}",
+                    "number lessons 1, 2, 3, … without gaps",
+                )
+            )
     out.extend(_roadmap(course))
     return out
 
@@ -72,8 +78,10 @@ def _folders(course: Course, lines: _ConfigLines) -> list[Finding]:
             hint = f"rename it to lessons/{want}"
         else:
             message = f"lessons/{name} is not a lesson listed in {CONFIG}"
-            hint = ("add the lesson with `course new-lesson N --title …`, "
-                    "or move the folder out of lessons/")
+            hint = (
+                "add the lesson with `course new-lesson N --title …`, "
+                "or move the folder out of lessons/"
+            )
         out.append(make("C001", f"lessons/{name}/", None, message, hint))
     return out
 
@@ -91,17 +99,30 @@ def _roadmap(course: Course) -> list[Finding]:
     start = text.find(readme.START)
     end = text.find(readme.END)
     if start < 0 or end < start:
-        return [make("C004", readme.README, None, "README.md has no roadmap table markers",
-                     f"put {readme.START} and {readme.END} where the table belongs, "
-                     "then run `course readme`")]
+        return [
+            make(
+                "C004",
+                readme.README,
+                None,
+                "README.md has no roadmap table markers",
+                f"put {readme.START} and {readme.END} where the table belongs, "
+                "then run `course readme`",
+            )
+        ]
     current = text[start + len(readme.START) : end].strip()
     wanted = readme.render_roadmap(course).strip()
     if current == wanted:
         return []
     line = text.count("\n", 0, start) + 1
-    return [make("C005", readme.README, line,
-                 "the roadmap table is out of date with course.yaml",
-                 "run `course readme`")]
+    return [
+        make(
+            "C005",
+            readme.README,
+            line,
+            "the roadmap table is out of date with course.yaml",
+            "run `course readme`",
+        )
+    ]
 
 
 def check_config_codes(course: Course) -> list[Finding]:
@@ -110,12 +131,26 @@ def check_config_codes(course: Course) -> list[Finding]:
     out = []
     for index, code in enumerate(course.check.disable):
         if code not in RULES:
-            out.append(make("C006", CONFIG, lines.line(("check", "disable", index)),
-                            f"check.disable: unknown rule code {code}", _code_hint(code)))
+            out.append(
+                make(
+                    "C006",
+                    CONFIG,
+                    lines.line(("check", "disable", index)),
+                    f"check.disable: unknown rule code {code}",
+                    _code_hint(code),
+                )
+            )
     for code in course.check.severity:
         if code not in RULES:
-            out.append(make("C006", CONFIG, lines.line(("check", "severity", code)),
-                            f"check.severity: unknown rule code {code}", _code_hint(code)))
+            out.append(
+                make(
+                    "C006",
+                    CONFIG,
+                    lines.line(("check", "severity", code)),
+                    f"check.severity: unknown rule code {code}",
+                    _code_hint(code),
+                )
+            )
     return out
 
 

@@ -8,6 +8,7 @@ file that has been worked on, each marker left is a placeholder (D007).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,14 +79,24 @@ def check_readme_sections(doc: Doc) -> tuple[list[Finding], set[int]]:
         body = lines[heading.line : stop]
         if not any(line.strip() for line in body):
             empty_lines.update(range(heading.line, stop + 1))
-            out.append(doc.finding_at_line(
-                "D003", heading.line, f"section “{heading.text.strip()}” has no content",
-                "write the section (a placeholder comment does not count)"))
+            out.append(
+                doc.finding_at_line(
+                    "D003",
+                    heading.line,
+                    f"section “{heading.text.strip()}” has no content",
+                    "write the section (a placeholder comment does not count)",
+                )
+            )
     for name in SECTIONS:
         if name not in found:
-            out.append(doc.finding_at_line(
-                "D002", None, f"README has no “{name.capitalize()}” section",
-                f"add a `## {name.capitalize()}` heading with its content"))
+            out.append(
+                doc.finding_at_line(
+                    "D002",
+                    None,
+                    f"README has no “{name.capitalize()}” section",
+                    f"add a `## {name.capitalize()}` heading with its content",
+                )
+            )
     return out, empty_lines
 
 
@@ -110,7 +121,7 @@ def rendered_template(course: Course, lesson: Lesson) -> dict[str, set[str]]:
         from course_cli.templating import render_tree
 
         pairs = [(rel.as_posix(), text) for rel, text in render_tree(folder, context)]
-    except Exception:  # noqa: BLE001 - a broken template is the scaffold's error, not ours
+    except Exception:
         pairs = []
         for path in folder.rglob("*"):
             if path.is_file():
@@ -127,17 +138,30 @@ def is_untouched(doc: Doc, template_lines: set[str] | None) -> bool:
     return all(x in template_lines for x in own)
 
 
-def check_placeholders(doc: Doc, template_lines: set[str] | None,
-                       skip_lines: set[int] = frozenset()) -> tuple[list[Finding], str | None]:  # type: ignore[assignment]
+def check_placeholders(
+    doc: Doc, template_lines: set[str] | None, skip_lines: Collection[int] = ()
+) -> tuple[list[Finding], str | None]:
     """D006/D007 for one file. Returns the findings and "template"/"todo"/None for the grid."""
     if is_untouched(doc, template_lines):
-        return [doc.finding_at_line(
-            "D006", 1, "still the untouched template from `course new-lesson`",
-            "write the content; every <!-- TODO(course): … --> marks what is missing")], "template"
+        return [
+            doc.finding_at_line(
+                "D006",
+                1,
+                "still the untouched template from `course new-lesson`",
+                "write the content; every <!-- TODO(course): … --> marks what is missing",
+            )
+        ], "template"
     lines = placeholders(doc)
-    found = [doc.finding_at_line("D007", line, "template placeholder left: <!-- TODO(course): … -->",
-                                 "replace the placeholder with the content it asks for")
-             for line in lines if line not in skip_lines]
+    found = [
+        doc.finding_at_line(
+            "D007",
+            line,
+            "template placeholder left: <!-- TODO(course): … -->",
+            "replace the placeholder with the content it asks for",
+        )
+        for line in lines
+        if line not in skip_lines
+    ]
     return found, ("todo" if lines else None)
 
 
@@ -150,24 +174,33 @@ def missing_part(course: Course, lesson: Lesson, part: str) -> Finding:
     """D001 for a required part that is not there."""
     rel = f"lessons/{lesson.dirname}/{PART_FILES[part]}"
     what = {"slides": "slides/ (a folder of Marp decks)"}.get(part, PART_FILES[part])
-    return make("D001", rel, None,
-                f"lesson {lesson.number}: required {part} is missing ({what})",
-                f"run `course new-lesson {lesson.number}` to scaffold missing files",
-                lesson=lesson.number)
+    return make(
+        "D001",
+        rel,
+        None,
+        f"lesson {lesson.number}: required {part} is missing ({what})",
+        f"run `course new-lesson {lesson.number}` to scaffold missing files",
+        lesson=lesson.number,
+    )
 
 
 def no_deck(lesson: Lesson) -> Finding:
     """D004 for a slides/ folder with no deck in it."""
-    return make("D004", f"lessons/{lesson.dirname}/slides/", None,
-                f"lesson {lesson.number}: slides/ holds no Markdown deck (*.md)",
-                "add slides/slides.md with `marp: true` in its front matter",
-                lesson=lesson.number)
+    return make(
+        "D004",
+        f"lessons/{lesson.dirname}/slides/",
+        None,
+        f"lesson {lesson.number}: slides/ holds no Markdown deck (*.md)",
+        "add slides/slides.md with `marp: true` in its front matter",
+        lesson=lesson.number,
+    )
 
 
 def empty_conspect(doc: Doc) -> Finding:
     """D005 for a conspect without content."""
-    return doc.finding_at_line("D005", 1, "conspect.md is empty",
-                               "write the lesson's mathematical notes")
+    return doc.finding_at_line(
+        "D005", 1, "conspect.md is empty", "write the lesson's mathematical notes"
+    )
 
 
 def optional_status(lesson_dir: Path, part: str) -> str:

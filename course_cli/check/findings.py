@@ -23,28 +23,73 @@ class Rule:
 _RULES = [
     # deliverables contract (course.yaml `deliverables:`)
     Rule("D001", "missing-deliverable", "error", "deliverables", "a required part is missing"),
-    Rule("D002", "readme-section-missing", "error", "deliverables",
-         "README lacks one of objectives, outline, reading, homework"),
-    Rule("D003", "readme-section-empty", "error", "deliverables",
-         "a required README section has no content"),
+    Rule(
+        "D002",
+        "readme-section-missing",
+        "error",
+        "deliverables",
+        "README lacks one of objectives, outline, reading, homework",
+    ),
+    Rule(
+        "D003",
+        "readme-section-empty",
+        "error",
+        "deliverables",
+        "a required README section has no content",
+    ),
     Rule("D004", "no-slide-deck", "error", "deliverables", "slides/ holds no Markdown deck"),
     Rule("D005", "empty-conspect", "error", "deliverables", "conspect.md has no content"),
-    Rule("D006", "untouched-template", "error", "deliverables",
-         "a file is still the scaffolded template"),
-    Rule("D007", "template-placeholder", "warning", "deliverables",
-         "a <!-- TODO(course): … --> placeholder is left"),
+    Rule(
+        "D006",
+        "untouched-template",
+        "error",
+        "deliverables",
+        "a file is still the scaffolded template",
+    ),
+    Rule(
+        "D007",
+        "template-placeholder",
+        "warning",
+        "deliverables",
+        "a <!-- TODO(course): … --> placeholder is left",
+    ),
     # course.yaml ↔ lessons/ ↔ README roadmap
-    Rule("C001", "orphan-lesson-folder", "error", "consistency",
-         "a lessons/ folder that course.yaml does not list"),
-    Rule("C002", "missing-lesson-folder", "error", "consistency",
-         "a course.yaml lesson without its folder"),
+    Rule(
+        "C001",
+        "orphan-lesson-folder",
+        "error",
+        "consistency",
+        "a lessons/ folder that course.yaml does not list",
+    ),
+    Rule(
+        "C002",
+        "missing-lesson-folder",
+        "error",
+        "consistency",
+        "a course.yaml lesson without its folder",
+    ),
     Rule("C003", "lesson-number-gap", "warning", "consistency", "lesson numbers skip a value"),
-    Rule("C004", "roadmap-markers-missing", "warning", "consistency",
-         "README.md has no roadmap markers"),
-    Rule("C005", "roadmap-out-of-date", "error", "consistency",
-         "the README roadmap differs from course.yaml"),
-    Rule("C006", "unknown-rule-code", "error", "consistency",
-         "check configuration or an ignore comment names an unknown code"),
+    Rule(
+        "C004",
+        "roadmap-markers-missing",
+        "warning",
+        "consistency",
+        "README.md has no roadmap markers",
+    ),
+    Rule(
+        "C005",
+        "roadmap-out-of-date",
+        "error",
+        "consistency",
+        "the README roadmap differs from course.yaml",
+    ),
+    Rule(
+        "C006",
+        "unknown-rule-code",
+        "error",
+        "consistency",
+        "check configuration or an ignore comment names an unknown code",
+    ),
     # Markdown
     Rule("L001", "broken-link", "error", "markdown", "a local link target does not exist"),
     Rule("L002", "broken-image", "error", "markdown", "a local image does not exist"),
@@ -79,7 +124,7 @@ RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: where (path relative to the checked root, 1-based line/column), what, how to fix.
+    """One problem: where (path from the checked root, 1-based line/column), what, how to fix.
 
     ``lesson`` is the lesson number the file belongs to, or None for course-wide findings.
     """

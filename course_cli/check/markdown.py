@@ -145,6 +145,7 @@ def _destination(text: str, pos: int) -> tuple[str, int] | None:
 
 # --- anchors ---------------------------------------------------------------------------------
 
+
 def github_slug(text: str) -> str:
     """Return GitHub's anchor for a heading's text (github-slugger rules, before de-duplication)."""
     plain = _plain_heading(text).lower()
@@ -191,6 +192,7 @@ def doc_anchors(doc: Doc) -> frozenset[str]:
 
 # --- the rules -------------------------------------------------------------------------------
 
+
 def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[Finding]:
     """Run the Markdown rules (L001–L005) over one document; returns the findings."""
     out: list[Finding] = []
@@ -202,8 +204,14 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
             message = "image has no alt text"
             if deck and link.text.strip():
                 message += f" (Marp keywords such as {link.text.split()[0]} are not alt text)"
-            out.append(doc.finding("L004", link.offset, message,
-                                   "describe the image inside ![…]( … ) for readers who cannot see it"))
+            out.append(
+                doc.finding(
+                    "L004",
+                    link.offset,
+                    message,
+                    "describe the image inside ![…]( … ) for readers who cannot see it",
+                )
+            )
     for m in _REFDEF_RE.finditer(doc.prose):
         out.extend(_check_target(doc, ctx, m.group(2), m.start(2), False))
     for m in _HTML_REF_RE.finditer(doc.visible):
@@ -212,8 +220,14 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
         image = tag != "a"
         out.extend(_check_target(doc, ctx, value, m.start(4) + 1, image))
         if tag == "img" and attr == "src" and not _ALT_RE.search(m.group(2) + m.group(5)):
-            out.append(doc.finding("L004", m.start(), "<img> has no alt attribute",
-                                   'add alt="…" describing the image'))
+            out.append(
+                doc.finding(
+                    "L004",
+                    m.start(),
+                    "<img> has no alt attribute",
+                    'add alt="…" describing the image',
+                )
+            )
     return out
 
 
@@ -239,11 +253,23 @@ def _check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: boo
         target = target[1:-1].strip()
     what = "image" if image else "link"
     if not target:
-        return [doc.finding("L005", offset, f"{what} has an empty target",
-                            "point it at a file or URL, or remove it")]
+        return [
+            doc.finding(
+                "L005",
+                offset,
+                f"{what} has an empty target",
+                "point it at a file or URL, or remove it",
+            )
+        ]
     if target.lower() in PLACEHOLDER_TARGETS:
-        return [doc.finding("L005", offset, f"{what} target is a placeholder: {target}",
-                            "replace the placeholder with the real file or URL")]
+        return [
+            doc.finding(
+                "L005",
+                offset,
+                f"{what} target is a placeholder: {target}",
+                "replace the placeholder with the real file or URL",
+            )
+        ]
     if _SCHEME_RE.match(target) or _TEMPLATED_RE.search(target):
         return []
     target = _UNESCAPE_RE.sub(r"\1", target)
@@ -260,9 +286,14 @@ def _check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: boo
         if ctx.is_dropped(resolved):
             return []
         code = "L002" if image else "L001"
-        return [doc.finding(code, offset,
-                            f"{what} target does not exist: {path_part}",
-                            _missing_hint(resolved, path_part))]
+        return [
+            doc.finding(
+                code,
+                offset,
+                f"{what} target does not exist: {path_part}",
+                _missing_hint(resolved, path_part),
+            )
+        ]
     if fragment and resolved.suffix.lower() in MARKDOWN_SUFFIXES and resolved.is_file():
         return _check_anchor(doc, ctx, resolved, fragment, offset, target)
     return []
@@ -283,8 +314,9 @@ def _missing_hint(resolved: Path, raw: str) -> str:
     return "paths are relative to the file that holds the link"
 
 
-def _check_anchor(doc: Doc, ctx: CheckContext, path: Path, fragment: str, offset: int,
-                  target: str) -> list[Finding]:
+def _check_anchor(
+    doc: Doc, ctx: CheckContext, path: Path, fragment: str, offset: int, target: str
+) -> list[Finding]:
     anchors = ctx.anchors(path)
     if anchors is None or not fragment:
         return []

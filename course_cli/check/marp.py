@@ -68,9 +68,14 @@ def check_deck(doc: Doc, ctx: CheckContext, *, must_be_marp: bool) -> list[Findi
     out: list[Finding] = []
     front = doc.front or {}
     if must_be_marp and front.get("marp") is not True:
-        out.append(doc.finding_at_line(
-            "S001", 1, "deck has no `marp: true` in its front matter",
-            "start the file with ---, marp: true, theme: course, math: mathjax, ---"))
+        out.append(
+            doc.finding_at_line(
+                "S001",
+                1,
+                "deck has no `marp: true` in its front matter",
+                "start the file with ---, marp: true, theme: course, math: mathjax, ---",
+            )
+        )
     settings: list[tuple[str, object, int]] = [
         (key, front[key], _front_line(doc, key)) for key in ("math", "theme") if key in front
     ]
@@ -78,10 +83,16 @@ def check_deck(doc: Doc, ctx: CheckContext, *, must_be_marp: bool) -> list[Findi
         settings.append((m.group(1), m.group(2), doc.pos(m.start())[0]))
     for key, value, line in settings:
         if key == "math" and str(value).strip().lower() == "katex":
-            out.append(doc.finding_at_line(
-                "S002", line, "`math: katex` loads its fonts from a CDN: formulas break offline",
-                "use `math: mathjax`"))
+            out.append(
+                doc.finding_at_line(
+                    "S002",
+                    line,
+                    "`math: katex` loads its fonts from a CDN: formulas break offline",
+                    "use `math: mathjax`",
+                )
+            )
         elif key == "theme" and str(value) not in ctx.themes:
-            out.append(doc.finding_at_line(
-                "S003", line, f"unknown Marp theme {value!s}", ctx.theme_hint))
+            out.append(
+                doc.finding_at_line("S003", line, f"unknown Marp theme {value!s}", ctx.theme_hint)
+            )
     return out

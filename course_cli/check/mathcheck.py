@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from course_cli.check.findings import Finding
 from course_cli.check.source import Doc, DollarProblem, MathSpan
@@ -19,7 +20,9 @@ from course_cli.check.source import Doc, DollarProblem, MathSpan
 _INLINE_STOP_RE = re.compile(r"\\.|\$|\n[ \t]*(?:\n|\Z)", re.S)
 _TEXISH_RE = re.compile(r"\\[A-Za-z]+|\^|_\{|[{}]")
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
-_TOKEN_RE = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}|\\(left|right)(?![A-Za-z])|\\([A-Za-z]+)|\\.|[{}]", re.S)
+_TOKEN_RE = re.compile(
+    r"\\(begin|end)\s*\{([^{}]*)\}|\\(left|right)(?![A-Za-z])|\\([A-Za-z]+)|\\.|[{}]", re.S
+)
 _DEF_RE = re.compile(
     r"\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|DeclarePairedDelimiter)"
     r"\s*\{?\s*\\([A-Za-z]+)"
@@ -93,10 +96,12 @@ def _display_problem(text: str, start: int) -> DollarProblem:
     blank = _BLANK_LINE_RE.search(text, start + 2)
     later = text.find("$$", start + 2)
     if later >= 0 and blank is not None and blank.start() < later:
-        return DollarProblem(start, "display math opened with $$ runs into a blank line "
-                             "before its closing $$", "remove the blank line inside $$ … $$")
-    return DollarProblem(start, "display math opened with $$ is never closed",
-                         "close it with $$")
+        return DollarProblem(
+            start,
+            "display math opened with $$ runs into a blank line before its closing $$",
+            "remove the blank line inside $$ … $$",
+        )
+    return DollarProblem(start, "display math opened with $$ is never closed", "close it with $$")
 
 
 def _inline_end(text: str, start: int) -> tuple[int | None, str]:
@@ -121,13 +126,22 @@ def _inline_problem(text: str, start: int, reason: str) -> DollarProblem | None:
     if not _TEXISH_RE.search(word):
         return None  # "$5 and $10", "$HOME": prose, not math
     if reason == "space":
-        return DollarProblem(start, "inline math is not closed: the next $ follows a space",
-                             "write $x$ with no space before the closing $")
+        return DollarProblem(
+            start,
+            "inline math is not closed: the next $ follows a space",
+            "write $x$ with no space before the closing $",
+        )
     if reason == "digit":
-        return DollarProblem(start, "inline math is not closed: the closing $ is followed by "
-                             "a digit", "put a space after the closing $")
-    return DollarProblem(start, "inline math opened with $ is never closed in its paragraph",
-                         "close it with $ (write \\$ for a literal dollar sign)")
+        return DollarProblem(
+            start,
+            "inline math is not closed: the closing $ is followed by a digit",
+            "put a space after the closing $",
+        )
+    return DollarProblem(
+        start,
+        "inline math opened with $ is never closed in its paragraph",
+        "close it with $ (write \\$ for a literal dollar sign)",
+    )
 
 
 def defined_names(text: str) -> set[str]:
@@ -145,16 +159,19 @@ def read_macro_names(path: Path) -> frozenset[str]:
 
     Uses ``course_cli.macros.read_macros`` when that module exists, else a line scan.
     """
+    reader: Any = None
     try:
-        from course_cli.macros import read_macros  # type: ignore[import-not-found,unused-ignore]
+        from course_cli.macros import read_macros
+
+        reader = read_macros
     except ImportError:
-        read_macros = None
+        pass
     if not path.is_file():
         return frozenset()
-    if read_macros is not None:
+    if reader is not None:
         try:
-            return frozenset(_names_of(read_macros(path)))
-        except Exception:  # noqa: BLE001 - fall back to our own scan on any failure there
+            return frozenset(_names_of(reader(path)))
+        except Exception:
             pass
     try:
         return frozenset(defined_names(path.read_text(encoding="utf-8", errors="replace")))
@@ -223,7 +240,9 @@ def _top_level_keys(text: str, start: int) -> set[str]:
 class MathContext:
     """What the math rules need to know beyond the file: the macros defined elsewhere."""
 
-    def __init__(self, shared_macros: Iterable[str] = (), shared_path: str = "materials/macros.tex"):
+    def __init__(
+        self, shared_macros: Iterable[str] = (), shared_path: str = "materials/macros.tex"
+    ):
         self.shared = frozenset(shared_macros)
         self.shared_path = shared_path
 
@@ -245,14 +264,20 @@ def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
     local_envs = defined_environments(doc.text)
     reported: set[str] = set()
     for span in doc.math:
-        out.extend(_check_span(doc, span, known | local | ctx.shared, envs | local_envs,
-                               ctx, reported))
+        out.extend(
+            _check_span(doc, span, known | local | ctx.shared, envs | local_envs, ctx, reported)
+        )
     return out
 
 
-def _check_span(doc: Doc, span: MathSpan, known: frozenset[str] | set[str],
-                envs: frozenset[str] | set[str], ctx: MathContext,
-                reported: set[str]) -> list[Finding]:
+def _check_span(
+    doc: Doc,
+    span: MathSpan,
+    known: frozenset[str] | set[str],
+    envs: frozenset[str] | set[str],
+    ctx: MathContext,
+    reported: set[str],
+) -> list[Finding]:
     out: list[Finding] = []
     body = doc.text[span.body_start : span.body_end]
     base = span.body_start
@@ -265,8 +290,14 @@ def _check_span(doc: Doc, span: MathSpan, known: frozenset[str] | set[str],
         if kind == "begin":
             env_stack.append((env.strip(), at))
             if env.strip() not in envs:
-                out.append(doc.finding("M002", at, f"unknown environment {{{env.strip()}}}",
-                                       "use an amsmath environment such as aligned or cases"))
+                out.append(
+                    doc.finding(
+                        "M002",
+                        at,
+                        f"unknown environment {{{env.strip()}}}",
+                        "use an amsmath environment such as aligned or cases",
+                    )
+                )
         elif kind == "end":
             out.extend(_close_env(doc, env.strip(), at, env_stack))
         elif lr == "left":
@@ -275,8 +306,14 @@ def _check_span(doc: Doc, span: MathSpan, known: frozenset[str] | set[str],
             if lr_stack:
                 lr_stack.pop()
             else:
-                out.append(doc.finding("M003", at, "\\right without a matching \\left",
-                                       "pair every \\right with a \\left in the same formula"))
+                out.append(
+                    doc.finding(
+                        "M003",
+                        at,
+                        "\\right without a matching \\left",
+                        "pair every \\right with a \\left in the same formula",
+                    )
+                )
         elif name is not None:
             if name not in known and name not in reported:
                 reported.add(name)
@@ -287,38 +324,73 @@ def _check_span(doc: Doc, span: MathSpan, known: frozenset[str] | set[str],
             if braces:
                 braces.pop()
             else:
-                out.append(doc.finding("M005", at, "} without a matching { in math",
-                                       "remove it or write \\} for a literal brace"))
+                out.append(
+                    doc.finding(
+                        "M005",
+                        at,
+                        "} without a matching { in math",
+                        "remove it or write \\} for a literal brace",
+                    )
+                )
     for env, at in env_stack:
-        out.append(doc.finding("M002", at, f"\\begin{{{env}}} is never ended",
-                               f"add \\end{{{env}}} inside the same math block"))
+        out.append(
+            doc.finding(
+                "M002",
+                at,
+                f"\\begin{{{env}}} is never ended",
+                f"add \\end{{{env}}} inside the same math block",
+            )
+        )
     for at in lr_stack:
-        out.append(doc.finding("M003", at, "\\left without a matching \\right",
-                               "add \\right. (an invisible delimiter) if only one side is wanted"))
+        out.append(
+            doc.finding(
+                "M003",
+                at,
+                "\\left without a matching \\right",
+                "add \\right. (an invisible delimiter) if only one side is wanted",
+            )
+        )
     for at in braces:
-        out.append(doc.finding("M005", at, "{ is never closed in math",
-                               "add the missing } or write \\{ for a literal brace"))
+        out.append(
+            doc.finding(
+                "M005",
+                at,
+                "{ is never closed in math",
+                "add the missing } or write \\{ for a literal brace",
+            )
+        )
     return out
 
 
 def _close_env(doc: Doc, env: str, at: int, stack: list[tuple[str, int]]) -> list[Finding]:
     if not stack:
-        return [doc.finding("M002", at, f"\\end{{{env}}} without a matching \\begin",
-                            f"add \\begin{{{env}}} or remove the \\end")]
+        return [
+            doc.finding(
+                "M002",
+                at,
+                f"\\end{{{env}}} without a matching \\begin",
+                f"add \\begin{{{env}}} or remove the \\end",
+            )
+        ]
     open_env, open_at = stack.pop()
     if open_env == env:
         return []
     line = doc.pos(open_at)[0]
-    return [doc.finding("M002", at,
-                        f"\\end{{{env}}} closes \\begin{{{open_env}}} opened on line {line}",
-                        f"write \\end{{{open_env}}} here, or fix the \\begin")]
+    return [
+        doc.finding(
+            "M002",
+            at,
+            f"\\end{{{env}}} closes \\begin{{{open_env}}} opened on line {line}",
+            f"write \\end{{{open_env}}} here, or fix the \\begin",
+        )
+    ]
 
 
-def _undefined(doc: Doc, name: str, at: int, known: frozenset[str] | set[str],
-               ctx: MathContext) -> Finding:
+def _undefined(
+    doc: Doc, name: str, at: int, known: frozenset[str] | set[str], ctx: MathContext
+) -> Finding:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    message = (f"\\{name} is not defined here, in {ctx.shared_path}, "
-               f"or in standard LaTeX/MathJax")
+    message = f"\\{name} is not defined here, in {ctx.shared_path}, or in standard LaTeX/MathJax"
     if close:
         message += f" (did you mean \\{close[0]}?)"
     hint = f"define it in {ctx.shared_path}: \\newcommand{{\\{name}}}{{…}}"

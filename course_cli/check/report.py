@@ -27,8 +27,14 @@ _CELL = {
     "unreadable": ("?", "bold red"),
 }
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-_SHORT = {"readme": "README", "slides": "slides", "conspect": "conspect",
-          "exercises": "ex.", "notebooks": "nb.", "reading": "read."}
+_SHORT = {
+    "readme": "README",
+    "slides": "slides",
+    "conspect": "conspect",
+    "exercises": "ex.",
+    "notebooks": "nb.",
+    "reading": "read.",
+}
 
 
 def _groups(report: CheckReport) -> list[tuple[str, list[Finding]]]:
@@ -55,8 +61,9 @@ def grid(report: CheckReport) -> Any:
     parts: list[str] = []
     for r in report.lessons:
         parts.extend(p for p in r.parts if p not in parts)
-    table = Table(show_lines=False, title="Deliverables", title_style="bold", box=None,
-                  pad_edge=False)
+    table = Table(
+        show_lines=False, title="Deliverables", title_style="bold", box=None, pad_edge=False
+    )
     table.add_column("#", justify="right")
     table.add_column("Lesson", overflow="ellipsis", no_wrap=True, max_width=28)
     for part in parts:
@@ -107,8 +114,9 @@ def render_text(report: CheckReport, strict: bool = False) -> RenderableType:
                 items.append(Text(f"      hint: {f.hint}", style="dim"))
         items.append(Text(""))
     failed = report.failed(strict)
-    summary = Text(("✗ " if failed else "✓ ") + report.summary(),
-                   style="bold red" if failed else "bold green")
+    summary = Text(
+        ("✗ " if failed else "✓ ") + report.summary(), style="bold red" if failed else "bold green"
+    )
     if strict and not report.counts()["error"] and failed:
         summary.append(" (--strict: warnings fail)", style="dim")
     items.append(summary)
@@ -192,26 +200,38 @@ def render_junit(report: CheckReport, strict: bool = False) -> str:
         by_path.setdefault(f.path, []).append(f)
     cases, failures = [], 0
     for path, found in by_path.items():
-        failing = [f for f in found if f.severity == "error" or (strict and f.severity == "warning")]
+        failing = [
+            f for f in found if f.severity == "error" or (strict and f.severity == "warning")
+        ]
         body = ""
         if failing:
             failures += 1
             first = failing[0]
             text = "\n".join(f"{f.location()}: {f.severity} {f.code} {f.message}" for f in failing)
-            body += (f"<failure type={quoteattr(first.code)} "
-                     f"message={quoteattr(f'{len(failing)} problem(s): {first.message}')}>"
-                     f"{escape(text)}</failure>")
+            body += (
+                f"<failure type={quoteattr(first.code)} "
+                f"message={quoteattr(f'{len(failing)} problem(s): {first.message}')}>"
+                f"{escape(text)}</failure>"
+            )
         rest = [f for f in found if f not in failing]
         if rest:
             text = "\n".join(f"{f.location()}: {f.severity} {f.code} {f.message}" for f in rest)
             body += f"<system-out>{escape(text)}</system-out>"
         classname = f"course check.{report.mode}"
-        cases.append(f'  <testcase classname={quoteattr(classname)} name={quoteattr(path)}>'
-                     f"{body}</testcase>")
-    head = (f'<testsuite name="course check" tests="{len(cases)}" failures="{failures}" '
-            f'errors="0" skipped="0">')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + head + "\n"
-            + "\n".join(cases) + "\n</testsuite>\n</testsuites>\n")
+        cases.append(
+            f"  <testcase classname={quoteattr(classname)} name={quoteattr(path)}>{body}</testcase>"
+        )
+    head = (
+        f'<testsuite name="course check" tests="{len(cases)}" failures="{failures}" '
+        f'errors="0" skipped="0">'
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+        + head
+        + "\n"
+        + "\n".join(cases)
+        + "\n</testsuite>\n</testsuites>\n"
+    )
 
 
 def write_junit(report: CheckReport, path: Path, strict: bool = False) -> None:
@@ -231,6 +251,7 @@ def rules_table(rules: Iterable[str] | None = None) -> Any:
         table.add_column(col)
     for code in rules or RULES:
         r = RULES[code]
-        table.add_row(r.code, r.name, f"[{_STYLE[r.severity]}]{r.severity}[/]", r.topic,
-                      _escape(r.summary))
+        table.add_row(
+            r.code, r.name, f"[{_STYLE[r.severity]}]{r.severity}[/]", r.topic, _escape(r.summary)
+        )
     return table

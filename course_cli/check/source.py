@@ -126,12 +126,16 @@ class Doc:
             found.append((self.pos(m.start())[0], codes))
         return found
 
-    def finding(self, code: str, offset: int | None, message: str, hint: str | None = None) -> Finding:
-        """Return a finding of rule ``code`` at character ``offset`` of this file (None: no line)."""
+    def finding(
+        self, code: str, offset: int | None, message: str, hint: str | None = None
+    ) -> Finding:
+        """Return a finding of rule ``code`` at character ``offset`` (None: no line)."""
         line, column = self.pos(offset) if offset is not None else (None, None)
         return make(code, self.rel, line, message, hint, column=column, lesson=self.lesson)
 
-    def finding_at_line(self, code: str, line: int | None, message: str, hint: str | None = None) -> Finding:
+    def finding_at_line(
+        self, code: str, line: int | None, message: str, hint: str | None = None
+    ) -> Finding:
         """Return a finding of rule ``code`` at a 1-based line (no column)."""
         return make(code, self.rel, line, message, hint, lesson=self.lesson)
 
@@ -142,31 +146,51 @@ def read_text(path: Path, rel: str, lesson: int | None = None) -> tuple[str | No
     Returns ``(text, [])`` or ``(None, [finding])`` for a file that is missing, unreadable,
     binary, too large or not UTF-8. Never raises for a bad file.
     """
-    def fail(code: str, message: str, hint: str | None = None, line: int | None = None,
-             column: int | None = None) -> tuple[None, list[Finding]]:
+
+    def fail(
+        code: str,
+        message: str,
+        hint: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> tuple[None, list[Finding]]:
         return None, [make(code, rel, line, message, hint, column=column, lesson=lesson)]
 
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return fail("F004", f"not checked: {size / 1e6:.1f} MB is over the "
-                        f"{MAX_BYTES / 1e6:.0f} MB limit for a Markdown file",
-                        "split the file, or move generated content out of the course sources")
+            return fail(
+                "F004",
+                f"not checked: {size / 1e6:.1f} MB is over the "
+                f"{MAX_BYTES / 1e6:.0f} MB limit for a Markdown file",
+                "split the file, or move generated content out of the course sources",
+            )
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return fail("F001", f"cannot read the file: {reason}",
-                    "fix or remove the file (a symbolic link loop or a permission problem)")
+        return fail(
+            "F001",
+            f"cannot read the file: {reason}",
+            "fix or remove the file (a symbolic link loop or a permission problem)",
+        )
     if b"\x00" in data[:8192]:
-        return fail("F001", "binary data in a Markdown file",
-                    "replace it with the real Markdown source or rename it")
+        return fail(
+            "F001",
+            "binary data in a Markdown file",
+            "replace it with the real Markdown source or rename it",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return fail("F001", f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
-                    "save the file as UTF-8", line, column)
+        return fail(
+            "F001",
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+            "save the file as UTF-8",
+            line,
+            column,
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -195,9 +219,14 @@ def _front_matter(doc: Doc) -> list[Finding]:
         return []  # like pandoc: "---" then a blank line is a rule, not front matter
     close = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
     if close is None:
-        return [doc.finding_at_line(
-            "F002", 1, "front matter opened with --- on line 1 is never closed",
-            "end the front matter with a line holding only ---")]
+        return [
+            doc.finding_at_line(
+                "F002",
+                1,
+                "front matter opened with --- on line 1 is never closed",
+                "end the front matter with a line holding only ---",
+            )
+        ]
     end = 4 + close.end()
     raw = text[4 : 4 + close.start()]
     doc.front_lines = text.count("\n", 0, end) + 1
@@ -205,20 +234,32 @@ def _front_matter(doc: Doc) -> list[Finding]:
         import yaml
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(raw, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(raw, Loader=loader)
     except Exception as exc:  # yaml.YAMLError and friends: report, never crash
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         doc.front = {}
-        return [doc.finding_at_line("F003", line, f"front matter is not valid YAML: {problem}",
-                                    "fix the YAML between the --- lines")]
+        return [
+            doc.finding_at_line(
+                "F003",
+                line,
+                f"front matter is not valid YAML: {problem}",
+                "fix the YAML between the --- lines",
+            )
+        ]
     if data is None:
         data = {}
     if not isinstance(data, dict):
         doc.front = {}
-        return [doc.finding_at_line("F003", 2, "front matter must be a mapping of keys",
-                                    "write `key: value` lines between the --- lines")]
+        return [
+            doc.finding_at_line(
+                "F003",
+                2,
+                "front matter must be a mapping of keys",
+                "write `key: value` lines between the --- lines",
+            )
+        ]
     doc.front = data
     return []
 
@@ -239,7 +280,9 @@ def _analyse(doc: Doc) -> None:
     if _MD is None:
         _MD = _block_parser()
     text = doc.text
-    front_end = doc.line_starts[doc.front_lines] if doc.front_lines < len(doc.line_starts) else len(text)
+    front_end = (
+        doc.line_starts[doc.front_lines] if doc.front_lines < len(doc.line_starts) else len(text)
+    )
     base = mask(text, [(0, front_end)]) if doc.front_lines else text
     tokens = _MD.parse(base)
     starts = doc.line_starts
@@ -273,7 +316,7 @@ def _analyse(doc: Doc) -> None:
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Return the spans of inline code (CommonMark backtick runs) in ``text``."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     search = _BACKTICKS_RE.search
     while True:
@@ -286,7 +329,7 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
             continue
         stop = _PARA_END_RE.search(text, m.end())
         limit = stop.start() if stop else len(text)
-        closer = re.compile(r"(?<!`)`{%d}(?!`)" % run).search(text, m.end(), limit)
+        closer = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, m.end(), limit)
         if closer is None:
             pos = m.end()
             continue
