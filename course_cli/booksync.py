@@ -161,7 +161,7 @@ def _label_text(book: Book, name: str, cmd: str, heads: dict[str, Heading]) -> s
         return _describe(book, h).replace(" ", "~", 1)
     number = lab.number or "?"
     if lab.env == "equation":
-        paren = number if number.startswith("(") else f"({number})"
+        paren = f"({number})"
         return paren if cmd in {"eqref", "cref", "Cref", "autoref", "Autoref", "vref"} else number
     if cmd in {"ref", "pageref", "labelcref"}:
         return number

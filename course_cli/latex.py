@@ -407,7 +407,7 @@ _CMD_RE = re.compile(
     r"|subparagraph|input|include|subfile|import|subimport|inputfrom|subinputfrom|begin|end|label"
     r"|appendix|frontmatter|mainmatter|backmatter|newtheorem|declaretheorem|numberwithin"
     r"|setcounter|addtocounter|documentclass|caption|captionof|bibliography|bibliographystyle"
-    r"|addbibresource|printbibliography|printindex|graphicspath|item)(?![A-Za-z@])(\*?)"
+    r"|addbibresource|printbibliography|printindex|graphicspath|item|footnote)(?![A-Za-z@])(\*?)"
 )
 PREAMBLE_COMMANDS = {
     "input", "include", "subfile", "import", "subimport", "inputfrom", "subinputfrom", "begin",
@@ -463,9 +463,12 @@ class Counters:
         for name in [*chain, "subsection", "subsubsection", "paragraph", "subparagraph"]:
             self.new(name, parent)
             parent = name
-        for name in ("equation", "figure", "table"):
+        for name in ("equation", "figure", "table", "footnote"):
             self.new(name, "chapter" if chapters else None)
         self.secnumdepth = 2 if chapters else 3
+        # book/report print "\\thechapter." before these only when the chapter counter is > 0
+        self.conditional = {"equation", "figure", "table"} if chapters else set()
+        self.plain = {"footnote"}  # reset by chapters but printed without the prefix
 
     def new(self, name: str, within: str | None, style: str = "arabic") -> None:
         """Declare a counter numbered within ``within`` (None: plain)."""
@@ -499,6 +502,10 @@ class Counters:
         """Return ``\\the<name>`` as LaTeX prints it."""
         own = format_counter(self.style.get(name, "arabic"), self.value.get(self.key(name), 0))
         parent = self.within.get(name)
+        if name in self.plain or (
+            name in self.conditional and parent and not self.value.get(self.key(parent))
+        ):
+            return own
         return f"{self.the(parent)}.{own}" if parent else own
 
 
@@ -554,6 +561,10 @@ class _Reader:
         self.macros: dict[str, tuple[int, str]] = {}
         self.enum_templates: dict[str, str] = {}
         self.env_names: dict[str, str] = {}
+        self.body_re = _CMD_RE
+        self.label_macros: dict[str, tuple[int, str]] = {}  # user macros that \\label
+        self.regions: list[tuple[int, int, tuple[str, str | None], Heading | None]] = []
+        self.env_alias: dict[str, str] = {}  # user environment -> the equation env it wraps
         self.blocks: list[Block] = []
         self.eqtags: list[tuple[int, int, str]] = []
 
@@ -620,6 +631,8 @@ class _Reader:
                 self.ctr.new(let.group(1), self.ctr.within.get(let.group(1)))
                 self.ctr.alias[let.group(1)] = let.group(2)
             return m.end()
+        if name in {"newenvironment", "renewenvironment"}:
+            return self.newenvironment(src, m)
         if name in {"def", "newcommand", "renewcommand", "providecommand"}:
             d = re.match(r"\s*\{?\\([A-Za-z@]+)\}?\s*(?:\[(\d)\]|((?:#\d)*))", text[m.end() :])
             if d is None:
@@ -631,6 +644,9 @@ class _Reader:
                 body = text[nxt + 1 : close - 1] if close > 0 else ""
                 if re.fullmatch(r"theenum(i|ii|iii|iv)", d.group(1)):
                     self.enum_templates[d.group(1)[3:]] = body.strip()
+                if re.search(r"\\(label|refstepcounter)(?![A-Za-z@])", body):
+                    nargs = int(d.group(2) or 0) or len(d.group(3) or "") // 2
+                    self.label_macros[d.group(1)] = (nargs, body)
                 if any(h in body for h in _THEOREM_MACRO_HINTS):
                     nargs = int(d.group(2) or 0) or len(d.group(3) or "") // 2
                     self.macros[d.group(1)] = (nargs, body)
@@ -653,13 +669,30 @@ class _Reader:
             return end
         return m.end()
 
+    def newenvironment(self, src: SourceFile, m: re.Match[str]) -> int:
+        """Remember environments that wrap a numbered one (``\\begin{equation}`` or
+        ``\\csname equation\\endcsname`` in their begin code) so they number alike."""
+        args, end = parse_args(src, m.end(), "moom", m.group(1))
+        name, begin = str(args[0]).strip(), str(args[3])
+        inner = re.search(
+            r"\\begin\s*\{([A-Za-z*]+)\}|\\csname\s*([A-Za-z*]+)\s*\\endcsname", begin
+        )
+        if inner:
+            target = inner.group(1) or inner.group(2)
+            if target.rstrip("*") in EQUATION_ENVS:
+                self.env_alias[name] = target
+            elif target in self.env_counter:
+                self.env_counter[name] = self.env_counter[target]
+                self.env_names[name] = self.env_names.get(target, target)
+        return end
+
     def walk(self, fi: int, base: Path) -> None:
         src = self.files[fi]
         text = src.clean
         pos = last = 0
         gbase = self.glen
         while not self.done:
-            m = (_PRE_RE if self.in_preamble else _CMD_RE).search(text, pos)
+            m = (_PRE_RE if self.in_preamble else self.body_re).search(text, pos)
             if m is None:
                 break
             name = m.group(1)
@@ -668,6 +701,8 @@ class _Reader:
                 pos = self.preamble_macro(src, m)
                 continue
             g = gbase + (m.start() - last)
+            if self.regions:
+                self.close_regions(fi, m.start())
             if name in INPUT_COMMANDS:
                 pos, child = self.input_command(src, fi, m, base)
                 if child is None:
@@ -747,6 +782,10 @@ class _Reader:
             return self.caption(src, m, name)
         if name == "item":
             return self.item(src, m)
+        if name == "footnote":
+            return self.footnote(src, fi, m)
+        if name in self.label_macros:
+            return self.label_macro(src, fi, m, g)
         if name in BOUNDARY_COMMANDS:
             self.boundary(name)
         if name == "documentclass":
@@ -764,6 +803,7 @@ class _Reader:
             child, parent = str(args[1]).strip(), str(args[2]).strip()
             self.ctr.new(child, None)
             self.ctr.within[child] = parent
+            self.ctr.conditional.discard(child)
             return end
         if name in {"setcounter", "addtocounter"}:
             return self.setcounter(src, m, name)
@@ -835,14 +875,19 @@ class _Reader:
             if not self.in_preamble:
                 raise BookError(f"{src.where(m.start())}: a second \\begin{{document}}")
             self.in_preamble = False
+            if self.label_macros:
+                names = "|".join(sorted(map(re.escape, self.label_macros), key=len, reverse=True))
+                self.body_re = re.compile(
+                    _CMD_RE.pattern.replace(")(?![A-Za-z@])", f"|{names})(?![A-Za-z@])", 1)
+                )
             self.begin_doc = g
             self.commands.append(Command("begin-document", (), fi, m.start(), end, g))
             return end
         if self.in_preamble:
             return end
-        base = env.rstrip("*")
-        if base in EQUATION_ENVS:
-            return self.equation(src, fi, m, env, end, g)
+        kind = self.env_alias.get(env, env)
+        if kind.rstrip("*") in EQUATION_ENVS:
+            return self.equation(src, fi, m, env, end, g, kind)
         frame = _Frame(env, self.current, self.attach, fi, m.start())
         self.stack.append(frame)
         if env == "subequations":
@@ -862,10 +907,43 @@ class _Reader:
             self.attach = None
         elif env == "enumerate":
             depth = sum(1 for f in self.stack if f.env == "enumerate")
-            self.ctr.new(f"enum{_roman(min(depth, 4)).lower()}", None)
-            self.ctr.value[f"enum{_roman(min(depth, 4)).lower()}"] = 0
+            name = f"enum{_roman(min(depth, 4)).lower()}"
+            self.ctr.new(name, None)
+            opts, end = parse_args(src, end, "o", env)
+            start = re.search(r"start\s*=\s*(\d+)", opts[0] or "")
+            if start:
+                self.ctr.value[name] = int(start.group(1)) - 1
+            elif "resume" not in (opts[0] or ""):  # enumitem's [resume] continues the count
+                self.ctr.value[name] = 0
             self.attach = None
         return end
+
+    def label_macro(self, src: SourceFile, fi: int, m: re.Match[str], g: int) -> int:
+        """A user macro such as ``\\symlabel{x}`` = ``\\refstepcounter{c}\\label{x}``."""
+        nargs, body = self.label_macros[m.group(1)]
+        args, end = parse_args(src, m.end(), "m" * nargs, m.group(1))
+        for k, arg in enumerate(args, 1):
+            body = body.replace(f"#{k}", str(arg))
+        for t in re.finditer(r"\\(refstepcounter|label)\s*\{([^{}]*)\}", body):
+            if t.group(1) == "label":
+                self.label(t.group(2).strip(), fi, src.line_of(m.start()), g)
+            else:
+                counter = t.group(2).strip()
+                self.ctr.new(counter, self.ctr.within.get(counter))
+                self.current, self.attach = (counter, self.ctr.step(counter)), None
+        return end
+
+    def footnote(self, src: SourceFile, fi: int, m: re.Match[str]) -> int:
+        """Labels inside ``\\footnote{…}`` get the footnote's number (until its end)."""
+        args, end = parse_args(src, m.end(), "om", "footnote")
+        number = args[0] if args[0] is not None else self.ctr.step("footnote")
+        self.regions.append((fi, end, self.current, self.attach))
+        self.current, self.attach = ("footnote", number), None
+        return m.end()  # the footnote's text is scanned too
+
+    def close_regions(self, fi: int, pos: int) -> None:
+        while self.regions and self.regions[-1][0] == fi and self.regions[-1][1] <= pos:
+            _, _, self.current, self.attach = self.regions.pop()
 
     def item(self, src: SourceFile, m: re.Match[str]) -> int:
         nxt = _skip_space(src.clean, m.end())
@@ -942,11 +1020,11 @@ class _Reader:
         return self.ctr.step("equation")
 
     def equation(self, src: SourceFile, fi: int, m: re.Match[str], env: str, start: int,
-                 g: int) -> int:  # fmt: skip
+                 g: int, kind: str) -> int:  # fmt: skip
         """Number an equation-like environment row by row (labels, \\nonumber, \\tag)."""
         text = src.clean
-        starred = env.endswith("*")
-        multirow = env.rstrip("*") in MULTIROW_ENVS
+        starred = kind.endswith("*")
+        multirow = kind.rstrip("*") in MULTIROW_ENVS
         depth = 0
         envs: list[str] = []
         row = _Row(not starred)
@@ -964,7 +1042,7 @@ class _Reader:
                 if name not in self.labels:
                     self.labels[name] = Label(name, "equation", number, fi, line, gl)
 
-        if env.rstrip("*") == "alignat":
+        if kind.rstrip("*") == "alignat":
             _, start = parse_args(src, start, "m", env)
         for t in _ROW_RE.finditer(text, start):
             tok = t.group(0)
@@ -996,7 +1074,7 @@ class _Reader:
                 row.numbered = False
             elif t.group(3) == "tag":
                 args, _ = parse_args(src, t.end(), "m", "tag")
-                row.tag = f"({args[0]})" if t.group(4) != "*" else str(args[0])
+                row.tag = str(args[0]).strip()
         raise BookError(f"{src.where(m.start())}: \\begin{{{env}}} has no \\end{{{env}}}")
 
     def caption(self, src: SourceFile, m: re.Match[str], name: str) -> int:

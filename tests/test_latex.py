@@ -271,7 +271,7 @@ def test_labels_get_environment_and_latex_number(tmp_path: Path) -> None:
         "eq:one": ("equation", "1.1.1"),  # \numberwithin{equation}{section}
         "eq:two": ("equation", "1.1.2"),
         "eq:three": ("equation", "1.1.3"),  # the \nonumber row took no number
-        "eq:star": ("equation", "($\\star$)"),
+        "eq:star": ("equation", "$\\star$"),  # the tag text; eqref adds the parentheses
         "fig:a": ("figure", "1.1"),
         "tab:a": ("table", "1.1"),
         "item:two": ("item", "2"),
