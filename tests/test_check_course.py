@@ -331,17 +331,51 @@ BOOK_YAML = MINI_COURSE_YAML.replace(
 )
 
 
-def test_b003_book_lesson_not_synced(course: Callable[..., Path]) -> None:
-    from course_cli.check.book import _booksync_check
+def test_b003_without_booksync_an_unsynced_lesson_is_a_warning(
+    course: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_cli.check import book
 
-    if _booksync_check() is not None:
-        pytest.skip("course_cli.booksync provides the check; covered by its own tests")
+    monkeypatch.setattr(book, "_booksync", lambda: None)  # as before book-sync existed
     root = course(yaml=BOOK_YAML)
     assert findings(root, 2) == [
         ("lessons/lesson_02/book/", "B003", "lesson 2: book extract (ch:two) not synced yet"),
     ]
-    write_tree(root, {"lessons/lesson_02/book/ch-two.tex": "% extract\n"})
+    write_tree(root, {"lessons/lesson_02/book/book.tex": "% extract\n"})
     assert findings(root, 2) == []
+
+
+BOOK_TEX = (
+    "\\documentclass{book}\n\\begin{document}\n"
+    "\\chapter{One}\\label{ch:one}\nFirst.\n"
+    "\\chapter{Two}\\label{ch:two}\nSecond: $x^2$.\n\\end{document}\n"
+)
+
+
+def test_b001_never_synced_and_unknown_book(course: Callable[..., Path]) -> None:
+    root = course({"materials/book/src.tex": BOOK_TEX}, yaml=BOOK_YAML)
+    assert findings(root, 2) == [
+        ("lessons/lesson_02/book/", "B001", "lesson 2: no book extract for ch:two (never synced)"),
+    ]
+    (root / "materials/book/src.tex").unlink()
+    [(where, code, message)] = findings(root, 2)
+    assert (where, code) == ("materials/book/src.tex", "B002")
+    assert message.startswith("book extracts cannot be checked: ")
+
+
+@pytest.mark.integration
+def test_b002_stale_after_the_book_changes(
+    course: Callable[..., Path], run_cli: Callable[..., object]
+) -> None:
+    root = course({"materials/book/src.tex": BOOK_TEX}, yaml=BOOK_YAML)
+    synced = run_cli("book-sync", "2", "--root", str(root))
+    assert synced.exit_code == 0, synced.stderr  # type: ignore[attr-defined]
+    assert findings(root, 2) == []
+    src = root / "materials/book/src.tex"
+    src.write_text(BOOK_TEX.replace("Second:", "Second, revised:"), encoding="utf-8")
+    got = findings(root, 2)
+    assert ("lessons/lesson_02/book/book.tex", "B002",
+            "lesson 2: book extract stale: the book changed") in got
 
 
 # --- typst -------------------------------------------------------------------------------

@@ -116,6 +116,9 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
         findings.extend(found)
         results.append(result)
         checked.extend(files)
+    from course_cli.check.book import check_books
+
+    findings.extend(check_books(course, lessons))
     if not numbers:
         findings.extend(check_consistency(course))
         readme = course.root / "README.md"
@@ -229,7 +232,6 @@ def _check_lesson(
             findings.append(finding)
     for part in contract.optional:
         parts[part] = dl.optional_status(folder, part)
-    findings.extend(book.check_book(course, lesson))
     return (
         findings,
         LessonResult(

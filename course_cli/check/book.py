@@ -6,6 +6,7 @@ that check is not available.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from course_cli.check.findings import Finding, make
@@ -15,87 +16,68 @@ if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
 
 
-def _booksync_check() -> Any:
+def _booksync() -> Any:
     try:
-        from course_cli import booksync  # type: ignore[attr-defined,unused-ignore]
+        from course_cli import booksync
     except ImportError:
         return None
-    for name in ("check_lesson", "check_extracts", "check"):
-        fn = getattr(booksync, name, None)
-        if callable(fn):
-            return fn
-    return None
+    return booksync if callable(getattr(booksync, "sync", None)) else None
 
 
-def check_book(course: Course, lesson: Lesson) -> list[Finding]:
-    """B001–B003 for one lesson: its book extract exists and matches the book source."""
-    if not lesson.book:
+def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
+    """B001–B003 for the lessons with ``book:`` labels: each extract exists and matches the book.
+
+    Asks ``course_cli.booksync.sync(check=True)`` (hashes only, no tools run); without that
+    module, a lesson with no extract yet is reported as not synced (a warning).
+    """
+    chosen = [x for x in lessons if x.book]
+    if not chosen:
         return []
-    folder = lesson.dir(course.root) / "book"
-    rel = f"lessons/{lesson.dirname}/book/"
-    labels = ", ".join(lesson.book)
-    fn = _booksync_check()
-    if fn is None:
-        try:
-            synced = folder.is_dir() and any(folder.iterdir())
-        except OSError:
-            synced = False
-        if synced:
-            return []
-        return [
-            make(
-                "B003",
-                rel,
-                None,
-                f"lesson {lesson.number}: book extract ({labels}) not synced yet",
-                f"run `course book-sync {lesson.number}`",
-                lesson=lesson.number,
-            )
-        ]
-    return _from_booksync(fn, course, lesson, rel, labels)
-
-
-def _from_booksync(fn: Any, course: Course, lesson: Lesson, rel: str, labels: str) -> list[Finding]:
+    module = _booksync()
+    if module is None:
+        return [f for x in chosen for f in _not_synced(course, x)]
     from course_cli.errors import CourseError
 
     try:
-        result = fn(course, lesson)
+        report = module.sync(course, [x.number for x in chosen], check=True)
     except CourseError as exc:
-        return [
-            make(
-                "B002",
-                rel,
-                None,
-                f"lesson {lesson.number}: book extract cannot be checked: {exc.message}",
-                exc.hint,
-                lesson=lesson.number,
-            )
-        ]
-    status = str(getattr(result, "status", result) or "ok").lower()
-    if status in ("ok", "fresh", "up-to-date", "true"):
-        return []
-    if "missing" in status or "absent" in status:
-        return [
-            make(
-                "B001",
-                rel,
-                None,
-                f"lesson {lesson.number}: no book extract for {labels}",
-                f"run `course book-sync {lesson.number}`",
-                lesson=lesson.number,
-            )
-        ]
-    detail = getattr(result, "message", "") or status
-    return [
-        make(
-            "B002",
-            rel,
-            None,
-            f"lesson {lesson.number}: book extract is out of date ({detail})",
-            f"run `course book-sync {lesson.number}`",
-            lesson=lesson.number,
-        )
-    ]
+        return [make("B002", course.book.source, None,
+                     f"book extracts cannot be checked: {exc.message}", exc.hint)]
+    out = []
+    by_number = {x.number: x for x in chosen}
+    for result in report.lessons:
+        lesson = by_number.get(result.number)
+        problems = list(result.problems)
+        if lesson is None or not problems:
+            continue
+        rel = f"lessons/{lesson.dirname}/book/"
+        labels = ", ".join(lesson.book)
+        if all(p.status == "missing" for p in problems):
+            out.append(make("B001", rel, None,
+                            f"lesson {lesson.number}: no book extract for {labels} (never synced)",
+                            f"run `course book-sync {lesson.number}`", lesson=lesson.number))
+            continue
+        for p in problems:
+            if p.status == "missing":
+                continue
+            out.append(make("B002", report.rel(p.path), None,
+                            f"lesson {lesson.number}: book extract {p.detail or p.status}",
+                            f"run `course book-sync {lesson.number}`"
+                            + (" --force" if p.status in ("edited", "kept-edit") else ""),
+                            lesson=lesson.number))
+    return out
+
+
+def _not_synced(course: Course, lesson: Lesson) -> list[Finding]:
+    folder = lesson.dir(course.root) / "book"
+    try:
+        if folder.is_dir() and any(folder.iterdir()):
+            return []
+    except OSError:
+        pass
+    return [make("B003", f"lessons/{lesson.dirname}/book/", None,
+                 f"lesson {lesson.number}: book extract ({', '.join(lesson.book)}) not synced yet",
+                 f"run `course book-sync {lesson.number}`", lesson=lesson.number)]
 
 
 def _typst_check() -> Any:
