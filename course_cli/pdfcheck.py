@@ -108,6 +108,8 @@ def _tex_source_line(text: str, context: str) -> int | None:
     """The Markdown line nearest to the TeX error context ``l.NN <context>``."""
     names = [n for n in _CSNAME_RE.findall(context) if n not in ("\\(", "\\)", "\\[", "\\]")]
     words = _WORD_RE.findall(context)
+    if not names and not words:  # e.g. a lone non-Latin character
+        return find_line(text, context.strip()[-12:])
     best, best_score = None, 0
     for i, line in enumerate(_lines(text), 1):
         score = 0
@@ -130,6 +132,8 @@ def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedE
     where = f"{name}:{line}" if line else name
     context = f" near: {ctx.group('ctx').strip()}" if ctx else ""
     hint = None
+    if "Unicode character" in msgs[0]:
+        hint = "pdflatex has no glyphs for this text: use engine xelatex or lualatex"
     if "Undefined control sequence" in msgs[0]:
         hint = (
             "define the macro in materials/macros.tex (one \\newcommand a line) or fix its spelling"

@@ -536,7 +536,7 @@ try:
                   **({{"ppi": args.ppi}} if args.ppi else {{}}),
                   **({{"format": args.format}} if args.format else {{}}))
 except Exception as exc:  # typst raises its own error types with the diagnostics
-    print(f"error: {{exc}}", file=sys.stderr)
+    print(getattr(exc, "diagnostic", None) or f"error: {{exc}}", file=sys.stderr)
     sys.exit(1)
 '''
 

@@ -54,7 +54,12 @@ local function typst_math(tex, display)
   tex = tex:gsub("\\left%s*\\[lr]?Vert", "\1L"):gsub("\\left%s*\\|", "\1L")
   tex = tex:gsub("\\right%s*\\[lr]?Vert", "\1R"):gsub("\\right%s*\\|", "\1R")
   tex = tex:gsub("\\[lr]?Vert", "\1V"):gsub("\\|", "\1V")
-  tex = tex:gsub("\1V(.-)\1V", "\1L%1\1R")
+  tex = tex:gsub("\1V([^\1]-)\1V", function(inner)
+    if inner:find("\\\\", 1, true) or inner:find("&", 1, true) then
+      return nil -- not a pair: the bars are on different rows or columns
+    end
+    return "\1L" .. inner .. "\1R"
+  end)
   tex = tex:gsub("\1L", "\\left\\Vert "):gsub("\1R", "\\right\\Vert "):gsub("\1V", "\\Vert ")
   local kind = display and "DisplayMath" or "InlineMath"
   local out = pandoc.write(pandoc.Pandoc({ pandoc.Plain({ pandoc.Math(kind, tex) }) }), "typst")
@@ -65,6 +70,9 @@ local function typst_math(tex, display)
   out = out:gsub("#h%(%-1em%)", "#h(-0.1667em)")   -- \!  (a thin negative space)
   out = out:gsub("#h%(0em%)", "#h(0.2778em)")      -- \;  (a thick space)
   out = out:gsub("∥", "‖")
+  -- Symbol names pandoc's writer still uses but typst 0.14 renamed.
+  out = out:gsub("%f[%w]dot%.circle", "dot.o"):gsub("%f[%w]times%.circle", "times.o")
+  out = out:gsub("%f[%w]minus%.circle", "minus.o"):gsub("%f[%w]sect%f[^%w]", "inter")
   -- \operatorname{X} arrives as a bare string "X": make it an operator (spacing, limits).
   out = out:gsub('([^%w%(,=])(%s*)"([^"\\]+)"', function(before, space, name)
     if before == ":" then
