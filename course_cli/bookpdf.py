@@ -157,8 +157,15 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 args=" ".join(latexmk_args(job)),
             ),
             label=f"book/{pdf_name}",
-        )
+        ),
+        *_lesson_books(course, lessons, options),  # build/lesson_NN/book.pdf (book-sync extracts)
     ]
+
+
+def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
+    from course_cli.booksync import plan_build as plan_lesson_books
+
+    return plan_lesson_books(course, lessons, options)
 
 
 def latexmk_args(job: BookJob) -> list[str]:

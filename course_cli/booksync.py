@@ -658,3 +658,46 @@ def to_json(report: SyncReport) -> dict[str, Any]:
         ],
         "problems": report.problems(),
     }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- build
+
+
+def plan_build(course: Course, lessons: list[Lesson], options: Any) -> list[Any]:
+    """Build steps for the lessons' extracts: ``lessons/lesson_NN/book/book.tex`` ->
+    ``build/lesson_NN/book.pdf`` (latexmk + xelatex + bibtex, as the whole book is built).
+
+    ``options`` is a :class:`course_cli.build.BuildOptions`; returns ``BuildStep``s (one per
+    lesson whose extract exists). Raises ToolNotFoundError when latexmk or xelatex is missing.
+    """
+    from course_cli.bookpdf import BookAction, BookJob, book_inputs, latexmk_args
+    from course_cli.build import BuildStep, key_of
+
+    tb = options.toolbox
+    steps = []
+    for lesson in lessons:
+        main = lesson.dir(course.root) / "book" / TEX_NAME
+        if not main.is_file():
+            continue
+        inputs, _ = book_inputs(main)
+        job = BookJob(
+            main=main.resolve(),
+            root=course.root,
+            aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
+            included=(),
+        )
+        steps.append(
+            BuildStep(
+                kind="book",
+                output=options.build_dir / lesson.dirname / "book.pdf",
+                inputs=tuple(inputs),
+                action=BookAction(job, tb),
+                key=key_of(
+                    latexmk=tb.version("latexmk"),
+                    xelatex=tb.version("xelatex"),
+                    args=" ".join(latexmk_args(job)),
+                ),
+                label=f"{lesson.dirname}/book.pdf",
+            )
+        )
+    return steps

@@ -261,3 +261,22 @@ def test_extract_compiles_alone_as_the_books_chapter(course_root: Path) -> None:
     images = subprocess.run(["pdfimages", "-list", "book.pdf"], cwd=folder,
                             capture_output=True, text=True, timeout=60).stdout  # fmt: skip
     assert len(images.splitlines()) == 3  # header, rule, the figure
+
+
+@needs_pandoc
+@needs_tex
+@pytest.mark.integration
+def test_course_build_book_makes_the_lesson_book_pdf(course_root: Path) -> None:
+    from course_cli.build import build
+
+    course = load_course(course_root)
+    sync(course)
+    report = build(course, "book", [1])
+    report.raise_for_failures()
+    pdf = course_root / "build" / "lesson_01" / "book.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60).stdout  # fmt: skip
+    assert " ".join(text.split()).startswith("Chapter 2 Bandits A bandit algorithm")
+    assert not (course_root / "build" / "lesson_02" / "book.pdf").exists()  # lesson 1 only
+    again = build(load_course(course_root), "book", [1])
+    assert "0 built" in again.summary()
