@@ -17,11 +17,19 @@ APT_PACKAGES=(
   texlive-xetex texlive-luatex texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended texlive-science texlive-pictures lmodern latexmk biber
   fonts-dejavu fonts-dejavu-extra
-  # Chromium for Marp PDF/PPTX export and the site tests; poppler for pdftotext/pdftoppm
-  chromium poppler-utils
-  # Node.js for the pinned Marp CLI
-  nodejs npm
+  # pdftotext/pdftoppm/pdfimages, used by the tests
+  poppler-utils
 )
+# A browser for Marp PDF/PPTX export and the site tests: Debian's chromium unless one exists.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+   && ! command -v google-chrome >/dev/null && [[ -z "${CHROME_PATH:-}" ]]; then
+  APT_PACKAGES+=(chromium)
+fi
+# Node.js and npm for the pinned Marp CLI, unless the machine already has them (e.g. from
+# NodeSource, whose nodejs package conflicts with Debian's npm).
+if ! command -v npm >/dev/null; then
+  APT_PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
