@@ -680,6 +680,9 @@ def plan_build(course: Course, lessons: list[Lesson], options: Any) -> list[Any]
         if not main.is_file():
             continue
         inputs, _ = book_inputs(main)
+        # the figures it names are inputs; whole \graphicspath folders are not (the book's
+        # folder is one, and the book's own PDF is written there)
+        inputs = [p for p in inputs if not p.is_dir()]
         job = BookJob(
             main=main.resolve(),
             root=course.root,
