@@ -48,7 +48,7 @@ class ConspectJob:
     name: str  # the conspect as the user knows it: lessons/lesson_05/conspect.md
     engine: str
     title: str | None  # from course.yaml when the front matter has none
-    subtitle: str
+    subtitle: str | None  # "Lesson N: title" unless the title already says so
     course_title: str
     has_author: bool
     bibliography: Path | None
@@ -139,8 +139,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             source=src,
             name=src.relative_to(root).as_posix(),
             engine=engine,
-            title=None if front.get("title") else lesson.title,
-            subtitle=f"Lesson {lesson.number}: {lesson.title}",
+            title=None if front.get("title") else f"Lesson {lesson.number}: {lesson.title}",
+            subtitle=_subtitle(str(front["title"]), lesson) if front.get("title") else None,
             course_title=course.title,
             has_author=bool(front.get("author")),
             bibliography=bib if bib.is_file() else None,
@@ -172,6 +172,14 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     return steps
 
 
+def _subtitle(title: str, lesson: Lesson) -> str | None:
+    """The title block's second line, unless the conspect's own title already carries it."""
+    lowered = title.casefold()
+    if lesson.title.casefold() in lowered or lowered.startswith(f"lesson {lesson.number}"):
+        return None
+    return f"Lesson {lesson.number}: {lesson.title}"
+
+
 def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) -> list[str]:
     """The pandoc command line (without the program) that turns ``source`` into ``output``."""
     tpl = job.templates
@@ -185,11 +193,12 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         "--standalone",
         f"--lua-filter={tpl['course.lua']}",
         f"--resource-path={job.source.parent}",
-        f"--metadata=subtitle:{job.subtitle}",
         "--variable=papersize:a4",
     ]
     if job.title:
         args.append(f"--metadata=title:{job.title}")
+    if job.subtitle:
+        args.append(f"--metadata=subtitle:{job.subtitle}")
     if not job.has_author:
         args.append(f"--metadata=author:{job.course_title}")
     if job.bibliography:
@@ -265,7 +274,11 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
         args = pandoc_args(job, source, output.resolve(), engine_path)
         # pandoc extracts images and runs TeX in $TMPDIR: keep that under build/.
         done = toolbox.run(
-            "pandoc", args, cwd=work, timeout=PANDOC_TIMEOUT, check=False,
+            "pandoc",
+            args,
+            cwd=work,
+            timeout=PANDOC_TIMEOUT,
+            check=False,
             env={"TMPDIR": str(work)},
         )
     # pandoc's warnings come first: they are usually the cause of an engine error too.
