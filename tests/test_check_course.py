@@ -336,7 +336,7 @@ def test_b003_without_booksync_an_unsynced_lesson_is_a_warning(
 ) -> None:
     from course_cli.check import book
 
-    monkeypatch.setattr(book, "_booksync", lambda: None)  # as before book-sync existed
+    monkeypatch.setattr(book, "booksync_available", lambda: False)  # as before book-sync existed
     root = course(yaml=BOOK_YAML)
     assert findings(root, 2) == [
         ("lessons/lesson_02/book/", "B003", "lesson 2: book extract (ch:two) not synced yet"),
@@ -352,11 +352,16 @@ BOOK_TEX = (
 )
 
 
-def test_b001_never_synced_and_unknown_book(course: Callable[..., Path]) -> None:
+def test_b001_never_synced_and_unreadable_book(course: Callable[..., Path]) -> None:
+    from course_cli import booksync
+    from course_cli.check.book import LOCK_NAME
+
+    assert LOCK_NAME == booksync.LOCK_NAME
     root = course({"materials/book/src.tex": BOOK_TEX}, yaml=BOOK_YAML)
     assert findings(root, 2) == [
         ("lessons/lesson_02/book/", "B001", "lesson 2: no book extract for ch:two (never synced)"),
     ]
+    write_tree(root, {"lessons/lesson_02/book/book-sync.lock.json": "{}"})
     (root / "materials/book/src.tex").unlink()
     [(where, code, message)] = findings(root, 2)
     assert (where, code) == ("materials/book/src.tex", "B002")
@@ -374,8 +379,11 @@ def test_b002_stale_after_the_book_changes(
     src = root / "materials/book/src.tex"
     src.write_text(BOOK_TEX.replace("Second:", "Second, revised:"), encoding="utf-8")
     got = findings(root, 2)
-    assert ("lessons/lesson_02/book/book.tex", "B002",
-            "lesson 2: book extract stale: the book changed") in got
+    assert (
+        "lessons/lesson_02/book/book.tex",
+        "B002",
+        "lesson 2: book extract stale: the book changed",
+    ) in got
 
 
 # --- typst -------------------------------------------------------------------------------

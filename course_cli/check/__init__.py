@@ -196,7 +196,7 @@ def _check_lesson(
             [],
         )
     files = _lesson_files(folder)
-    template: dict[str, set[str]] | None = None
+    template: dict[str, dl.TemplateLines] | None = None
     findings: list[Finding] = []
     states: dict[str, str | None] = {}
     for path in files:
@@ -209,7 +209,7 @@ def _check_lesson(
             continue
         findings.extend(_rules_for(doc, ctx, deck=deck, must_be_marp=deck))
         if template is None and dl.PLACEHOLDER_RE.search(doc.nocode):
-            template = dl.rendered_template(course, lesson)
+            template = dl.template_lines(course, lesson)
         template_lines = (template or {}).get(rel_in_lesson)
         untouched = dl.is_untouched(doc, template_lines)
         skip: set[int] = set()

@@ -16,12 +16,27 @@ if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
 
 
+LOCK_NAME = "book-sync.lock.json"  # course_cli.booksync.LOCK_NAME (kept here: no import needed)
+
+
+def booksync_available() -> bool:
+    """True when ``course book-sync`` is installed (found without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("course_cli.booksync") is not None
+
+
 def _booksync() -> Any:
-    try:
-        from course_cli import booksync
-    except ImportError:
+    """The book-sync module, or None when this installation has none."""
+    if not booksync_available():
         return None
+    from course_cli import booksync
+
     return booksync if callable(getattr(booksync, "sync", None)) else None
+
+
+def _has_lock(course: Course, lesson: Lesson) -> bool:
+    return (lesson.dir(course.root) / "book" / LOCK_NAME).is_file()
 
 
 def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
@@ -33,39 +48,62 @@ def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     chosen = [x for x in lessons if x.book]
     if not chosen:
         return []
-    module = _booksync()
-    if module is None:
+    if not booksync_available():
         return [f for x in chosen for f in _not_synced(course, x)]
+    out = [_never_synced(x) for x in chosen if not _has_lock(course, x)]
+    chosen = [x for x in chosen if _has_lock(course, x)]
+    module = _booksync() if chosen else None
+    if module is None:
+        return out
     from course_cli.errors import CourseError
 
     try:
         report = module.sync(course, [x.number for x in chosen], check=True)
     except CourseError as exc:
-        return [make("B002", course.book.source, None,
-                     f"book extracts cannot be checked: {exc.message}", exc.hint)]
-    out = []
+        return [
+            make(
+                "B002",
+                course.book.source,
+                None,
+                f"book extracts cannot be checked: {exc.message}",
+                exc.hint,
+            )
+        ]
     by_number = {x.number: x for x in chosen}
     for result in report.lessons:
         lesson = by_number.get(result.number)
         problems = list(result.problems)
         if lesson is None or not problems:
             continue
-        rel = f"lessons/{lesson.dirname}/book/"
-        labels = ", ".join(lesson.book)
         if all(p.status == "missing" for p in problems):
-            out.append(make("B001", rel, None,
-                            f"lesson {lesson.number}: no book extract for {labels} (never synced)",
-                            f"run `course book-sync {lesson.number}`", lesson=lesson.number))
+            out.append(_never_synced(lesson))
             continue
         for p in problems:
             if p.status == "missing":
                 continue
-            out.append(make("B002", report.rel(p.path), None,
-                            f"lesson {lesson.number}: book extract {p.detail or p.status}",
-                            f"run `course book-sync {lesson.number}`"
-                            + (" --force" if p.status in ("edited", "kept-edit") else ""),
-                            lesson=lesson.number))
+            out.append(
+                make(
+                    "B002",
+                    report.rel(p.path),
+                    None,
+                    f"lesson {lesson.number}: book extract {p.detail or p.status}",
+                    f"run `course book-sync {lesson.number}`"
+                    + (" --force" if p.status in ("edited", "kept-edit") else ""),
+                    lesson=lesson.number,
+                )
+            )
     return out
+
+
+def _never_synced(lesson: Lesson) -> Finding:
+    return make(
+        "B001",
+        f"lessons/{lesson.dirname}/book/",
+        None,
+        f"lesson {lesson.number}: no book extract for {', '.join(lesson.book)} (never synced)",
+        f"run `course book-sync {lesson.number}`",
+        lesson=lesson.number,
+    )
 
 
 def _not_synced(course: Course, lesson: Lesson) -> list[Finding]:
@@ -75,9 +113,16 @@ def _not_synced(course: Course, lesson: Lesson) -> list[Finding]:
             return []
     except OSError:
         pass
-    return [make("B003", f"lessons/{lesson.dirname}/book/", None,
-                 f"lesson {lesson.number}: book extract ({', '.join(lesson.book)}) not synced yet",
-                 f"run `course book-sync {lesson.number}`", lesson=lesson.number)]
+    return [
+        make(
+            "B003",
+            f"lessons/{lesson.dirname}/book/",
+            None,
+            f"lesson {lesson.number}: book extract ({', '.join(lesson.book)}) not synced yet",
+            f"run `course book-sync {lesson.number}`",
+            lesson=lesson.number,
+        )
+    ]
 
 
 def _typst_check() -> Any:

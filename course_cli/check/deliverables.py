@@ -100,46 +100,75 @@ def check_readme_sections(doc: Doc) -> tuple[list[Finding], set[int]]:
     return out, empty_lines
 
 
-def rendered_template(course: Course, lesson: Lesson) -> dict[str, set[str]]:
-    """Return, per file of templates/lesson/, the stripped non-blank lines it renders to.
+@dataclass(frozen=True)
+class TemplateLines:
+    """The lines of one template file: literal lines, and patterns for lines with ``{{ … }}``."""
 
-    Falls back to the raw template lines when rendering fails; empty without templates.
+    literal: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def __contains__(self, line: object) -> bool:
+        text = str(line)
+        return (
+            text in self.literal
+            or bool(_WHOLE_PLACEHOLDER_RE.fullmatch(text))
+            or any(p.fullmatch(text) for p in self.patterns)
+        )
+
+
+_WHOLE_PLACEHOLDER_RE = re.compile(r"<!--\s*TODO\(course\).*?-->")
+_JINJA_EXPR_RE = re.compile(r"\{\{.*?\}\}")
+_JINJA_STMT_RE = re.compile(r"\{%.*?%\}")
+
+
+def template_lines(course: Course, lesson: Lesson) -> dict[str, TemplateLines]:
+    """Return, per file of templates/lesson/ (``.j2`` dropped), what its lines may render to.
+
+    No Jinja run: inside a line a ``{{ expression }}`` matches any text, a line that is only an
+    expression matches the lesson's title or summary (or a placeholder comment), and
+    ``{% statement %}`` vanishes; so a scaffolded file is recognised whatever the lesson.
     """
+    values = {course.title, lesson.title, lesson.summary, str(lesson.number), lesson.dirname}
+    values = {v.strip() for v in values} - {""}
     folder = course.root / "templates" / "lesson"
+    out: dict[str, TemplateLines] = {}
     if not folder.is_dir():
-        return {}
-    context = {
-        "course_title": course.title,
-        "number": lesson.number,
-        "number_padded": f"{lesson.number:02d}",
-        "title": lesson.title,
-        "summary": lesson.summary,
-        "book": list(lesson.book),
-        "dirname": lesson.dirname,
-    }
-    try:
-        from course_cli.templating import render_tree
+        return out
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folder).as_posix().removesuffix(".j2")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        literal, patterns = set(), []
+        for raw in text.splitlines():
+            line = _JINJA_STMT_RE.sub("", raw).strip()
+            if not line:
+                continue
+            if "{{" in line:
+                parts = _JINJA_EXPR_RE.split(line)
+                if not "".join(parts).strip():
+                    literal.update(values)
+                    continue
+                patterns.append(re.compile(".*".join(re.escape(x) for x in parts), re.S))
+            else:
+                literal.add(line)
+        out[rel] = TemplateLines(frozenset(literal), tuple(patterns))
+    return out
 
-        pairs = [(rel.as_posix(), text) for rel, text in render_tree(folder, context)]
-    except Exception:
-        pairs = []
-        for path in folder.rglob("*"):
-            if path.is_file():
-                rel = path.relative_to(folder).as_posix().removesuffix(".j2")
-                pairs.append((rel, path.read_text(encoding="utf-8", errors="replace")))
-    return {rel: {x.strip() for x in text.splitlines() if x.strip()} for rel, text in pairs}
 
-
-def is_untouched(doc: Doc, template_lines: set[str] | None) -> bool:
+def is_untouched(doc: Doc, template: TemplateLines | None) -> bool:
     """True when the file still holds a placeholder and nothing that is not template text."""
-    if template_lines is None or not PLACEHOLDER_RE.search(doc.nocode):
+    if template is None or not PLACEHOLDER_RE.search(doc.nocode):
         return False
     own = [x.strip() for x in doc.text.splitlines() if x.strip()]
-    return all(x in template_lines for x in own)
+    return all(x in template for x in own)
 
 
 def check_placeholders(
-    doc: Doc, template_lines: set[str] | None, skip_lines: Collection[int] = ()
+    doc: Doc, template_lines: TemplateLines | None, skip_lines: Collection[int] = ()
 ) -> tuple[list[Finding], str | None]:
     """D006/D007 for one file. Returns the findings and "template"/"todo"/None for the grid."""
     if is_untouched(doc, template_lines):
