@@ -65,7 +65,7 @@ def select(book: Book, names: Sequence[str], where: str = "book") -> list[Headin
     by_label = {lab: h for h in book.headings for lab in h.labels}
     chosen: list[Heading] = []
     for name in names:
-        h = by_label.get(name) or _by_title_path(book, name)
+        h = by_label.get(name) or _by_title_path(book, name, where)
         if h is None:
             close = difflib.get_close_matches(name, list(by_label), n=3, cutoff=0.5)
             other = book.labels.get(name)
@@ -81,7 +81,7 @@ def select(book: Book, names: Sequence[str], where: str = "book") -> list[Headin
     return sorted(chosen, key=lambda h: h.gpos)
 
 
-def _by_title_path(book: Book, name: str) -> Heading | None:
+def _by_title_path(book: Book, name: str, where: str) -> Heading | None:
     want = [" ".join(p.split()).casefold() for p in name.split("/") if p.strip()]
     if len(want) < 2 and "/" not in name:
         want = [" ".join(name.split()).casefold()]
@@ -89,7 +89,7 @@ def _by_title_path(book: Book, name: str) -> Heading | None:
             if [t.casefold() for t in title_path(h)][-len(want):] == want]  # fmt: skip
     if len(hits) > 1:
         places = ", ".join(book.where(h.file, h.line) for h in hits)
-        raise UsageError(f"book: title path {name!r} is ambiguous ({places})",
+        raise UsageError(f"{where}: title path {name!r} is ambiguous ({places})",
                          hint="give a longer path or add a \\label to the heading")  # fmt: skip
     return hits[0] if hits else None
 
@@ -542,7 +542,7 @@ def _sync_lesson(
 ) -> None:  # fmt: skip
     root = course.root
     idx = next(i for i, les in enumerate(course.lessons) if les.number == lesson.number)
-    parts = select(book, lesson.book, where=f"course.yaml: lessons[{idx}].book")
+    parts = _select_for(book, course, lesson, idx)
     r = render(book, parts, folder, root, lesson.number)
     recorded: dict[str, str] = (lock or {}).get("outputs", {})
     md_in_sha = _sha(r.md_input)
@@ -585,6 +585,20 @@ def _sync_lesson(
         result.files.append(FileAction(path, "forced" if edited else "written"))
         outputs[name] = _sha(content)
     _write_lock(book, course, lesson, folder, r, md_in_sha, outputs, result, check)
+
+
+def _select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Heading]:
+    """``select`` for a lesson; an unknown label is reported at its line of course.yaml."""
+    for j, name in enumerate(lesson.book):
+        try:
+            select(book, [name], where="")
+        except UsageError as exc:
+            from course_cli.yamlpos import load_yaml
+
+            line = load_yaml(course.config_path).line_of(["lessons", idx, "book", j])
+            where = f"{course.config_path.name}:{line}: lessons[{idx}].book[{j}]"
+            raise UsageError(f"{where}{exc.message}", hint=exc.hint) from exc
+    return select(book, lesson.book)
 
 
 def _write_lock(

@@ -219,7 +219,7 @@ def test_unknown_label_in_course_yaml_is_a_usage_error(course_root: Path) -> Non
     yaml.write_text(yaml.read_text().replace("[ch:bandits]", "[ch:bandts]"))
     done = _cli(course_root, "1")
     assert done.returncode == 2
-    assert "course.yaml: lessons[0].book: unknown label 'ch:bandts'" in done.stderr
+    assert "course.yaml:9: lessons[0].book[0]: unknown label 'ch:bandts'" in done.stderr
     assert "did you mean 'ch:bandits'" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -280,3 +280,16 @@ def test_course_build_book_makes_the_lesson_book_pdf(course_root: Path) -> None:
     assert not (course_root / "build" / "lesson_02" / "book.pdf").exists()  # lesson 1 only
     again = build(load_course(course_root), "book", [1])
     assert "0 built" in again.summary()
+
+
+def test_ambiguous_title_path(tmp_path: Path) -> None:
+    main = tmp_path / "main.tex"
+    main.write_text(
+        "\\documentclass{book}\n\\begin{document}\n\\chapter{A}\n\\section{Summary}\n"
+        "\\chapter{B}\n\\section{Summary}\n\\end{document}\n"
+    )
+    book = read_book(main)
+    with pytest.raises(UsageError) as exc:
+        select(book, ["Summary"])
+    assert exc.value.message == ("book: title path 'Summary' is ambiguous (main.tex:4, main.tex:6)")
+    assert [h.number for h in select(book, ["B/Summary"])] == ["2.1"]

@@ -113,7 +113,8 @@ def test_comments_but_not_escaped_percent(tmp_path: Path) -> None:
 
 def test_iffalse_blocks_are_skipped_with_nested_conditionals(tmp_path: Path) -> None:
     body = (
-        "\\iffalse\n\\chapter{Draft}\n\\ifx\\a\\b \\section{nested} \\fi\n\\chapter{Draft 2}\n\\fi\n"
+        "\\iffalse\n\\chapter{Draft}\n\\ifx\\a\\b \\section{nested} \\fi\n"
+        "\\chapter{Draft 2}\n\\fi\n"
         "\\chapter{Kept}\n"
     )
     assert outline(tmp_path, {"main.tex": BOOK % body}) == "1 Kept  [main.tex:8]\n"
@@ -350,3 +351,31 @@ def test_cli_reports_bad_book_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "main.tex:3: '{' is never closed (unbalanced braces)" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_footnotes_label_macros_enumitem_resume_and_wrapped_equations(tmp_path: Path) -> None:
+    main = r"""\documentclass{book}
+\usepackage{amsmath,enumitem}
+\newcounter{symindex}
+\newcommand{\symlabel}[1]{\refstepcounter{symindex}\label{#1}}
+\newenvironment{wideeq}{\csname equation\endcsname}{\csname endequation\endcsname}
+\begin{document}
+\chapter{A}
+Text\footnote{A note.\label{fn:a}} and \symlabel{sym:x} more.
+\begin{enumerate}\item one \item two\end{enumerate}
+\begin{enumerate}[resume]\item three\label{item:three}\end{enumerate}
+\begin{enumerate}[start=7]\item seven\label{item:seven}\end{enumerate}
+\begin{wideeq}\label{eq:wide} x \end{wideeq}
+\begin{equation}\label{eq:next} y \end{equation}
+\end{document}
+"""
+    write_tree(tmp_path, {"main.tex": main})
+    book = read_book(tmp_path / "main.tex")
+    assert {n: (lab.env, lab.number) for n, lab in book.labels.items()} == {
+        "fn:a": ("footnote", "1"),
+        "sym:x": ("symindex", "1"),
+        "item:three": ("item", "3"),
+        "item:seven": ("item", "7"),
+        "eq:wide": ("equation", "1.1"),
+        "eq:next": ("equation", "1.2"),
+    }
