@@ -179,6 +179,7 @@ class Book:
 
 _CLEAN_RE = re.compile(
     r"\\[\\%{}$&#_ ]|%|\\(?:verb\*?|lstinline)(?![A-Za-z@])|\\iffalse(?![A-Za-z@])"
+    r"|\\(?:url|href|path)\s*\{"
     r"|\\begin\s*\{(" + "|".join(re.escape(e) for e in VERBATIM_ENVS) + r")\}"
 )
 _IF_RE = re.compile(r"\\(if[A-Za-z@]*|fi)(?![A-Za-z@])")
@@ -196,7 +197,7 @@ def clean_text(raw: str, name: str) -> str:
 
     Raises BookError (``name:line``) for an unterminated verbatim environment or ``\\iffalse``.
     """
-    if "%" not in raw and "\\verb" not in raw and "\\if" not in raw and "\\begin" not in raw:
+    if "%" not in raw and "\\" not in raw:
         return raw
     pos = 0
     blanks: list[tuple[int, int]] = []
@@ -213,6 +214,13 @@ def clean_text(raw: str, name: str) -> str:
             eol = len(raw) if eol < 0 else eol
             blanks.append((m.start() + 1, eol))  # keep '%': a comment line is no blank line
             pos = eol
+        elif tok.endswith("{"):  # \\url{...}: '%' and '#' are literal characters there
+            close = raw.find("}", m.end())
+            if close < 0:
+                line = raw.count("\n", 0, m.start()) + 1
+                raise BookError(f"{name}:{line}: {tok.rstrip('{ ')}{{ is never closed")
+            blanks.append((m.end(), close))
+            pos = close + 1
         elif tok.startswith("\\verb") or tok.startswith("\\lstinline"):
             pos = _skip_verb(raw, m, name, blanks)
         elif tok.startswith("\\iffalse"):

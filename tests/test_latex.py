@@ -379,3 +379,8 @@ Text\footnote{A note.\label{fn:a}} and \symlabel{sym:x} more.
         "eq:wide": ("equation", "1.1"),
         "eq:next": ("equation", "1.2"),
     }
+
+
+def test_percent_in_urls_is_no_comment(tmp_path: Path) -> None:
+    body = "\\chapter{Links}\nSee \\url{https://x.org/a%20b} and \\href{https://y.org/%7E}{text}.\n"
+    assert outline(tmp_path, {"main.tex": BOOK % body}) == "1 Links  [main.tex:3]\n"
