@@ -45,7 +45,7 @@ HEADING_NAMES = {
 }  # fmt: skip
 OTHER_NAMES = {"figure": "Figure", "table": "Table", "item": "item", "equation": ""}
 _REF_RE = re.compile(
-    r"(?P<page>(?:on\s+)?(?:page|p\.)~?\s*)?"
+    r"(?P<page>(?<![A-Za-z])(?:page|p\.)~?\s*)?"
     r"\\(?P<cmd>ref|eqref|cref|Cref|autoref|Autoref|pageref|nameref|vref|Vref|cpageref|"
     r"labelcref)(?![A-Za-z@])\*?\s*\{(?P<labels>[^{}]*)\}"
 )

@@ -293,3 +293,34 @@ def test_ambiguous_title_path(tmp_path: Path) -> None:
         select(book, ["Summary"])
     assert exc.value.message == ("book: title path 'Summary' is ambiguous (main.tex:4, main.tex:6)")
     assert [h.number for h in select(book, ["B/Summary"])] == ["2.1"]
+
+
+def test_reference_forms_outside_the_extract(tmp_path: Path) -> None:
+    main = tmp_path / "book" / "main.tex"
+    main.parent.mkdir()
+    main.write_text(r"""\documentclass{book}
+\usepackage{amsmath,amsthm,hyperref,cleveref}
+\newtheorem{theorem}{Theorem}[chapter]
+\begin{document}
+\chapter*{Preface}\label{ch:preface}
+\chapter{One}\label{ch:one}
+\section{Facts}\label{sec:facts}
+\begin{theorem}\label{thm:a} x \end{theorem}
+\begin{theorem}\label{thm:b} x \end{theorem}
+\begin{equation}\label{eq:a} x \end{equation}
+\chapter{Two}\label{ch:two}
+See \autoref{thm:a}, \Cref{thm:a,thm:b}, \nameref{sec:facts}, on page~\pageref{thm:b},
+\cref{ch:preface}, $x \overset{\eqref{eq:a}}{=} y$, \ref{nowhere} and \cref{sec:two}.
+\section{Inside}\label{sec:two}
+\end{document}
+""")
+    book = read_book(main)
+    tex = render(book, select(book, ["ch:two"]), tmp_path / "out", tmp_path, 1).tex
+    assert (
+        "See \\bookref{Theorem~1.1 in the book}, "
+        "\\bookref{Theorem~1.1 in the book and Theorem~1.2 in the book}, "
+        "\\bookref{``Facts'' in the book}, on \\bookref{the page of Theorem~1.2 in the book},\n"
+        "\\bookref{chapter ``Preface'' in the book}, "
+        "$x \\overset{\\bookref{(1.1) in the book}}{=} y$, \\ref{nowhere} and \\cref{sec:two}."
+    ) in tex
+    assert "\\providecommand{\\bookref}[1]{\\ifmmode\\textnormal{#1}\\else#1\\fi}" in tex

@@ -336,20 +336,42 @@ def test_unterminated_verbatim_and_environment_mismatch(tmp_path: Path) -> None:
     assert msg == "main.tex:4: \\end{enumerate} does not match \\begin{itemize} at main.tex:3"
 
 
-def test_cli_reports_bad_book_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"book/main.tex": BOOK % "\\chapter{A {"},
+            "main.tex:3: '{' is never closed (unbalanced braces)",
+        ),
+        (
+            {"book/main.tex": "\\documentclass{book}\n\\begin{document}\n\\chapter{A}\n"},
+            "main.tex:2: \\begin{document} has no \\end{document}",
+        ),
+        (
+            {"book/main.tex": BOOK % "\\input{ch}", "book/ch.tex": b"\\chapter{\xff}\n"},
+            "ch.tex:1: invalid UTF-8 (byte 0xff)",
+        ),
+        (
+            {"book/main.tex": BOOK % "\\input{chapters}", "book/chapters/x.tex": ""},
+            "main.tex:3: \\input{chapters} names a directory, not a file",
+        ),
+    ],
+    ids=["braces", "end-document", "utf8", "directory"],
+)
+def test_cli_reports_bad_book_without_traceback(
+    tmp_path: Path, files: dict[str, str | bytes], message: str
+) -> None:
     import subprocess
     import sys
 
-    write_tree(tmp_path, {
-        "course.yaml": "title: T\nbook:\n  source: book/main.tex\nlessons: []\n",
-        "book/main.tex": BOOK % "\\chapter{A {",
-    })  # fmt: skip
+    write_tree(tmp_path, {"course.yaml": "title: T\nbook:\n  source: book/main.tex\nlessons: []\n",
+                          **files})  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "course_cli", "book-sync", "--outline", "--root", str(tmp_path)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1
-    assert "main.tex:3: '{' is never closed (unbalanced braces)" in done.stderr
+    assert f"error: {message}" in done.stderr
     assert "Traceback" not in done.stderr
 
 
