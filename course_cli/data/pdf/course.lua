@@ -29,8 +29,13 @@ end
 -- Pull \label{..}, \tag{..}, \nonumber out of a formula: returns body, label, tag.
 local function strip_numbering(tex)
   local label, tag
+  local extra = {}
   tex = tex:gsub("\\label%s*(%b{})", function(arg)
-    label = label or arg:sub(2, -2)
+    if label then
+      table.insert(extra, arg:sub(2, -2))
+    else
+      label = arg:sub(2, -2)
+    end
     return ""
   end)
   tex = tex:gsub("\\tag%*?%s*(%b{})", function(arg)
@@ -38,7 +43,7 @@ local function strip_numbering(tex)
     return ""
   end)
   tex = tex:gsub("\\nonumber", ""):gsub("\\notag", "")
-  return tex, label, tag
+  return tex, label, tag, extra
 end
 
 -- TeX -> typst math, through pandoc's own writer, then the fixes it needs.
@@ -91,7 +96,7 @@ local function typst_math(tex, display)
   return out
 end
 
-local function numbered_typst(body_typst, label, tag)
+local function numbered_typst(body_typst, label, tag, extra)
   local numbering = '"(1)"'
   if tag then
     numbering = "n => " .. typst_string("(" .. tag .. ")")
@@ -102,6 +107,10 @@ local function numbered_typst(body_typst, label, tag)
   end
   if tag then
     s = s .. "#counter(math.equation).update(n => n - 1)"
+  end
+  -- typst numbers a block once: further labels in it refer to that number.
+  for _, name in ipairs(extra or {}) do
+    s = s .. "#metadata(\"course-eq\") " .. typst_label(name)
   end
   return s
 end
@@ -258,8 +267,12 @@ local function Math(m)
     end
     return nil
   end
-  local body, label, tag = strip_numbering(m.text)
+  local body, label, tag, extra = strip_numbering(m.text)
   if LATEX then
+    local env = m.text:match("^%s*\\begin%s*{(%a+)%*?}")
+    if env and ENVIRONMENTS[env] ~= nil then
+      return nil -- a whole numbered environment: pandoc writes it as it is
+    end
     if label or tag then
       return pandoc.RawInline("latex", "\\begin{equation}" .. m.text .. "\\end{equation}")
     end
@@ -274,7 +287,7 @@ local function Math(m)
       if label == "" then
         label = nil
       end
-      return pandoc.RawInline("typst", numbered_typst(out, label, tag))
+      return pandoc.RawInline("typst", numbered_typst(out, label, tag, extra))
     end
     return pandoc.RawInline("typst", out)
   end
