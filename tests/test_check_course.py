@@ -354,9 +354,10 @@ BOOK_TEX = (
 
 def test_b001_never_synced_and_unreadable_book(course: Callable[..., Path]) -> None:
     from course_cli import booksync
-    from course_cli.check.book import LOCK_NAME
+    from course_cli.check.book import GENERATOR_VERSION, LOCK_NAME
 
     assert LOCK_NAME == booksync.LOCK_NAME
+    assert GENERATOR_VERSION == booksync.GENERATOR_VERSION
     root = course({"materials/book/src.tex": BOOK_TEX}, yaml=BOOK_YAML)
     assert findings(root, 2) == [
         ("lessons/lesson_02/book/", "B001", "lesson 2: no book extract for ch:two (never synced)"),

@@ -35,8 +35,33 @@ def _booksync() -> Any:
     return booksync if callable(getattr(booksync, "sync", None)) else None
 
 
+GENERATOR_VERSION = 1  # course_cli.booksync.GENERATOR_VERSION
+
+
 def _has_lock(course: Course, lesson: Lesson) -> bool:
     return (lesson.dir(course.root) / "book" / LOCK_NAME).is_file()
+
+
+def _surely_fresh(course: Course, lesson: Lesson) -> bool:
+    """True when the lock file's hashes all match: nothing to ask book-sync (a fast path that
+    keeps `course check` from loading the LaTeX reader). False means "ask book-sync"."""
+    import hashlib
+    import json
+
+    folder = lesson.dir(course.root) / "book"
+    try:
+        lock = json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
+        if (
+            lock.get("version") != GENERATOR_VERSION
+            or lock.get("book") != course.book.source
+            or lock.get("labels") != list(lesson.book)
+        ):
+            return False
+        pairs = [(course.root / rel, sha) for rel, sha in lock["sources"].items()]
+        pairs += [(folder / name, sha) for name, sha in lock["outputs"].items()]
+        return all(hashlib.sha256(path.read_bytes()).hexdigest() == sha for path, sha in pairs)
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return False
 
 
 def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
@@ -51,7 +76,7 @@ def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     if not booksync_available():
         return [f for x in chosen for f in _not_synced(course, x)]
     out = [_never_synced(x) for x in chosen if not _has_lock(course, x)]
-    chosen = [x for x in chosen if _has_lock(course, x)]
+    chosen = [x for x in chosen if _has_lock(course, x) and not _surely_fresh(course, x)]
     module = _booksync() if chosen else None
     if module is None:
         return out

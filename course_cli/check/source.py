@@ -264,44 +264,22 @@ def _front_matter(doc: Doc) -> list[Finding]:
     return []
 
 
-def _block_parser() -> Any:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("table")
-    md.core.ruler.disable(["inline", "text_join"], ignoreInvalid=True)
-    return md
-
-
-_MD: Any = None
-
-
 def _analyse(doc: Doc) -> None:
-    global _MD
-    if _MD is None:
-        _MD = _block_parser()
+    from course_cli.check.blocks import scan_blocks
+
     text = doc.text
-    front_end = (
-        doc.line_starts[doc.front_lines] if doc.front_lines < len(doc.line_starts) else len(text)
-    )
-    base = mask(text, [(0, front_end)]) if doc.front_lines else text
-    tokens = _MD.parse(base)
     starts = doc.line_starts
     nl = len(starts)
+    front_end = starts[doc.front_lines] if doc.front_lines < nl else len(text)
+    base = mask(text, [(0, front_end)]) if doc.front_lines else text
+    blocks = scan_blocks(base.split("\n"))
 
     def span(first: int, last: int) -> tuple[int, int]:
         return starts[first], (starts[last] if last < nl else len(text))
 
-    code, html = [], []
-    for i, tok in enumerate(tokens):
-        if tok.map is None:
-            continue
-        if tok.type in ("fence", "code_block"):
-            code.append(span(*tok.map))
-        elif tok.type == "html_block":
-            html.append(span(*tok.map))
-        elif tok.type == "heading_open":
-            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-            doc.headings.append(Heading(tok.map[0] + 1, int(tok.tag[1]), inline))
+    code = [span(a, b) for a, b in blocks.code]
+    html = [span(a, b) for a, b in blocks.html]
+    doc.headings = [Heading(line + 1, level, title) for line, level, title in blocks.headings]
     nocode = mask(base, code)
     nocode = mask(nocode, _code_spans(nocode))
     doc.nocode = nocode
