@@ -467,6 +467,14 @@ class SyncReport:
         raise ProblemsFound("book extracts need attention:\n" + "\n".join(problems), hint=hint)
 
 
+def generator_id() -> str:
+    """Identify the code that renders extracts (a change may change every output)."""
+    h = hashlib.sha256(str(GENERATOR_VERSION).encode())
+    for mod in ("latex.py", "booksync.py"):
+        h.update((Path(__file__).parent / mod).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _read_lock(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -480,7 +488,7 @@ def _lock_is_fresh(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, ro
     """Return why the lesson's extract may be stale (empty: fresh), from hashes alone."""
     if lock is None:
         return ["no lock file (never synced)"]
-    if lock.get("version") != GENERATOR_VERSION:
+    if lock.get("version") != GENERATOR_VERSION or lock.get("generator") != generator_id():
         return ["made by another version of book-sync"]
     if lock.get("book") != main_rel:
         return [f"made from another book ({lock.get('book')})"]
@@ -610,6 +618,7 @@ def _write_lock(
     lock = {
         "_comment": "DO NOT EDIT: written by `course book-sync` (provenance of this folder).",
         "version": GENERATOR_VERSION,
+        "generator": generator_id(),
         "book": main_rel,
         "lesson": lesson.number,
         "labels": list(lesson.book),

@@ -324,3 +324,14 @@ See \autoref{thm:a}, \Cref{thm:a,thm:b}, \nameref{sec:facts}, on page~\pageref{t
         "$x \\overset{\\bookref{(1.1) in the book}}{=} y$, \\ref{nowhere} and \\cref{sec:two}."
     ) in tex
     assert "\\providecommand{\\bookref}[1]{\\ifmmode\\textnormal{#1}\\else#1\\fi}" in tex
+
+
+@needs_pandoc
+@pytest.mark.integration
+def test_new_generator_version_rewrites_only_what_differs(course_root: Path) -> None:
+    sync(load_course(course_root))
+    lock = course_root / "lessons" / "lesson_01" / "book" / LOCK_NAME
+    lock.write_text(lock.read_text().replace('"generator": "', '"generator": "old'))
+    sync(load_course(course_root), check=True).raise_for_problems()  # same text: not stale
+    report = sync(load_course(course_root))
+    assert report.written() == [lock]
