@@ -269,3 +269,65 @@ def test_unknown_macro_fails_with_the_conspect_path(make_course, run_cli, engine
     assert result.exit_code == 4
     assert "lessons/lesson_01/conspect.md:7:" in result.stderr
     assert "\\nosuchmacro" in result.stderr
+
+
+NUMBERING = r"""---
+title: Numbering
+---
+
+$$\begin{align} a &= b \label{eq:a} \\ c &= d \label{eq:c} \end{align}$$
+
+$$ x = y \tag{T} \label{eq:t}$$
+
+\begin{equation}
+z = w \label{eq:z}
+\end{equation}
+
+$$\begin{aligned} p &= q \\ r &= s \end{aligned} \label{eq:p}$$
+
+Refs: \eqref{eq:a}, \eqref{eq:c}, \eqref{eq:t}, \eqref{eq:z}, \eqref{eq:p}, \ref{eq:z}.
+"""
+
+
+@pytest.mark.integration
+@needs_tex
+@pytest.mark.parametrize(
+    ("engine", "expected"),
+    [
+        ("xelatex", "Refs: (1), (2), (T), (3), (4), 3."),
+        # typst numbers an align block once; its second label refers to that number.
+        ("typst", "Refs: (1), (1), (T), (2), (3), 2."),
+    ],
+)
+def test_equation_numbers_and_references(make_course, run_cli, engine: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    root = _course(make_course, conspect=NUMBERING)
+    result = run_cli("build", "pdf", "--engine", engine, "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert expected in _text(root / "build" / "lesson_01" / "conspect.pdf")
+
+
+@pytest.mark.integration
+def test_typst_math_fixes_in_pandoc_output() -> None:
+    from course_cli.pdf import DATA_DIR
+    from course_cli.tools import bundled_pandoc
+
+    pandoc = bundled_pandoc()
+    if pandoc is None:
+        pytest.skip("needs pypandoc-binary")
+    tex = (
+        "$$\\operatorname*{arg\\,max}_\\theta f + \\arg\\max_x g$$\n\n"
+        "$a\\!b\\;c$ $\\|x\\|_2$ $u \\odot v \\cap w$ $\\operatorname{Var}[x]$\n"
+    )
+    out = subprocess.run(
+        [str(pandoc), "-f", "markdown", "-t", "typst", f"--lua-filter={DATA_DIR / 'course.lua'}"],
+        input=tex,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert 'op("arg\u2006max", limits: #true)_theta' in out  # \, is a thin space
+    assert 'op("arg max", limits: #true)_x' in out
+    assert "a #h(-0.1667em) b #h(0.2778em) c" in out
+    assert "lr(bar.v.double x bar.v.double)_2" in out
+    assert "dot.o" in out and "inter" in out
+    assert 'op("Var")' in out
