@@ -642,11 +642,29 @@ def _write_lock(
         result.files.append(FileAction(path, "written"))
 
 
-def outline(course: Course) -> str:
-    """Return the book's outline (see :func:`course_cli.latex.format_outline`)."""
+def outline(course: Course, fmt: str = "text") -> str:
+    """Return the book's outline as text (see :func:`course_cli.latex.format_outline`) or, for
+    ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and every
+    label with its environment and number. Raises BookError for an unreadable book."""
     from course_cli.latex import format_outline
 
-    return format_outline(read_book(course.path(course.book.source)))
+    book = read_book(course.path(course.book.source))
+    if fmt != "json":
+        return format_outline(book)
+    data = {
+        "book": _rel(book.main, course.root),
+        "headings": [
+            {"command": h.command, "level": h.level, "number": h.number, "title": h.title,
+             "labels": h.labels, "file": book.files[h.file].name, "line": h.line}
+            for h in book.headings
+        ],
+        "labels": {
+            name: {"env": lab.env, "number": lab.number, "file": book.files[lab.file].name,
+                   "line": lab.line}
+            for name, lab in book.labels.items()
+        },
+    }  # fmt: skip
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def describe(report: SyncReport) -> list[str]:

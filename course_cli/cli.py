@@ -271,7 +271,7 @@ def book_sync(
     _check_format(fmt)
     course = _course(root)
     if show_outline:
-        typer.echo(booksync.outline(course), nl=False)
+        typer.echo(booksync.outline(course, fmt), nl=False)
         return
     report = booksync.sync(course, lessons or [], check=check_only, force=force)
     if fmt == "json":

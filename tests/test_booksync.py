@@ -335,3 +335,18 @@ def test_new_generator_version_rewrites_only_what_differs(course_root: Path) -> 
     sync(load_course(course_root), check=True).raise_for_problems()  # same text: not stale
     report = sync(load_course(course_root))
     assert report.written() == [lock]
+
+
+def test_outline_as_json(course_root: Path) -> None:
+    import json
+
+    done = _cli(course_root, "--outline", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["headings"][3] == {
+        "command": "chapter", "level": 0, "number": "2", "title": "Bandits",
+        "labels": ["ch:bandits"], "file": "chapters/bandits.tex", "line": 2,
+    }  # fmt: skip
+    assert data["labels"]["thm:markov"] == {
+        "env": "theorem", "number": "1.3", "file": "chapters/basics.tex", "line": 18,
+    }  # fmt: skip
