@@ -351,3 +351,30 @@ def test_mdx_routes_without_suffix(tmp_path: Path, mdx: bool) -> None:
     name = "a.mdx" if mdx else "a.md"
     result = found(tmp_path, {name: "[next](./b)\n", "b.mdx": "b\n"})
     assert result == ([] if mdx else [(f"{name}:1:8", "L001", "link target does not exist: ./b")])
+
+
+def test_c006_ignore_comment_without_codes(tmp_path: Path) -> None:
+    assert found(tmp_path, {"a.md": "text <!-- course: ignore -->\n"}) == [
+        ("a.md:1", "C006", "ignore comment names no rule code"),
+    ]
+
+
+def test_docs_rule_table_matches_the_rules() -> None:
+    import re
+
+    from course_cli.check.findings import RULES
+    from tests.conftest import REPO
+
+    doc = (REPO / "docs" / "check-json.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([A-Z]\d{3}) \| ([a-z-]+) \| (error|warning|info) \|", doc, re.M)
+    assert rows == [(r.code, r.name, r.severity) for r in RULES.values()]
+
+
+def test_cli_files_mode_text_report_groups_by_file(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(tmp_path / "notes", {"a.md": "[x](gone.md)\n", "b.md": "$\\Foo$\n"})
+    macros = write_tree(tmp_path, {"m.tex": "\\newcommand{\\Foo}{F}\n"}) / "m.tex"
+    result = run_cli("check", "--files", str(root), "--macros", str(macros))
+    assert result.exit_code == 1
+    assert "a.md\n  a.md:1:5  error   L001 link target does not exist: gone.md" in result.stdout
+    assert "b.md" not in result.stdout.replace("in 2 files", "")
+    assert "✗ 1 error, 0 warnings in 2 files" in result.stdout

@@ -388,16 +388,15 @@ def _finalize(
             continue
         ignores[doc.rel] = doc.ignores
         for line, codes in doc.ignore_comments:
-            for code in codes or ["(none)"]:
+            hint = "write <!-- course: ignore CODE --> with codes such as L001"
+            if not codes:
+                findings.append(
+                    doc.finding_at_line("C006", line, "ignore comment names no rule code", hint)
+                )
+            for code in codes:
                 if code not in RULES:
-                    findings.append(
-                        doc.finding_at_line(
-                            "C006",
-                            line,
-                            f"ignore comment names unknown rule code {code}",
-                            "write <!-- course: ignore CODE --> with codes such as L001",
-                        )
-                    )
+                    message = f"ignore comment names unknown rule code {code}"
+                    findings.append(doc.finding_at_line("C006", line, message, hint))
     off = set(disable)
     out = []
     for f in findings:
