@@ -348,5 +348,5 @@ def test_outline_as_json(course_root: Path) -> None:
         "labels": ["ch:bandits"], "file": "chapters/bandits.tex", "line": 2,
     }  # fmt: skip
     assert data["labels"]["thm:markov"] == {
-        "env": "theorem", "number": "1.3", "file": "chapters/basics.tex", "line": 18,
+        "env": "theorem", "number": "1.3", "file": "chapters/basics.tex", "line": 17,
     }  # fmt: skip
