@@ -331,3 +331,38 @@ def test_typst_math_fixes_in_pandoc_output() -> None:
     assert "lr(bar.v.double x bar.v.double)_2" in out
     assert "dot.o" in out and "inter" in out
     assert 'op("Var")' in out
+
+
+def test_course_templates_override_bundled_files(tmp_path: Path) -> None:
+    from course_cli.pdf import DATA_DIR, template_files
+
+    (tmp_path / "templates" / "pdf").mkdir(parents=True)
+    (tmp_path / "templates" / "pdf" / "course-header.tex").write_text("% mine\n")
+    files = template_files(tmp_path)
+    assert files["course-header.tex"] == tmp_path / "templates" / "pdf" / "course-header.tex"
+    assert files["course.lua"] == DATA_DIR / "course.lua"
+
+
+@pytest.mark.integration
+@needs_tex
+def test_plan_lists_every_input_and_the_engine(make_course) -> None:  # type: ignore[no-untyped-def]
+    from course_cli.build import BuildOptions
+    from course_cli.config import load_course
+    from course_cli.pdf import plan_build
+    from course_cli.tools import Toolbox
+
+    root = _course(make_course, front_engine="typst")
+    course = load_course(root)
+    opts = BuildOptions(root=root, build_dir=root / "build", toolbox=Toolbox.for_course(course))
+    (step,) = plan_build(course, course.select([]), opts)  # lesson 2 has no conspect: skipped
+    rel = sorted(p.relative_to(root).as_posix() for p in step.inputs if root in p.parents)
+    assert rel == [
+        "lessons/lesson_01/conspect.md",
+        "lessons/lesson_01/img/diagram.png",
+        "materials/book/refs.bib",
+        "materials/macros.tex",
+    ]
+    assert {p.name for p in step.inputs if root not in p.parents} == {
+        "course.lua", "course-header.tex", "course-header.typ"}  # fmt: skip
+    assert step.output == root / "build" / "lesson_01" / "conspect.pdf"
+    assert dict(step.key)["engine"] == "typst"
