@@ -78,7 +78,9 @@ def select(book: Book, names: Sequence[str], where: str = "book") -> list[Headin
             )
         if h not in chosen:
             chosen.append(h)
-    return sorted(chosen, key=lambda h: h.gpos)
+    chosen.sort(key=lambda h: h.gpos)
+    # a part inside another selected part comes with it already
+    return [h for h in chosen if not any(o is not h and o.gpos <= h.gpos < o.gend for o in chosen)]
 
 
 def _by_title_path(book: Book, name: str, where: str) -> Heading | None:

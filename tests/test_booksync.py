@@ -350,3 +350,13 @@ def test_outline_as_json(course_root: Path) -> None:
     assert data["labels"]["thm:markov"] == {
         "env": "theorem", "number": "1.3", "file": "chapters/basics.tex", "line": 17,
     }  # fmt: skip
+
+
+def test_selecting_a_section_inside_a_selected_chapter_takes_it_once(course_root: Path) -> None:
+    book = read_book(course_root / BOOK_DIR / "src.tex")
+    assert [h.number for h in select(book, ["sec:regret", "ch:bandits"])] == ["2"]
+    both = select(book, ["ch:methods", "ch:basics"])
+    assert [h.number for h in both] == ["1", "3"]
+    tex = render(book, both, course_root / "lessons" / "x" / "book", course_root, 1).tex
+    assert tex.count("\\setcounter{chapter}{0}") == 1 and tex.count("\\setcounter{chapter}{2}") == 1
+    assert "as in \\cref{sec:mc}" in tex  # both chapters are in the extract: no rewriting
