@@ -370,7 +370,7 @@ class MarpAction:
         self.toolbox.find("marp")
         env = {"COURSE_MARP_MACROS": str(self.macros)} if self.macros.is_file() else {}
         if self.fmt == "notes":
-            env = {"COURSE_MARP_NO_MATH": "1"}  # notes carry no math: skip MathJax
+            env = {"COURSE_MARP_NOTES": "1"}  # notes need no rendering: a bare Marpit
         if self.fmt in BROWSER_FORMATS:
             env.update(self.toolbox.browser_env())
         src, out = stage / "in", stage / "out"
