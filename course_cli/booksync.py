@@ -202,12 +202,16 @@ def _body(
     prev_file = -1
     for fi, a, b in span_slices(book, h):
         src = book.files[fi]
-        edits: list[tuple[int, int, str]] = []
+        refs: list[tuple[int, int, str]] = []
         for m in _REF_RE.finditer(src.clean, a, b):
             new = _ref_replacement(book, m, inside, heads, for_md)
             if new is not None:
                 start = m.start() if (m.group("page") and "page" in new) else m.start("cmd") - 1
-                edits.append((start, m.end(), new if for_md else f"\\bookref{{{new}}}"))
+                refs.append((start, m.end(), new))
+        edits = [
+            (s, e, t if for_md else f"\\bookref{{{t}}}")
+            for s, e, t in _merge_series(src.clean, refs)
+        ]
         if for_md:
             edits += _md_edits(book, fi, a, b, out_dir)
         text = _apply(src.raw, a, b, edits)
@@ -216,6 +220,26 @@ def _body(
             prev_file = fi
         chunks.append(text)
     return "".join(chunks).rstrip() + "\n"
+
+
+_SERIES_RE = re.compile(r",?\s*(?:and|or|to|--|–)[~\s]*")
+_IN_BOOK = " in the book"
+
+
+def _merge_series(clean: str, refs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "Chapters 4 in the book and 5 in the book" -> "Chapters 4 and 5 in the book": drop the
+    suffix of an outside reference that a list connector joins to the next one."""
+    out = list(refs)
+    for i in range(len(out) - 1):
+        s, e, text = out[i]
+        between = clean[e : out[i + 1][0]]
+        if (
+            text.endswith(_IN_BOOK)
+            and out[i + 1][2].endswith(_IN_BOOK)
+            and _SERIES_RE.fullmatch(between)
+        ):
+            out[i] = (s, e, text[: -len(_IN_BOOK)])
+    return out
 
 
 def _apply(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> str:

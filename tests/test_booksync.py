@@ -360,3 +360,22 @@ def test_selecting_a_section_inside_a_selected_chapter_takes_it_once(course_root
     tex = render(book, both, course_root / "lessons" / "x" / "book", course_root, 1).tex
     assert tex.count("\\setcounter{chapter}{0}") == 1 and tex.count("\\setcounter{chapter}{2}") == 1
     assert "as in \\cref{sec:mc}" in tex  # both chapters are in the extract: no rewriting
+
+
+def test_outside_references_in_a_series_name_the_book_once(tmp_path: Path) -> None:
+    main = tmp_path / "book" / "main.tex"
+    main.parent.mkdir()
+    main.write_text(
+        "\\documentclass{book}\n\\begin{document}\n"
+        + "".join(f"\\chapter{{C{i}}}\\label{{ch:{i}}}\n" for i in range(1, 4))
+        + "\\chapter{Last}\\label{ch:last}\nChapters~\\ref{ch:1} and~\\ref{ch:2}, "
+        "Chapters~\\ref{ch:1}--\\ref{ch:3}, Chapter~\\ref{ch:1}, Chapter~\\ref{ch:2}.\n"
+        "\\end{document}\n"
+    )
+    book = read_book(main)
+    tex = render(book, select(book, ["ch:last"]), tmp_path / "out", tmp_path, 1).tex
+    assert (
+        "Chapters~\\bookref{1} and~\\bookref{2 in the book}, "
+        "Chapters~\\bookref{1}--\\bookref{3 in the book}, "
+        "Chapter~\\bookref{1 in the book}, Chapter~\\bookref{2 in the book}."
+    ) in tex
