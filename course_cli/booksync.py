@@ -700,10 +700,7 @@ def describe(report: SyncReport) -> list[str]:
     for les in report.lessons:
         for f in les.files:
             if f.status != "unchanged":
-                lines.append(
-                    f"{f.status:>9}  {report.rel(f.path)}"
-                    + (f"  ({f.detail})" if f.detail and f.status != "missing" else "")
-                )
+                lines.append(f"{f.status:>9}  {report.rel(f.path)}")  # details: the error
     n = len(report.lessons)
     if report.check:
         stale = sum(1 for les in report.lessons if les.problems)
