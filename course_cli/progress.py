@@ -74,7 +74,8 @@ class RichProgress:
             transient=True,
         )
         self.task: Any = None
-        self.running: list[str] = []
+        self.running: dict[str, int] = {}  # label of a running unit -> steps not finished
+        self.label_of: dict[BuildStep, str] = {}
 
     def start(self, total: int, fresh: int) -> None:
         """Show the bar when there is work."""
@@ -88,8 +89,12 @@ class RichProgress:
             return
         kinds = sorted({s.kind for s in steps})
         label = f"{', '.join(kinds)} ×{len(steps)}" if len(steps) > 1 else steps[0].label
-        self.running.append(label)
-        self.bar.update(self.task, description=" | ".join(self.running[-2:]))
+        self.running[label] = self.running.get(label, 0) + len(steps)
+        self.label_of.update(dict.fromkeys(steps, label))
+        self._describe()
+
+    def _describe(self) -> None:
+        self.bar.update(self.task, description=" | ".join(list(self.running)[:2]) or "building")
 
     def finished(self, result: StepResult) -> None:
         """Advance; print a failure line."""
@@ -99,6 +104,12 @@ class RichProgress:
             self.bar.console.print(
                 f"[red]FAILED[/] {_rel(result.step.output, self.root)}", highlight=False
             )
+        label = self.label_of.pop(result.step, None)
+        if label in self.running:
+            self.running[label] -= 1
+            if not self.running[label]:
+                del self.running[label]
+        self._describe()
         self.bar.advance(self.task)
 
     def stop(self) -> None:
