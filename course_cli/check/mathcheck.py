@@ -263,10 +263,10 @@ def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
     local = defined_names(doc.text)
     local_envs = defined_environments(doc.text)
     reported: set[str] = set()
+    names = known | local | ctx.shared if local or ctx.shared else known
+    environments = envs | local_envs if local_envs else envs
     for span in doc.math:
-        out.extend(
-            _check_span(doc, span, known | local | ctx.shared, envs | local_envs, ctx, reported)
-        )
+        out.extend(_check_span(doc, span, names, environments, ctx, reported))
     return out
 
 
