@@ -6,12 +6,13 @@ import json
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from course_cli.build import BuildStep, Task, execute, key_of
+from course_cli.build import BuildOptions, BuildStep, Task, execute, key_of
 from course_cli.errors import ExitCode, ToolFailedError
 
 
@@ -182,3 +183,42 @@ def test_jobs_run_units_in_parallel(tmp_path: Path) -> None:
     ]
     execute(steps, root=tmp_path, jobs=4)
     assert peak[0] >= 2
+
+
+def test_build_arguments_target_and_lessons() -> None:
+    from course_cli.build import parse_build_args
+    from course_cli.errors import UsageError
+
+    assert parse_build_args([]) == ("all", [])
+    assert parse_build_args(["slides", "3", "5"]) == ("slides", [3, 5])
+    assert parse_build_args(["4"]) == ("all", [4])
+    with pytest.raises(UsageError, match="unknown build target 'slide'") as exc:
+        parse_build_args(["slide"])
+    assert exc.value.hint == "use one of: slides, pdf, book, site, all"
+    with pytest.raises(UsageError, match="lesson numbers must be numbers: five"):
+        parse_build_args(["pdf", "five"])
+
+
+def test_cli_build_runs_a_registered_builder(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_cli import build
+
+    root = make_course()
+    act = Recorder()
+
+    def plan(course: Any, lessons: list[Any], options: BuildOptions) -> list[BuildStep]:
+        names = [lesson.dirname for lesson in lessons]
+        return make_steps(options.root, act, names, batch="all-in-one")
+
+    monkeypatch.setattr(build, "_REGISTERED", {})
+    monkeypatch.setattr(build, "TARGETS", {"demo": ""})
+    monkeypatch.setattr(build, "PHASES", {})
+    build.register_builder("demo", plan)
+    res = run_cli("build", "demo", "2", "--root", str(root))
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("1 built, 0 up to date, 0 failed")
+    assert (root / "build/lesson_02.out").read_text() == "TEXT OF LESSON_02\n"
+    again = run_cli("build", "--root", str(root))
+    assert again.stdout.startswith("1 built, 1 up to date, 0 failed")  # lesson 1 was new
+    assert act.calls[-1] == ["lesson_01.out"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -331,3 +333,25 @@ def test_no_browser_is_exit_3_with_the_install_hint(
     assert "sudo apt-get install chromium" in res.stderr  # type: ignore[attr-defined]
     # HTML needs no browser and was built anyway.
     assert (root / "build/lesson_02/slides.html").is_file()
+
+
+@pytest.mark.integration
+@needs_marp
+@needs_browser
+def test_pptx_has_one_slide_per_page(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None
+) -> None:
+    import zipfile
+
+    root = make_course(
+        {
+            "lessons/lesson_01/slides/deck.md": DECK.replace(
+                "![w:300 A red square](img/square.png)", ""
+            )
+        }
+    )
+    res = run_cli("build", "slides", "1", "--format", "pptx", "--root", str(root))
+    assert res.exit_code == 0, res.stderr
+    with zipfile.ZipFile(root / "build/lesson_01/deck.pptx") as z:
+        pages = [n for n in z.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+    assert len(pages) == 2
