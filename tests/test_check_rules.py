@@ -378,3 +378,16 @@ def test_cli_files_mode_text_report_groups_by_file(run_cli, tmp_path: Path) -> N
     assert "a.md\n  a.md:1:5  error   L001 link target does not exist: gone.md" in result.stdout
     assert "b.md" not in result.stdout.replace("in 2 files", "")
     assert "✗ 1 error, 0 warnings in 2 files" in result.stdout
+
+
+def test_l002_marp_background_image_directives(tmp_path: Path) -> None:
+    deck = (
+        "---\nmarp: true\nbackgroundImage: url('img/paper.png')\n---\n\n# One\n\n"
+        "<!-- _backgroundImage: url(img/gone.jpg) -->\n\n"
+        "`backgroundImage: url(img/in-code.png)`\n\n"
+        "<!-- backgroundImage: url(https://example.org/x.png) -->\n"
+    )
+    assert found(tmp_path, {"deck.md": deck}) == [
+        ("deck.md:3:23", "L002", "image target does not exist: img/paper.png"),
+        ("deck.md:8:28", "L002", "image target does not exist: img/gone.jpg"),
+    ]

@@ -199,7 +199,7 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
     for link in iter_links(doc.prose):
         if deck and _marp_special(link):
             continue
-        out.extend(_check_target(doc, ctx, link.target, link.target_offset, link.image))
+        out.extend(check_target(doc, ctx, link.target, link.target_offset, link.image))
         if link.image and not _has_alt(link.text, deck):
             message = "image has no alt text"
             if deck and link.text.strip():
@@ -213,12 +213,12 @@ def check_markdown(doc: Doc, ctx: CheckContext, *, deck: bool = False) -> list[F
                 )
             )
     for m in _REFDEF_RE.finditer(doc.prose):
-        out.extend(_check_target(doc, ctx, m.group(2), m.start(2), False))
+        out.extend(check_target(doc, ctx, m.group(2), m.start(2), False))
     for m in _HTML_REF_RE.finditer(doc.visible):
         tag, attr = m.group(1).lower(), m.group(3).lower()
         value = m.group(4)[1:-1]
         image = tag != "a"
-        out.extend(_check_target(doc, ctx, value, m.start(4) + 1, image))
+        out.extend(check_target(doc, ctx, value, m.start(4) + 1, image))
         if tag == "img" and attr == "src" and not _ALT_RE.search(m.group(2) + m.group(5)):
             out.append(
                 doc.finding(
@@ -247,7 +247,8 @@ def _has_alt(text: str, deck: bool) -> bool:
     return bool(rest) or any(w.lower() == "bg" for w in words)  # a background is decorative
 
 
-def _check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool) -> list[Finding]:
+def check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool) -> list[Finding]:
+    """L001/L002/L003/L005 for one link or image target found at ``offset`` of ``doc``."""
     target = raw.strip()
     if target.startswith("<") and target.endswith(">"):
         target = target[1:-1].strip()

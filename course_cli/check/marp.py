@@ -17,6 +17,9 @@ from course_cli.check.source import Doc
 
 _THEME_DECL_RE = re.compile(r"/\*[\s*!]*@theme\s+([\w-]+)")
 _COMMENT_DIRECTIVE_RE = re.compile(r"<!--\s*(theme|math|marp)\s*:\s*([^\s>]+)\s*-->")
+_BACKGROUND_RE = re.compile(
+    r"(?:^|<!--)\s*_?backgroundImage\s*:\s*url\(\s*(['\"]?)(?P<url>[^'\")\s]+)\1\s*\)", re.M
+)
 
 
 def is_deck(doc: Doc) -> bool:
@@ -81,6 +84,7 @@ def check_deck(doc: Doc, ctx: CheckContext, *, must_be_marp: bool) -> list[Findi
     ]
     for m in _COMMENT_DIRECTIVE_RE.finditer(doc.nocode):
         settings.append((m.group(1), m.group(2), doc.pos(m.start())[0]))
+    out.extend(_background_images(doc, ctx))
     for key, value, line in settings:
         if key == "math" and str(value).strip().lower() == "katex":
             out.append(
@@ -95,4 +99,19 @@ def check_deck(doc: Doc, ctx: CheckContext, *, must_be_marp: bool) -> list[Findi
             out.append(
                 doc.finding_at_line("S003", line, f"unknown Marp theme {value!s}", ctx.theme_hint)
             )
+    return out
+
+
+def _background_images(doc: Doc, ctx: CheckContext) -> list[Finding]:
+    """L002 for local images named by ``backgroundImage: url(…)`` directives (front matter or
+    comments): Marp exports the deck without them and only warns."""
+    from course_cli.check.markdown import check_target
+
+    out: list[Finding] = []
+    front_end = doc.line_starts[min(doc.front_lines, len(doc.line_starts) - 1)]
+    for m in _BACKGROUND_RE.finditer(doc.text):
+        inside_front = m.start() < front_end
+        if not inside_front and doc.nocode[m.start("url")] == " ":
+            continue  # in code
+        out.extend(check_target(doc, ctx, m.group("url"), m.start("url"), True))
     return out
