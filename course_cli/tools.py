@@ -379,11 +379,11 @@ class Toolbox:
         return path
 
     def _typst_shim(self) -> Path:
-        base = (
-            (self.root / "build" / ".tools")
-            if self.root is not None
-            else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "course" / "tools"
-        )
+        # Beside the version cache of a course (build/.cache/bin), else in the user's cache.
+        if self.cache_file is not None:
+            base = self.cache_file.parent / "bin"
+        else:
+            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course/bin"
         return write_typst_shim(base / "typst")
 
     # -- versions --------------------------------------------------------------------------
