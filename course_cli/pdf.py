@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,6 +242,30 @@ def typst_source(text: str, macros_file: Path) -> str:
     return as_newcommands(read_macros(macros_file)) + "\n" + text
 
 
+_CITE_RE = re.compile(r"(?<![\w.])-?@\{?([\w][\w:.#$%&+?<>~/-]*)")
+_BIB_START_RE = re.compile(r"^@(\w+)\s*[{(]\s*([^,\s]*)", re.M)
+
+
+def cited_bibliography(text: str, bib: Path, work: Path) -> Path | None:
+    """A .bib in ``work`` with only the entries ``text`` cites (None when it cites nothing).
+
+    citeproc parses the whole bibliography on every run, and the course's grows with every
+    lesson. ``@string`` and ``@preamble`` entries are always kept.
+    """
+    keys = {k.rstrip(".:") for k in _CITE_RE.findall(text)}
+    if not keys:
+        return None
+    source = bib.read_text(encoding="utf-8")
+    found = list(_BIB_START_RE.finditer(source))
+    kept = []
+    for m, end in zip(found, [*(f.start() for f in found[1:]), len(source)], strict=True):
+        if m.group(1).lower() in ("string", "preamble") or m.group(2) in keys:
+            kept.append(source[m.start() : end])
+    out = work / "cited.bib"
+    out.write_text("".join(kept), encoding="utf-8")
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class ConspectAction:
     """The build action of one conspect (an engine Action)."""
@@ -268,6 +292,8 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
     with tempfile.TemporaryDirectory(dir=job.work_dir, prefix="conspect-") as tmp:
         work = Path(tmp)
         source = job.source
+        if job.bibliography is not None:
+            job = replace(job, bibliography=cited_bibliography(text, job.bibliography, work))
         if job.engine == "typst":
             source = work / "conspect.md"
             source.write_text(typst_source(text, job.macros), encoding="utf-8")

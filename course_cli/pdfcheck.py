@@ -78,6 +78,9 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
             _math_line(text, formula, m.group("detail")),
             f"could not convert TeX math: {shown}{why}",
         )
+    for m in re.finditer(r"\[WARNING\] Citeproc: citation (\S+) not found", stderr):
+        key = m.group(1)
+        add(find_line(text, "@" + key), f"unknown citation key {key} (not in the bibliography)")
     for m in _FETCH_RE.finditer(stderr):
         res = m.group("res").strip()
         add(find_line(text, res), f"missing image or resource: {res}")
@@ -97,6 +100,8 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
         hints.append(
             "define the macro in materials/macros.tex, or use a LaTeX engine (engine: xelatex)"
         )
+    if any("unknown citation" in f for f in messages):
+        hints.append("add the entry to materials/book/refs.bib or fix the key")
     if any("missing image" in f for f in messages):
         hints.append("image paths are relative to the conspect's folder")
     if any("no glyph" in f for f in messages):
