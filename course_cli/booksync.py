@@ -582,41 +582,42 @@ def _sync_lesson(
     md_in_sha = _sha(r.md_input)
     md_same_input = (lock or {}).get("inputs", {}).get(MD_NAME) == md_in_sha
     outputs: dict[str, str] = {}
+    to_write: dict[str, tuple[Path, str | None, bool]] = {}  # name -> (path, content, edited)
     for name in (TEX_NAME, MD_NAME):
         path = folder / name
         disk, rec = _file_sha(path), recorded.get(name)
         content: str | None = r.tex if name == TEX_NAME else None
         want = _sha(content) if content is not None else (rec if md_same_input else None)
+        edited = disk is not None and disk != rec
         if disk is not None and disk == want:
             result.files.append(FileAction(path, "unchanged"))
             outputs[name] = disk
-            continue
-        edited = disk is not None and disk != rec
-        if check:
+        elif check:
             status = "missing" if disk is None else "edited" if edited else "stale"
             detail = {"missing": "missing", "edited": "edited by hand (differs from the lock)",
                       "stale": "stale: the book changed"}[status]  # fmt: skip
             result.files.append(FileAction(path, status, detail))
-            continue
-        if edited and not force:
+        elif edited and not force:
             result.files.append(
                 FileAction(path, "kept-edit", "edited by hand; not overwritten (use --force)")
             )
             if rec is not None:
                 outputs[name] = rec
-            continue
-        if content is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            content = markdown_fn(r, course, folder)
-            assert isinstance(content, str)
-        if disk is not None and _sha(content) == disk:
-            result.files.append(FileAction(path, "unchanged"))
-            outputs[name] = disk
-            continue
-        from course_cli.fsutil import atomic_write
+        else:
+            to_write[name] = (path, content, edited)
+    if MD_NAME in to_write:  # run pandoc before writing anything: a failure leaves no half sync
+        path, _, edited = to_write[MD_NAME]
+        folder.mkdir(parents=True, exist_ok=True)
+        to_write[MD_NAME] = (path, markdown_fn(r, course, folder), edited)
+    from course_cli.fsutil import atomic_write
 
-        atomic_write(path, content)
-        result.files.append(FileAction(path, "forced" if edited else "written"))
+    for name, (path, content, edited) in to_write.items():
+        assert content is not None
+        if _file_sha(path) == _sha(content):
+            result.files.append(FileAction(path, "unchanged"))
+        else:
+            atomic_write(path, content)
+            result.files.append(FileAction(path, "forced" if edited else "written"))
         outputs[name] = _sha(content)
     _write_lock(book, course, lesson, folder, r, md_in_sha, outputs, result, check)
 

@@ -379,3 +379,14 @@ def test_outside_references_in_a_series_name_the_book_once(tmp_path: Path) -> No
         "Chapters~\\bookref{1}--\\bookref{3 in the book}, "
         "Chapter~\\bookref{1 in the book}, Chapter~\\bookref{2 in the book}."
     ) in tex
+
+
+def test_a_failing_pandoc_leaves_nothing_half_written(course_root: Path) -> None:
+    from course_cli.errors import ToolFailedError
+
+    def broken(*_: object) -> str:
+        raise ToolFailedError("pandoc: exit 1")
+
+    with pytest.raises(ToolFailedError):
+        sync(load_course(course_root), [1], markdown_fn=broken)
+    assert not (course_root / "lessons" / "lesson_01" / "book" / "book.tex").exists()
