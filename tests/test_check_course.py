@@ -538,3 +538,27 @@ def test_cli_rules_table(run_cli: Callable[..., object]) -> None:
     result = run_cli("check", "--rules")
     assert result.exit_code == 0  # type: ignore[attr-defined]
     assert "L001" in result.stdout and "broken-link" in result.stdout  # type: ignore[attr-defined]
+
+
+def test_missing_shared_macros_file_is_named_in_the_hint(course: Callable[..., Path]) -> None:
+    root = course()
+    (root / "materials/macros.tex").unlink()
+    report = check_course(load_course(root), [1])
+    first = report.findings[0]
+    assert (first.location(), first.code) == ("lessons/lesson_01/README.md:23:15", "M004")
+    assert first.message == (
+        "\\E is not defined here, in materials/macros.tex, or in standard LaTeX/MathJax"
+    )
+    assert first.hint == (
+        "materials/macros.tex (course.yaml `macros:`) does not exist: create it, or "
+        "define it in materials/macros.tex: \\newcommand{\\E}{…}"
+    )
+
+
+def test_missing_lesson_folder_is_one_finding_even_with_book_labels(
+    course: Callable[..., Path],
+) -> None:
+    root = course(yaml=BOOK_YAML, lessons=(1,))
+    assert findings(root, 2) == [
+        ("lessons/lesson_02/", "C002", "lesson 2 has no folder lessons/lesson_02")
+    ]

@@ -145,11 +145,10 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
     from course_cli.check.mathcheck import MathContext, read_macro_names
 
-    macros = read_macro_names(course.path(course.macros))
+    path = course.path(course.macros)
+    math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())
     hint = "themes: " + ", ".join(sorted(themes)) + " (course themes live in templates/marp/*.css)"
-    return CheckContext(
-        root=course.root, math=MathContext(macros, course.macros), themes=themes, theme_hint=hint
-    )
+    return CheckContext(root=course.root, math=math, themes=themes, theme_hint=hint)
 
 
 def _lesson_files(folder: Path) -> list[Path]:

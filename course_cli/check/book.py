@@ -70,7 +70,7 @@ def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     Asks ``course_cli.booksync.sync(check=True)`` (hashes only, no tools run); without that
     module, a lesson with no extract yet is reported as not synced (a warning).
     """
-    chosen = [x for x in lessons if x.book]
+    chosen = [x for x in lessons if x.book and x.dir(course.root).is_dir()]  # else C002 says it
     if not chosen:
         return []
     if not booksync_available():

@@ -241,10 +241,14 @@ class MathContext:
     """What the math rules need to know beyond the file: the macros defined elsewhere."""
 
     def __init__(
-        self, shared_macros: Iterable[str] = (), shared_path: str = "materials/macros.tex"
+        self,
+        shared_macros: Iterable[str] = (),
+        shared_path: str = "materials/macros.tex",
+        shared_missing: bool = False,
     ):
         self.shared = frozenset(shared_macros)
         self.shared_path = shared_path
+        self.shared_missing = shared_missing
 
 
 def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
@@ -394,4 +398,6 @@ def _undefined(
     if close:
         message += f" (did you mean \\{close[0]}?)"
     hint = f"define it in {ctx.shared_path}: \\newcommand{{\\{name}}}{{…}}"
+    if ctx.shared_missing:
+        hint = f"{ctx.shared_path} (course.yaml `macros:`) does not exist: create it, or " + hint
     return doc.finding("M004", at, message, hint)
