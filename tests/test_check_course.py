@@ -562,3 +562,17 @@ def test_missing_lesson_folder_is_one_finding_even_with_book_labels(
     assert findings(root, 2) == [
         ("lessons/lesson_02/", "C002", "lesson 2 has no folder lessons/lesson_02")
     ]
+
+
+def test_links_into_build_outputs_are_not_checked(course: Callable[..., Path]) -> None:
+    readme = (GOOD / "README.md").read_text(encoding="utf-8") + (
+        "\n[PDF](../../build/lesson_01/conspect.pdf) [src](../../src/gone.md)\n"
+    )
+    root = course({"lessons/lesson_01/README.md": readme})
+    assert findings(root, 1) == [
+        (
+            "lessons/lesson_01/README.md:25:48",
+            "L001",
+            "link target does not exist: ../../src/gone.md",
+        ),
+    ]

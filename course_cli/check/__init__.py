@@ -148,7 +148,13 @@ def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())
     hint = "themes: " + ", ".join(sorted(themes)) + " (course themes live in templates/marp/*.css)"
-    return CheckContext(root=course.root, math=math, themes=themes, theme_hint=hint)
+    return CheckContext(
+        root=course.root,
+        math=math,
+        themes=themes,
+        theme_hint=hint,
+        generated=(course.root / "build",),
+    )
 
 
 def _lesson_files(folder: Path) -> list[Path]:

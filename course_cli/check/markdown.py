@@ -282,6 +282,8 @@ def check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool
     base = ctx.root if path_part.startswith("/") else doc.path.parent
     resolved = Path(os.path.normpath(base / path_part.lstrip("/")))
     if not os.path.exists(resolved):
+        if any(resolved.is_relative_to(folder) for folder in ctx.generated):
+            return []  # a build output (build/…): made by `course build`, not a source
         if doc.path.suffix == ".mdx" and os.path.exists(f"{resolved}.mdx"):
             return []  # doc-site routes drop the suffix
         if ctx.is_dropped(resolved):
