@@ -571,7 +571,7 @@ def test_links_into_build_outputs_are_not_checked(course: Callable[..., Path]) -
     root = course({"lessons/lesson_01/README.md": readme})
     assert findings(root, 1) == [
         (
-            "lessons/lesson_01/README.md:25:48",
+            "lessons/lesson_01/README.md:25:49",
             "L001",
             "link target does not exist: ../../src/gone.md",
         ),
