@@ -78,6 +78,8 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
             _math_line(text, formula, m.group("detail")),
             f"could not convert TeX math: {shown}{why}",
         )
+    for m in re.finditer(r"Undefined reference (\\\w+\{[^}]*\})", stderr):
+        add(find_line(text, m.group(1)), f"undefined reference {m.group(1)} (no such \\label)")
     for m in re.finditer(r"\[WARNING\] Citeproc: citation (\S+) not found", stderr):
         key = m.group(1)
         add(find_line(text, "@" + key), f"unknown citation key {key} (not in the bibliography)")
@@ -99,6 +101,10 @@ def pandoc_problems(name: str, text: str, stderr: str) -> ToolFailedError | None
     if any("TeX math" in f for f in messages):
         hints.append(
             "define the macro in materials/macros.tex, or use a LaTeX engine (engine: xelatex)"
+        )
+    if any("undefined reference" in f for f in messages):
+        hints.append(
+            "a numbered equation is $$ … \\label{eq:name} $$, referenced as \\eqref{eq:name}"
         )
     if any("unknown citation" in f for f in messages):
         hints.append("add the entry to materials/book/refs.bib or fix the key")

@@ -366,3 +366,20 @@ def test_plan_lists_every_input_and_the_engine(make_course) -> None:  # type: ig
         "course.lua", "course-header.tex", "course-header.typ"}  # fmt: skip
     assert step.output == root / "build" / "lesson_01" / "conspect.pdf"
     assert dict(step.key)["engine"] == "typst"
+
+
+@pytest.mark.integration
+@needs_typst
+def test_undefined_reference_and_unknown_citation_fail(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    text = "---\ntitle: Refs\n---\n\n$$ a = b \\label{eq:a} $$\n\nSee \\eqref{eq:b}\nand [@nobody2099].\n"
+    root = _course(make_course, conspect=text)
+    result = run_cli("build", "pdf", "--engine", "typst", "--root", str(root))
+    assert result.exit_code == 4
+    assert (
+        "lessons/lesson_01/conspect.md:7: undefined reference \\eqref{eq:b} (no such \\label)"
+        in result.stderr
+    )
+    assert (
+        "lessons/lesson_01/conspect.md:8: unknown citation key nobody2099 (not in the bibliography)"
+        in result.stderr
+    )

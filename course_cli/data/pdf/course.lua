@@ -305,7 +305,45 @@ local function RawInline(raw)
   return nil
 end
 
+-- Pass 0: every \eqref/\ref must name a \label (or a heading/div id) of this document.
+
+local defined, referenced = {}, pandoc.List()
+
+local function collect_labels(text)
+  for name in text:gmatch("\\label%s*{([^}]*)}") do
+    defined[name] = true
+  end
+  for cmd, name in text:gmatch("\\(%a+)%s*{([^}]*)}") do
+    if cmd == "eqref" or cmd == "ref" then
+      referenced:insert("\\" .. cmd .. "{" .. name .. "}")
+    end
+  end
+end
+
+local function collect_id(el)
+  if el.identifier ~= "" then
+    defined[el.identifier] = true
+  end
+end
+
+local function report_undefined()
+  for _, ref in ipairs(referenced) do
+    local name = ref:match("{(.*)}")
+    if not defined[name] then
+      pandoc.log.warn("Undefined reference " .. ref)
+    end
+  end
+end
+
 return {
+  {
+    Math = function(m) collect_labels(m.text) end,
+    RawInline = function(r) collect_labels(r.text) end,
+    RawBlock = function(r) collect_labels(r.text) end,
+    Div = collect_id,
+    Header = collect_id,
+    Pandoc = report_undefined,
+  },
   { Div = Div, RawBlock = RawBlock, Para = Para },
   { Math = Math, RawInline = RawInline },
 }
