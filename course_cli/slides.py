@@ -414,8 +414,9 @@ class MarpAction:
             if self.fmt == "html":
                 problem = math_errors(made.read_text(encoding="utf-8"))
                 if problem:
-                    source = task.step.payload.path
-                    errors[task.step] = ToolFailedError(f"{_rel(source, self.root)}: {problem}")
+                    deck = task.step.payload
+                    where = _rel(deck.path, self.root) + _first_line(deck.text, problem)
+                    errors[task.step] = ToolFailedError(f"{where}: {problem}")
                     continue
             os.replace(made, task.out())
         return errors
@@ -456,6 +457,15 @@ def math_errors(html: str) -> str:
         + (f"; MathJax reported: {', '.join(names)}" if names else "")
         + "; define course macros in the macros file, one per line"
     )
+
+
+def _first_line(text: str, problem: str) -> str:
+    """``:N`` for the first line of ``text`` that uses a macro named in ``problem``, else ``""``."""
+    for name in re.findall(r"\\[A-Za-z]+", problem.partition("MathJax reported: ")[2]):
+        m = re.search(re.escape(name) + r"(?![A-Za-z])", text)
+        if m:
+            return f":{text.count(chr(10), 0, m.start()) + 1}"
+    return ""
 
 
 def marp_warnings(output: str) -> list[str]:

@@ -307,7 +307,8 @@ def test_undefined_macro_fails_the_html(
     root = make_course({"lessons/lesson_02/slides/m.md": SECOND.replace("\\Vpi", "\\Vpix")})
     res = run_cli("build", "slides", "2", "--format", "html", "--root", str(root))
     assert res.exit_code == 4  # type: ignore[attr-defined]
-    assert "lessons/lesson_02/slides/m.md: 1 math expression(s) failed to typeset" in (
+    line = SECOND.splitlines().index("Value of a state: $\\Vpi(s)$.") + 1
+    assert f"lessons/lesson_02/slides/m.md:{line}: 1 math expression(s) failed to typeset" in (
         res.stderr  # type: ignore[attr-defined]
     )
     assert "\\Vpix" in res.stderr  # type: ignore[attr-defined]
