@@ -576,3 +576,25 @@ def test_links_into_build_outputs_are_not_checked(course: Callable[..., Path]) -
             "link target does not exist: ../../src/gone.md",
         ),
     ]
+
+
+def test_grid_marks_scaffolded_optional_parts(course: Callable[..., Path]) -> None:
+    root = course(
+        {
+            "lessons/lesson_01/exercises/README.md": "# Lesson 1 exercises\n\n"
+            '<!-- TODO(course): problem sets for "First steps", with hints -->\n',
+            "lessons/lesson_01/reading/papers.md": "# Papers\n\n- One.\n",
+        }
+    )
+    report = check_course(load_course(root), [1])
+    assert report.lessons[0].parts == {
+        "readme": "ok",
+        "slides": "ok",
+        "conspect": "ok",
+        "exercises": "template",
+        "notebooks": "absent",
+        "reading": "present",
+    }
+    assert [(f.location(), f.code) for f in report.findings] == [
+        ("lessons/lesson_01/exercises/README.md:1", "D006"),
+    ]

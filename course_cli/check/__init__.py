@@ -237,6 +237,11 @@ def _check_lesson(
             findings.append(finding)
     for part in contract.optional:
         parts[part] = dl.optional_status(folder, part)
+        inside = [state for name, state in states.items() if name.startswith(f"{part}/")]
+        for state in ("template", "todo"):
+            if parts[part] == "present" and state in inside:
+                parts[part] = state
+                break
     return (
         findings,
         LessonResult(
