@@ -94,3 +94,26 @@ def test_cli_binary_file_exits_1_with_the_finding(run_cli, tmp_path: Path) -> No
         "::error file=x.md,title=F001 unreadable-file::binary data in a Markdown file"
         in result.stdout
     )
+
+
+def test_mutated_markdown_never_raises(tmp_path: Path) -> None:
+    import random
+
+    from tests.conftest import REPO
+
+    sources = sorted((REPO / "tests" / "fixtures" / "check").rglob("*.md"))
+    texts = [p.read_text(encoding="utf-8") for p in sources]
+    rnd = random.Random(7)
+    alphabet = "$`[]()!#<>-{}\\\n *_~|:"
+    for i in range(150):
+        chars = list(rnd.choice(texts))
+        for _ in range(rnd.randint(1, 25)):
+            k = rnd.randrange(len(chars) + 1)
+            if rnd.random() < 0.6:
+                chars.insert(k, rnd.choice(alphabet))
+            elif chars:
+                chars.pop(min(k, len(chars) - 1))
+        text = "".join(chars)[: rnd.randrange(1, len(chars) + 2)]
+        write_tree(tmp_path, {f"m{i}.md": text})
+    report = check_files([tmp_path])  # must not raise, whatever the findings
+    assert report.files_checked == 150
