@@ -85,7 +85,8 @@ def parse_macros(text: str, name: str = "macros.tex") -> Macros:
             i += 1
         parsed = _parse_one(chunk, m)
         if parsed is None:
-            problems.append(f"{name}:{start + 1}: cannot read this definition: {lines[start].strip()}")
+            shown = lines[start].strip()
+            problems.append(f"{name}:{start + 1}: cannot read this definition: {shown}")
             continue
         macros[parsed[0]] = parsed[1]
     if problems:
