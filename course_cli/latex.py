@@ -572,7 +572,10 @@ class _Reader:
         self.body_re = _CMD_RE
         self.label_macros: dict[str, tuple[int, str]] = {}  # user macros that \\label
         self.regions: list[tuple[int, int, tuple[str, str | None], Heading | None]] = []
-        self.env_alias: dict[str, str] = {}  # user environment -> the equation env it wraps
+        self.env_alias: dict[str, str] = {}
+        self.floats = dict(
+            FLOAT_ENVS
+        )  # float environment -> its counter  # user environment -> the equation env it wraps
         self.blocks: list[Block] = []
         self.eqtags: list[tuple[int, int, str]] = []
 
@@ -641,6 +644,8 @@ class _Reader:
             return m.end()
         if name in {"newenvironment", "renewenvironment"}:
             return self.newenvironment(src, m)
+        if name in {"usepackage", "newfloat", "DeclareFloatingEnvironment"}:
+            return self.new_float(src, m)
         if name in {"def", "newcommand", "renewcommand", "providecommand"}:
             d = re.match(r"\s*\{?\\([A-Za-z@]+)\}?\s*(?:\[(\d)\]|((?:#\d)*))", text[m.end() :])
             if d is None:
@@ -692,6 +697,32 @@ class _Reader:
             elif target in self.env_counter:
                 self.env_counter[name] = self.env_counter[target]
                 self.env_names[name] = self.env_names.get(target, target)
+        return end
+
+    def new_float(self, src: SourceFile, m: re.Match[str]) -> int:
+        """Floats with their own counter: ``algorithm`` (package option ``[chapter]`` or
+        ``[section]`` numbers within), ``\\newfloat{name}{ext}{Title}[within]``."""
+        name = m.group(1)
+        if name == "usepackage":
+            args, end = parse_args(src, m.end(), "om", name)
+            packages = {p.strip() for p in str(args[1]).split(",")}
+            if packages & {"algorithm", "algorithm2e"}:
+                opts = {o.strip() for o in (args[0] or "").split(",")}
+                within = next((w for w in ("chapter", "section") if w in opts), None)
+                self.ctr.new("algorithm", within)
+                self.floats.update({"algorithm": "algorithm", "algorithm*": "algorithm"})
+            return end
+        spec = "mmmo" if name == "newfloat" else "om"
+        args, end = parse_args(src, m.end(), spec, name)
+        parent: str | None
+        if name == "newfloat":
+            float_name, parent = str(args[0]).strip(), args[3]
+        else:
+            float_name = str(args[1]).strip()
+            found = re.search(r"within\s*=\s*(\w+)", args[0] or "")
+            parent = found.group(1) if found and found.group(1) != "none" else None
+        self.ctr.new(float_name, parent.strip() if parent else None)
+        self.floats[float_name] = float_name
         return end
 
     def walk(self, fi: int, base: Path) -> None:
@@ -911,7 +942,7 @@ class _Reader:
                 frame.number = self.current[1]
                 note, frame.head_end = parse_args(src, end, "o", env)
                 frame.note = note[0]
-        elif env in FLOAT_ENVS:
+        elif env in self.floats:
             self.attach = None
         elif env == "enumerate":
             depth = sum(1 for f in self.stack if f.env == "enumerate")
@@ -1093,10 +1124,10 @@ class _Reader:
             for f in reversed(self.stack):
                 if f.env.startswith("sub"):
                     return end  # subcaption numbering is not modelled
-                if f.env in FLOAT_ENVS:
-                    kind = FLOAT_ENVS[f.env]
+                if f.env in self.floats:
+                    kind = self.floats[f.env]
                     break
-        if kind in {"figure", "table"}:
+        if kind is not None and kind in self.ctr.value:
             self.current = (kind, self.ctr.step(kind))
         return end
 

@@ -406,3 +406,26 @@ Text\footnote{A note.\label{fn:a}} and \symlabel{sym:x} more.
 def test_percent_in_urls_is_no_comment(tmp_path: Path) -> None:
     body = "\\chapter{Links}\nSee \\url{https://x.org/a%20b} and \\href{https://y.org/%7E}{text}.\n"
     assert outline(tmp_path, {"main.tex": BOOK % body}) == "1 Links  [main.tex:3]\n"
+
+
+def test_algorithm_and_newfloat_counters(tmp_path: Path) -> None:
+    main = r"""\documentclass{book}
+\usepackage{algorithm,float}
+\newfloat{program}{lop}{Program}[chapter]
+\begin{document}
+\chapter{A}
+\begin{algorithm}\caption{First}\label{alg:a}\end{algorithm}
+\begin{program}\caption{P}\label{prog:a}\end{program}
+\chapter{B}
+\begin{algorithm}\caption{Second}\label{alg:b}\end{algorithm}
+\begin{program}\caption{Q}\label{prog:b}\end{program}
+\end{document}
+"""
+    write_tree(tmp_path, {"main.tex": main})
+    book = read_book(tmp_path / "main.tex")
+    assert {n: (lab.env, lab.number) for n, lab in book.labels.items()} == {
+        "alg:a": ("algorithm", "1"),  # the algorithm package numbers through the document
+        "prog:a": ("program", "1.1"),
+        "alg:b": ("algorithm", "2"),
+        "prog:b": ("program", "2.1"),
+    }
