@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,10 +53,20 @@ def make_course(work: Path) -> list[Path]:
     return paths
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+CPU: dict[str, float] = {}  # label -> CPU seconds (user + sys) of the last timed run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path, label: str = "") -> float:
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - start
+    CPU[label] = _children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{done.stderr[-3000:]}")
     return seconds
@@ -85,11 +96,11 @@ def shell_loop(work: Path, conspects: list[Path]) -> list[str]:
     return ["bash", "-e", "-c", "\n".join(lines)]
 
 
-def median_of(repeat: int, prepare, argv: list[str], cwd: Path) -> float:  # type: ignore[no-untyped-def]
+def median_of(repeat: int, prepare, argv: list[str], cwd: Path, label: str) -> float:  # type: ignore[no-untyped-def]
     runs = []
     for _ in range(repeat):
         prepare()
-        runs.append(timed(argv, cwd))
+        runs.append(timed(argv, cwd, label))
     return statistics.median(runs)
 
 
@@ -149,20 +160,22 @@ def main() -> None:
             shutil.rmtree(work / "loop", ignore_errors=True)
 
         build = [*course, "build", "pdf", "--jobs", str(args.jobs), "--root", str(work)]
-        xelatex = median_of(args.repeat, clean, build, work)
+        xelatex = median_of(args.repeat, clean, build, work, "xelatex")
         pages = subprocess.run(["pdfinfo", str(work / "build/lesson_01/conspect.pdf")],
                                capture_output=True, text=True).stdout  # fmt: skip
         n_pages = re.search(r"Pages:\s+(\d+)", pages)
         noop = statistics.median(timed([*course, "build", "pdf", "--root", str(work)], work)
                                  for _ in range(3))  # fmt: skip
-        typst = median_of(args.repeat, clean, [*build, "--engine", "typst"], work)
-        loop = median_of(args.repeat, clean, shell_loop(work, conspects), work)
+        typst = median_of(args.repeat, clean, [*build, "--engine", "typst"], work, "typst")
+        loop = median_of(args.repeat, clean, shell_loop(work, conspects), work, "loop")
         print(f"pages per conspect (xelatex)            {n_pages.group(1) if n_pages else '?'}")
         print(f"shell loop: pandoc --pdf-engine=xelatex {loop:7.2f} s")
         print(f"course build pdf (xelatex, cold)        {xelatex:7.2f} s   loop/course = "
               f"{loop / xelatex:.2f}x")
         print(f"course build pdf --engine typst (cold)  {typst:7.2f} s   xelatex/typst = "
               f"{xelatex / typst:.2f}x, loop/typst = {loop / typst:.2f}x")
+        print("CPU seconds (user+sys, all processes): loop {loop:.1f}, course xelatex {xe:.1f}, "
+              "course typst {ty:.1f}".format(loop=CPU["loop"], xe=CPU["xelatex"], ty=CPU["typst"]))
         print(f"no-op course build pdf (whole command)  {noop:7.2f} s   "
               f"(python -c pass: {timed([sys.executable, '-c', 'pass'], work):.2f} s)")
         print(f"load average at end {os.getloadavg()[0]:.1f}")
