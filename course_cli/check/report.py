@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.check import SCHEMA_VERSION, CheckReport
 from course_cli.check.findings import RULES, Finding
+from course_cli.check.result import SCHEMA_VERSION, CheckReport
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
