@@ -354,7 +354,7 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         if isinstance(exc, _click_exception()):
-            exc.show()
+            exc.show()  # type: ignore[attr-defined]
             sys.exit(int(ExitCode.USAGE))
         raise
 
@@ -362,10 +362,10 @@ def main() -> None:
 def _click_exception() -> type[Exception]:
     """Return click's ClickException (Typer may vendor click as ``typer._click``)."""
     try:
-        from typer._click.exceptions import ClickException
+        from typer._click import exceptions
     except ImportError:  # Typer releases that depend on click itself
-        from click.exceptions import ClickException
-    return ClickException
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions.ClickException
 
 
 def _report(exc: CourseError) -> None:

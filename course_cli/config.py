@@ -34,16 +34,26 @@ class BookConfig(_Model):
     bibliography: str = "materials/book/refs.bib"
 
 
+def _required_parts() -> list[Deliverable]:
+    return ["readme", "slides", "conspect"]
+
+
+def _optional_parts() -> list[Deliverable]:
+    return ["exercises", "notebooks", "reading"]
+
+
+def _slide_formats() -> list[SlideFormat]:
+    return ["html", "pdf"]
+
+
 class Deliverables(_Model):
-    required: list[Deliverable] = Field(default_factory=lambda: ["readme", "slides", "conspect"])
-    optional: list[Deliverable] = Field(
-        default_factory=lambda: ["exercises", "notebooks", "reading"]
-    )
+    required: list[Deliverable] = Field(default_factory=_required_parts)
+    optional: list[Deliverable] = Field(default_factory=_optional_parts)
 
 
 class BuildConfig(_Model):
     pdf_engine: PdfEngine = "xelatex"
-    slides: list[SlideFormat] = Field(default_factory=lambda: ["html", "pdf"])
+    slides: list[SlideFormat] = Field(default_factory=_slide_formats)
     jobs: int | None = Field(default=None, ge=1)
     tools: dict[str, str] = Field(default_factory=dict)
 
@@ -192,10 +202,10 @@ def _describe(exc: ValidationError, doc: YamlDoc) -> list[tuple[int, str]]:
             parent, key = loc[:-1], str(loc[-1])
             model = _model_for(parent)
             fields = sorted(model.model_fields) if model else []
-            close = difflib.get_close_matches(key, fields, n=1)
+            matches = difflib.get_close_matches(key, fields, n=1)
             msg = f"unknown key {key!r}"
-            if close:
-                msg += f" (did you mean {close[0]!r}?)"
+            if matches:
+                msg += f" (did you mean {matches[0]!r}?)"
             elif fields:
                 msg += f" (allowed: {', '.join(fields)})"
         elif kind == "missing":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from course_cli.config import Lesson
 from course_cli.errors import ConfigError
@@ -40,14 +41,15 @@ def add_lesson(config_path: Path, lesson: Lesson) -> str:
     seq = data.get("lessons") if data is not None else None
     if seq is None or (hasattr(seq, "__len__") and len(seq) == 0):
         return _append_first(lines, data, lesson)
-    if not isinstance(seq, list):
+    if not isinstance(seq, list) or not hasattr(seq, "lc"):
         raise ConfigError([f"{config_path.name}: lessons: must be a list to add a lesson"])
-    first_line, key_col = seq.lc.item(0)
+    positions: Any = seq.lc  # ruamel's line/column record of the sequence
+    first_line, key_col = positions.item(0)
     dash_col = lines[first_line].index("-")
     block = _block(lesson, dash_col, key_col)
     after = [i for i, item in enumerate(seq) if _number(item) > lesson.number]
     if after:
-        at = seq.lc.item(after[0])[0]
+        at = positions.item(after[0])[0]
         # keep comment lines that introduce the next item attached to it
         while at > 0 and lines[at - 1].strip().startswith("#") and _indent(lines[at - 1]) >= dash_col:
             at -= 1
