@@ -185,12 +185,6 @@ _CLEAN_RE = re.compile(
 _IF_RE = re.compile(r"\\(if[A-Za-z@]*|fi)(?![A-Za-z@])")
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] != "\n":
-            chars[i] = " "
-
-
 def clean_text(raw: str, name: str) -> str:
     """Return ``raw`` with comments, ``\\iffalse`` blocks, verbatim content and ``\\verb``
     blanked by spaces (newlines kept, so offsets and line numbers stay the same).
@@ -238,10 +232,13 @@ def clean_text(raw: str, name: str) -> str:
             pos = e.end()
     if not blanks:
         return raw
-    chars = list(raw)
-    for a, b in blanks:
-        _blank(chars, a, b)
-    return "".join(chars)
+    out, pos = [], 0
+    for a, b in blanks:  # in order, never overlapping
+        seg = raw[a:b]
+        out += [raw[pos:a], " " * len(seg) if "\n" not in seg else re.sub(r"[^\n]", " ", seg)]
+        pos = b
+    out.append(raw[pos:])
+    return "".join(out)
 
 
 def _skip_verb(raw: str, m: re.Match[str], name: str, blanks: list[tuple[int, int]]) -> int:
