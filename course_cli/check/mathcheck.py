@@ -274,6 +274,27 @@ def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
     return out
 
 
+_MESSAGES = {
+    "unknown-env": ("M002", "unknown environment {{{x}}}",
+                    "use an amsmath environment such as aligned or cases"),
+    "open-env": ("M002", "\\begin{{{x}}} is never ended",
+                 "add \\end{{{x}}} inside the same math block"),
+    "stray-right": ("M003", "\\right without a matching \\left",
+                    "pair every \\right with a \\left in the same formula"),
+    "open-left": ("M003", "\\left without a matching \\right",
+                  "add \\right. (an invisible delimiter) if only one side is wanted"),
+    "stray-brace": ("M005", "}} without a matching {{ in math",
+                    "remove it or write \\}} for a literal brace"),
+    "open-brace": ("M005", "{{ is never closed in math",
+                   "add the missing }} or write \\{{ for a literal brace"),
+}  # fmt: skip
+
+
+def _say(doc: Doc, what: str, at: int, x: str = "") -> Finding:
+    code, message, hint = _MESSAGES[what]
+    return doc.finding(code, at, message.format(x=x), hint.format(x=x))
+
+
 def _check_span(
     doc: Doc,
     span: MathSpan,
@@ -282,88 +303,47 @@ def _check_span(
     ctx: MathContext,
     reported: set[str],
 ) -> list[Finding]:
+    """M002–M005 inside one formula: environments, \\left/\\right and braces pair up,
+    every macro is known (each unknown name is reported once per file)."""
     out: list[Finding] = []
-    body = doc.text[span.body_start : span.body_end]
-    base = span.body_start
     env_stack: list[tuple[str, int]] = []
     lr_stack: list[int] = []
     braces: list[int] = []
+    body = doc.text[span.body_start : span.body_end]
     for m in _TOKEN_RE.finditer(body):
-        at = base + m.start()
-        kind, env, lr, name = m.group(1), m.group(2), m.group(3), m.group(4)
+        at = span.body_start + m.start()
+        kind, env, lr, name = m.group(1), (m.group(2) or "").strip(), m.group(3), m.group(4)
+        token = m.group()
         if kind == "begin":
-            env_stack.append((env.strip(), at))
-            if env.strip() not in envs:
-                out.append(
-                    doc.finding(
-                        "M002",
-                        at,
-                        f"unknown environment {{{env.strip()}}}",
-                        "use an amsmath environment such as aligned or cases",
-                    )
-                )
+            env_stack.append((env, at))
+            if env not in envs:
+                out.append(_say(doc, "unknown-env", at, env))
         elif kind == "end":
-            out.extend(_close_env(doc, env.strip(), at, env_stack))
-        elif lr == "left":
-            lr_stack.append(at)
-        elif lr == "right":
-            if lr_stack:
-                lr_stack.pop()
-            else:
-                out.append(
-                    doc.finding(
-                        "M003",
-                        at,
-                        "\\right without a matching \\left",
-                        "pair every \\right with a \\left in the same formula",
-                    )
-                )
+            out.extend(_close_env(doc, env, at, env_stack))
+        elif lr:
+            if not _pair(lr == "left", at, lr_stack):
+                out.append(_say(doc, "stray-right", at))
         elif name is not None:
             if name not in known and name not in reported:
                 reported.add(name)
                 out.append(_undefined(doc, name, at, known, ctx))
-        elif m.group() == "{":
-            braces.append(at)
-        elif m.group() == "}":
-            if braces:
-                braces.pop()
-            else:
-                out.append(
-                    doc.finding(
-                        "M005",
-                        at,
-                        "} without a matching { in math",
-                        "remove it or write \\} for a literal brace",
-                    )
-                )
-    for env, at in env_stack:
-        out.append(
-            doc.finding(
-                "M002",
-                at,
-                f"\\begin{{{env}}} is never ended",
-                f"add \\end{{{env}}} inside the same math block",
-            )
-        )
-    for at in lr_stack:
-        out.append(
-            doc.finding(
-                "M003",
-                at,
-                "\\left without a matching \\right",
-                "add \\right. (an invisible delimiter) if only one side is wanted",
-            )
-        )
-    for at in braces:
-        out.append(
-            doc.finding(
-                "M005",
-                at,
-                "{ is never closed in math",
-                "add the missing } or write \\{ for a literal brace",
-            )
-        )
+        elif token in ("{", "}") and not _pair(token == "{", at, braces):
+            out.append(_say(doc, "stray-brace", at))
+    out.extend(_say(doc, "open-env", at, env) for env, at in env_stack)
+    out.extend(_say(doc, "open-left", at) for at in lr_stack)
+    out.extend(_say(doc, "open-brace", at) for at in braces)
     return out
+
+
+def _pair(opens: bool, at: int, stack: list[int]) -> bool:
+    """Push an opener or pop its match; False for a closer without an opener."""
+    if opens:
+        stack.append(at)
+    elif stack:
+        stack.pop()
+    else:
+        return False
+    return True
 
 
 def _close_env(doc: Doc, env: str, at: int, stack: list[tuple[str, int]]) -> list[Finding]:
