@@ -112,8 +112,8 @@ class Course(_CourseFile):
         """Return the lessons with these numbers (all lessons when empty), in course order."""
         if not numbers:
             return list(self.lessons)
-        wanted = [self.lesson(n) for n in numbers]
-        return sorted(set(wanted), key=lambda x: x.number)
+        wanted = {n: self.lesson(n) for n in numbers}
+        return [wanted[n] for n in sorted(wanted)]
 
     def deliverables_for(self, lesson: Lesson) -> Deliverables:
         """Return the deliverables contract that applies to ``lesson``."""

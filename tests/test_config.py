@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from course_cli.config import find_root, load_course
-from course_cli.errors import ConfigError
+from course_cli.errors import ConfigError, UsageError
 
 
 def _errors(root: Path) -> list[str]:
@@ -115,3 +115,12 @@ def test_cli_outside_a_course(tmp_path: Path, run_cli) -> None:
     assert result.stderr.splitlines()[0] == (
         f"error: no course.yaml found in {tmp_path.resolve()} or any parent folder"
     )
+
+
+def test_select_lessons_by_number(make_course) -> None:
+    course = load_course(make_course())
+    assert [x.number for x in course.select([2, 1, 2])] == [1, 2]
+    assert [x.number for x in course.select([])] == [1, 2]
+    with pytest.raises(UsageError) as info:
+        course.select([7])
+    assert info.value.message == "no lesson 7 in course.yaml (lessons: 1, 2)"
