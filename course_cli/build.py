@@ -505,8 +505,7 @@ def build(
     from course_cli.tools import Toolbox
 
     targets = resolve_targets(target)
-    # Lesson models hold lists and are not hashable: select by number.
-    lessons = [course.lesson(n) for n in sorted(set(numbers))] or list(course.lessons)
+    lessons = course.select(numbers)
     jobs = jobs or course.build.jobs or os.cpu_count() or 1
     options = BuildOptions(
         root=course.root,
