@@ -127,8 +127,8 @@ def cpi_chain():
 
 
 def natural_gradient(delta=0.5):
-    F = np.array([[4.0, 1.2], [1.2, 0.6]])
-    g = np.array([1.0, 1.0])
+    F = np.array([[3.0, 1.2], [1.2, 1.0]])
+    g = np.array([1.0, -0.5])
     nat = np.linalg.solve(F, g)
     d_star = np.sqrt(2 * delta / (g @ nat)) * nat
     d_plain = np.sqrt(2 * delta / (g @ F @ g)) * g  # plain direction scaled onto the ellipse
@@ -136,11 +136,11 @@ def natural_gradient(delta=0.5):
     L = np.linalg.cholesky(F)
     circle = np.sqrt(2 * delta) * np.stack([np.cos(t), np.sin(t)])
     ell = np.linalg.solve(L.T, circle)
-    fig, ax = plt.subplots(figsize=(6.2, 4.6))
+    fig, ax = plt.subplots(figsize=(5.6, 5.2))
     ax.fill(ell[0], ell[1], color=SOFT)
-    ax.plot(ell[0], ell[1], color=ACCENT, lw=2, label=r"$\frac{1}{2} d^\top F d=\delta$ (KL trust region)")
-    ax.arrow(0, 0, *d_plain, width=0.012, color=MUTED, length_includes_head=True)
-    ax.arrow(0, 0, *d_star, width=0.012, color=WARM, length_includes_head=True)
+    ax.plot(ell[0], ell[1], color=ACCENT, lw=2)
+    ax.arrow(0, 0, *d_plain, width=0.02, color=MUTED, length_includes_head=True)
+    ax.arrow(0, 0, *d_star, width=0.02, color=WARM, length_includes_head=True)
     ax.text(d_plain[0] + 0.03, d_plain[1] + 0.05, r"along $g$", color=MUTED)
     ax.text(d_star[0] + 0.04, d_star[1] - 0.05, r"$d^\star\propto F^{-1}g$", color=WARM)
     lim = 1.25 * np.abs(ell).max()
@@ -149,7 +149,7 @@ def natural_gradient(delta=0.5):
     ax.set_aspect("equal")
     ax.set_xlabel(r"$d_1$")
     ax.set_ylabel(r"$d_2$")
-    ax.legend(loc="lower left", frameon=False)
+    ax.set_title("KL trust region", fontsize=16, color=INK)
     fig.tight_layout()
     save(fig, "natural_gradient.svg")
     return g @ d_star, g @ d_plain

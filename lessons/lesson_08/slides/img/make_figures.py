@@ -106,14 +106,14 @@ def group_adv():
     ax.set_xticklabels([f"$y_{i + 1}$\n{int(v)}" for i, v in enumerate(r)], fontsize=15)
     ax.set_ylabel("advantage")
     ax.set_title("3 of 8 correct", fontsize=16, color=INK)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False, fontsize=13)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False, fontsize=15)
     ax = axes[1]
     p = np.linspace(0.02, 0.98, 200)
     ax.plot(p, 1 / np.sqrt(p * (1 - p)), color=ACCENT, lw=3)
     ax.set_xlabel("success fraction $p$ in the group")
-    ax.set_ylabel("weight factor $1/\\sqrt{p(1-p)}$", fontsize=15)
+    ax.set_ylabel("prompt weight factor")
     ax.set_ylim(0, 8)
-    ax.set_title("std normalisation reweights prompts", fontsize=16, color=INK)
+    ax.set_title("std normalisation: weight × 1/√(p(1−p))", fontsize=16, color=INK)
     fig.tight_layout(w_pad=3)
     save(fig, "group_adv.svg")
 
@@ -129,7 +129,7 @@ def clip_ceiling():
     ax.set_ylabel("reachable probability")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.05)
-    ax.legend(loc="upper left", frameon=False, fontsize=14)
+    ax.legend(loc="lower right", frameon=False, fontsize=14)
     fig.tight_layout()
     save(fig, "clip_ceiling.svg")
 
