@@ -238,6 +238,17 @@ def typst_incompatibilities(markdown_text: str) -> list[tuple[int, str]]:
             found.add((number, f"raw LaTeX {what} is dropped by the typst writer; {advice}"))
         if re.search(r"\\(h|m)space\{\s*-", line):
             found.add((number, "a negative \\hspace/\\mspace in math fails in typst; use \\!"))
+    div_ids = set(re.findall(r"^:::+\s*\{[^}]*#([\w:.-]+)", text, re.M))
+    for number, line in enumerate(text.splitlines(), 1):
+        for name in re.findall(r"\\(?:eq)?ref\{([^}]*)\}", line):
+            if name in div_ids:
+                found.add(
+                    (
+                        number,
+                        f"\\ref{{{name}}} points at a theorem-like block: typst shows "
+                        "?? (only equations are numbered there); needs a LaTeX engine",
+                    )
+                )
     for m in _DISPLAY_RE.finditer(text):
         body = m.group("a") if m.group("a") is not None else m.group("b")
         if len(re.findall(r"\\label\{", body)) > 1:

@@ -146,6 +146,13 @@ def test_typst_lint_flags_what_typst_cannot_render() -> None:
         ),
     ]
     assert typst_incompatibilities((FIXTURES / "full" / "conspect.md").read_text()) == []
+    assert typst_incompatibilities("::: {.lemma #lem:a}\nA\n:::\n\nBy \\ref{lem:a}.\n") == [
+        (
+            5,
+            "\\ref{lem:a} points at a theorem-like block: typst shows ?? (only equations are "
+            "numbered there); needs a LaTeX engine",
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- real builds
