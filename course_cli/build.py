@@ -147,21 +147,29 @@ class BuildReport:
         return text
 
     def raise_for_failures(self) -> None:
-        """Raise one CourseError for all failures (the exit code of the first); else nothing."""
+        """Raise one CourseError for all failures (the exit code of the first); else nothing.
+
+        Steps that failed with the same error (one broken deck, several formats) share a line.
+        """
         failed = self.failed
         if not failed:
             return
         first = failed[0].error or ToolFailedError("build failed")
-        lines = []
+        groups: dict[tuple[str, str], list[str]] = {}
         for r in failed:
-            err = r.error
-            lines.append(f"{self.rel(r.step.output)}: {err.message if err else 'failed'}")
-            if err and err.hint:
-                lines.extend("    " + h for h in err.hint.splitlines())
-        hint = first.hint if len(failed) == 1 else None
-        message = "\n".join(lines) if len(failed) > 1 else lines[0]
+            err = r.error or ToolFailedError("failed")
+            groups.setdefault((err.message, err.hint or ""), []).append(self.rel(r.step.output))
+        if len(groups) == 1:
+            (message, hint), outputs = next(iter(groups.items()))
+            message += f"\n  (not built: {', '.join(outputs)})"
+        else:
+            lines = []
+            for (msg, detail), outputs in groups.items():
+                lines.append(f"{msg}\n  (not built: {', '.join(outputs)})")
+                lines.extend("    " + h for h in detail.splitlines())
+            message, hint = "\n".join(lines), ""
         cls = type(first) if isinstance(first, ToolNotFoundError | ToolFailedError) else CourseError
-        raise cls(message, hint=hint, exit_code=first.exit_code)
+        raise cls(message, hint=hint or None, exit_code=first.exit_code)
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the course root when inside it."""
