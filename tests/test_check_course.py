@@ -598,3 +598,18 @@ def test_grid_marks_scaffolded_optional_parts(course: Callable[..., Path]) -> No
     assert [(f.location(), f.code) for f in report.findings] == [
         ("lessons/lesson_01/exercises/README.md:1", "D006"),
     ]
+
+
+def test_l006_citations_against_the_course_bibliography(course: Callable[..., Path]) -> None:
+    conspect = (GOOD / "conspect.md").read_text(encoding="utf-8") + (
+        "\nAs in [@sutton2018rl] and [@nobody2099].\n"
+    )
+    bib = "@book{sutton2018rl,\n  title = {Reinforcement Learning},\n}\n"
+    root = course({"lessons/lesson_01/conspect.md": conspect, "materials/book/refs.bib": bib})
+    assert findings(root, 1) == [
+        (
+            "lessons/lesson_01/conspect.md:29:28",
+            "L006",
+            "citation @nobody2099 is not in materials/book/refs.bib",
+        ),
+    ]

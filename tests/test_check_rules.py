@@ -391,3 +391,60 @@ def test_l002_marp_background_image_directives(tmp_path: Path) -> None:
         ("deck.md:3:23", "L002", "image target does not exist: img/paper.png"),
         ("deck.md:8:28", "L002", "image target does not exist: img/gone.jpg"),
     ]
+
+
+# --- M006 undefined-reference --------------------------------------------------------------
+
+
+def test_m006_reference_to_a_missing_label(tmp_path: Path) -> None:
+    text = "$$ a = b \\label{eq:a} $$\n\nSee \\eqref{eq:b} and \\ref{thm:x}.\n"
+    assert found(tmp_path, {"a.md": text}) == [
+        ("a.md:3:5", "M006", "\\eqref{eq:b} names no \\label or id in this file"),
+        ("a.md:3:22", "M006", "\\ref{thm:x} names no \\label or id in this file"),
+    ]
+
+
+def test_m006_near_miss_labels_div_ids_code_and_comments(tmp_path: Path) -> None:
+    text = (
+        '$$ a = b \\label{eq:a} $$\n\n::: {#thm:pg .theorem title="PG"}\nx\n:::\n\n'
+        "## Setup {#sec:setup}\n\n"
+        "See \\eqref{eq:a}, Theorem \\ref{thm:pg}, Section \\ref{sec:setup}.\n\n"
+        "`\\eqref{eq:code}` <!-- \\ref{later} -->\n"
+    )
+    assert found(tmp_path, {"a.md": text}) == []
+
+
+# --- L006 unknown-citation (course mode: the course's refs.bib) ----------------------------
+
+
+def test_l006_unknown_citation(tmp_path: Path) -> None:
+    from course_cli.check.context import CheckContext
+    from course_cli.check.markdown import check_citations, read_bib_keys
+    from course_cli.check.source import load_doc
+
+    root = write_tree(
+        tmp_path,
+        {
+            "refs.bib": (
+                "@article{schulman2017ppo,\n  title={PPO},\n}\n@book{sutton2018rl, title={RL}}\n"
+            ),
+            "a.md": "PPO [@schulman2017ppo, Sec. 3; @sutton2018rl] and [see @schulman2017pp].\n"
+            "Mail me@example.org, `[@incode]`, [a @link](x.md), $[@x]$.\n",
+        },
+    )
+    ctx = CheckContext(root=root, bib_keys=read_bib_keys(root / "refs.bib"), bib_path="refs.bib")
+    doc, _ = load_doc(root / "a.md", "a.md")
+    assert doc is not None
+    got = [(f.location(), f.code, f.message, f.hint) for f in check_citations(doc, ctx)]
+    assert got == [
+        (
+            "a.md:1:56",
+            "L006",
+            "citation @schulman2017pp is not in refs.bib",
+            "did you mean @schulman2017ppo?",
+        ),
+    ]
+
+
+def test_l006_is_off_without_a_bibliography(tmp_path: Path) -> None:
+    assert found(tmp_path, {"a.md": "As shown [@nobody2099].\n"}) == []

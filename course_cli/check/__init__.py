@@ -89,6 +89,7 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 
 
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
+    from course_cli.check.markdown import read_bib_keys
     from course_cli.check.mathcheck import MathContext, read_macro_names
 
     path = course.path(course.macros)
@@ -100,6 +101,8 @@ def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
         themes=themes,
         theme_hint=hint,
         generated=(course.root / "build",),
+        bib_keys=read_bib_keys(course.path(course.book.bibliography)),
+        bib_path=course.book.bibliography,
     )
 
 

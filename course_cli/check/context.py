@@ -21,6 +21,8 @@ class CheckContext:
     math: MathContext = field(default_factory=MathContext)
     themes: frozenset[str] = MARP_BUILTIN_THEMES
     theme_hint: str = "use default, gaia or uncover"
+    bib_keys: frozenset[str] | None = None  # citation keys of the bibliography (None: unchecked)
+    bib_path: str = "materials/book/refs.bib"
     generated: tuple[Path, ...] = ()  # folders of build outputs: links into them are not checked
     docs: dict[Path, tuple[Doc | None, list[Finding]]] = field(default_factory=dict)
     _dropped: dict[Path, frozenset[str]] = field(default_factory=dict)

@@ -96,6 +96,13 @@ _RULES = [
     Rule("L003", "missing-anchor", "error", "markdown", "a #fragment names no heading or id"),
     Rule("L004", "image-without-alt", "warning", "markdown", "an image has no alt text"),
     Rule("L005", "empty-link", "warning", "markdown", "a link with no target or a TBD target"),
+    Rule(
+        "L006",
+        "unknown-citation",
+        "error",
+        "markdown",
+        "a [@key] citation that refs.bib does not define",
+    ),
     # Marp decks
     Rule("S001", "not-marp", "error", "marp", "a deck lacks `marp: true`"),
     Rule("S002", "katex-offline", "error", "marp", "`math: katex` needs a CDN (use mathjax)"),
@@ -106,6 +113,13 @@ _RULES = [
     Rule("M003", "left-right-mismatch", "error", "math", "\\left/\\right do not pair up"),
     Rule("M004", "undefined-macro", "error", "math", "a macro defined nowhere"),
     Rule("M005", "unbalanced-braces", "error", "math", "{ and } do not balance in math"),
+    Rule(
+        "M006",
+        "undefined-reference",
+        "error",
+        "math",
+        "\\eqref/\\ref names no \\label or id of the file",
+    ),
     # book extracts
     Rule("B001", "book-extract-missing", "error", "book", "a book: lesson has no extract"),
     Rule("B002", "book-extract-stale", "error", "book", "the extract is older than the book"),

@@ -7,6 +7,7 @@ GitHub's slug rules; explicit ``id=``/``name=`` attributes and pandoc ``{#id}`` 
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import unicodedata
@@ -27,6 +28,11 @@ _REFDEF_RE = re.compile(r"^ {0,3}\[([^\]\^][^\]]*)\]:[ \t]*(?:\n[ \t]*)?(<[^>\n]
 _HTML_REF_RE = re.compile(
     r"<(img|a|source|video|audio)\b([^>]*?)\b(src|href)\s*=\s*(\"[^\"]*\"|'[^']*')([^>]*)>",
     re.I | re.S,
+)
+_CITE_GROUP_RE = re.compile(r"\[[^\[\]\n]*@[^\[\]\n]*\]")
+_CITE_KEY_RE = re.compile(r"(?<![\w@])-?@([A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?)")
+_BIB_KEY_RE = re.compile(
+    r"^\s*@(?!comment\b|string\b|preamble\b)\w+\s*[{(]\s*([^,\s]+)\s*,", re.M | re.I
 )
 _UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark backslash escapes
 _CSS_COLOR_RE = re.compile(
@@ -332,3 +338,35 @@ def _check_anchor(
     close = difflib.get_close_matches(key, sorted(anchors), n=1, cutoff=0.6)
     hint = f"did you mean #{close[0]}?" if close else "link to a heading's GitHub anchor"
     return [doc.finding("L003", offset, f"anchor #{fragment} does not exist in {where}", hint)]
+
+
+def read_bib_keys(path: Path) -> frozenset[str] | None:
+    """Return the entry keys of a BibTeX file, or None when it cannot be read."""
+    try:
+        return frozenset(_BIB_KEY_RE.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return None
+
+
+def check_citations(doc: Doc, ctx: CheckContext) -> list[Finding]:
+    """L006: pandoc citations ``[@key]``, ``[see @a; @b, p. 3]`` whose key refs.bib lacks."""
+    keys = ctx.bib_keys
+    if keys is None:
+        return []
+    out = []
+    for group in _CITE_GROUP_RE.finditer(doc.prose):
+        if group.end() < len(doc.prose) and doc.prose[group.end()] == "(":
+            continue  # [text @x](url) is a link
+        for m in _CITE_KEY_RE.finditer(group.group()):
+            if m.group(1) not in keys:
+                close = difflib.get_close_matches(m.group(1), sorted(keys), n=1, cutoff=0.75)
+                hint = f"did you mean @{close[0]}?" if close else f"add the entry to {ctx.bib_path}"
+                out.append(
+                    doc.finding(
+                        "L006",
+                        group.start() + m.start(1) - 1,
+                        f"citation @{m.group(1)} is not in {ctx.bib_path}",
+                        hint,
+                    )
+                )
+    return out

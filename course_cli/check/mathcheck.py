@@ -381,3 +381,31 @@ def _undefined(
     if ctx.shared_missing:
         hint = f"{ctx.shared_path} (course.yaml `macros:`) does not exist: create it, or " + hint
     return doc.finding("M004", at, message, hint)
+
+
+_LABEL_RE = re.compile(r"\\label\s*\{([^{}]+)\}")
+_REF_RE = re.compile(r"\\(eqref|ref|autoref|cref|Cref)\s*\{([^{}]+)\}")
+_IDS_RE = re.compile(r"\{[^{}\n]*#([\w:.-]+)[^{}\n]*\}|\bid\s*=\s*[\"']([^\"']+)[\"']")
+
+
+def check_references(doc: Doc) -> list[Finding]:
+    """M006: ``\\eqref{x}``/``\\ref{x}`` where the file has no ``\\label{x}`` nor an id ``x``
+    (the PDF build fails on these; comments and code do not count)."""
+    text = doc.visible
+    if "ref" not in text:
+        return []
+    known = set(_LABEL_RE.findall(text))
+    known.update(a or b for a, b in _IDS_RE.findall(text))
+    out = []
+    for m in _REF_RE.finditer(text):
+        for name in (x.strip() for x in m.group(2).split(",")):
+            if name and name not in known:
+                out.append(
+                    doc.finding(
+                        "M006",
+                        m.start(),
+                        f"\\{m.group(1)}{{{name}}} names no \\label or id in this file",
+                        f"label the equation inside its $$ … $$: \\label{{{name}}}",
+                    )
+                )
+    return out
