@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.build import BuildOptions, BuildStep, Task, key_of
-from course_cli.errors import UsageError
+from course_cli.errors import ToolFailedError, ToolNotFoundError, UsageError
 from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_failure
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 key=key_of(
                     engine=engine,
                     pandoc=tb.version("pandoc"),
-                    engine_version=tb.version(engine),
+                    engine_version=engine_version(tb, engine),
                     title=job.title,
                     subtitle=job.subtitle,
                     course=job.course_title,
@@ -172,6 +172,24 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     return steps
 
 
+def engine_version(toolbox: Toolbox, engine: str) -> str:
+    """The version of ``engine``: the ``typst`` module's, or the TeX engine's (cached).
+
+    Raises ToolNotFoundError when the engine is not installed.
+    """
+    if engine != "typst":
+        return toolbox.version(engine)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("typst")
+    except PackageNotFoundError as exc:
+        raise ToolNotFoundError(
+            "typst (the Python package) is not installed (needed for --engine typst)",
+            hint="pip install typst",
+        ) from exc
+
+
 def _subtitle(title: str, lesson: Lesson) -> str | None:
     """The title block's second line, unless the conspect's own title already carries it."""
     lowered = title.casefold()
@@ -181,7 +199,11 @@ def _subtitle(title: str, lesson: Lesson) -> str | None:
 
 
 def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) -> list[str]:
-    """The pandoc command line (without the program) that turns ``source`` into ``output``."""
+    """The pandoc command line (without the program) that turns ``source`` into ``output``.
+
+    For typst ``output`` is the ``.typ`` file (compiled in-process, see :func:`compile_typst`)
+    and ``engine_path`` is unused; for the LaTeX engines ``output`` is the PDF.
+    """
     tpl = job.templates
     typst = job.engine == "typst"
     args = [
@@ -189,7 +211,6 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         "--from=markdown",
         f"--to={'typst' if typst else 'latex'}",
         f"--output={output}",
-        f"--pdf-engine={engine_path}",
         "--standalone",
         f"--lua-filter={tpl['course.lua']}",
         f"--resource-path={job.source.parent}",
@@ -211,9 +232,8 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
     if typst:
         args += [
             f"--include-in-header={tpl['course-header.typ']}",
-            # pandoc refers to extracted images by absolute path; typst only reads files
-            # below its root, which is the .typ file's folder unless told otherwise.
-            "--pdf-engine-opt=--root=/",
+            # Images are copied next to the .typ file and referred to by absolute path.
+            f"--extract-media={output.parent / 'media'}",
             f"--variable=mainfont:{FONTS['mainfont']}",
             f"--variable=codefont:{FONTS['monofont']}",
             "--variable=margin.x:2.5cm",
@@ -221,6 +241,7 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         ]
     else:
         args += [
+            f"--pdf-engine={engine_path}",
             f"--include-in-header={tpl['course-header.tex']}",
             f"--include-in-header={job.macros}",
             "--variable=geometry:margin=2.5cm",
@@ -282,40 +303,64 @@ class ConspectAction:
 def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
     """Make ``output`` (a PDF) from ``job.source`` with pandoc and ``job.engine``.
 
+    typst: pandoc writes a .typ file that the ``typst`` Python module compiles in this process
+    (no interpreter start per conspect); LaTeX engines: pandoc runs the engine itself.
     Raises ToolFailedError (exit 4) naming the conspect, the source line and the offending
     text when pandoc or the engine fails or warns about a broken output; ToolNotFoundError (3)
     when a tool is missing.
     """
     text = job.source.read_text(encoding="utf-8")
-    engine_path = str(toolbox.find(job.engine).path)
+    typst = job.engine == "typst"
+    engine_path = "" if typst else str(toolbox.find(job.engine).path)
     job.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=job.work_dir, prefix="conspect-") as tmp:
         work = Path(tmp)
         source = job.source
         if job.bibliography is not None:
             job = replace(job, bibliography=cited_bibliography(text, job.bibliography, work))
-        if job.engine == "typst":
+        if typst:
             source = work / "conspect.md"
             source.write_text(typst_source(text, job.macros), encoding="utf-8")
-        args = pandoc_args(job, source, output.resolve(), engine_path)
-        # pandoc extracts images and runs TeX in $TMPDIR: keep that under build/.
+        target = work / "conspect.typ" if typst else output.resolve()
+        # pandoc runs TeX in $TMPDIR: keep that under build/.
         done = toolbox.run(
             "pandoc",
-            args,
+            pandoc_args(job, source, target, engine_path),
             cwd=work,
             timeout=PANDOC_TIMEOUT,
             check=False,
             env={"TMPDIR": str(work)},
         )
-    # pandoc's warnings come first: they are usually the cause of an engine error too.
-    problem = pandoc_problems(job.name, text, done.stderr)
-    if done.returncode != 0:
-        if job.engine == "typst":
-            failure = typst_failure(job.name, text, done.stderr)
-        else:
+        # pandoc's warnings come first: they are usually the cause of an engine error too.
+        problem = pandoc_problems(job.name, text, done.stderr)
+        failure = None
+        if done.returncode != 0:
             failure = latex_failure(job.name, text, done.stderr, job.engine)
+        elif typst:
+            failure = compile_typst(target, output, job.name, text)
+    if failure is not None:
         if problem is None:
             raise failure
         problem.message += "\n" + failure.message
     if problem is not None:
         raise problem
+
+
+def compile_typst(source: Path, output: Path, name: str, text: str) -> ToolFailedError | None:
+    """Compile a .typ file to ``output`` with the ``typst`` module; the error, or None.
+
+    Raises ToolNotFoundError when the module is not installed.
+    """
+    try:
+        import typst
+    except ImportError as exc:
+        raise ToolNotFoundError(
+            "typst (the Python package) is not installed (needed for --engine typst)",
+            hint="pip install typst",
+        ) from exc
+    try:
+        # root "/": pandoc refers to the extracted images by absolute path.
+        typst.compile(str(source), output=str(output), root="/")
+    except typst.TypstError as exc:
+        return typst_failure(name, text, str(getattr(exc, "diagnostic", "") or f"error: {exc}"))
+    return None

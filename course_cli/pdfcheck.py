@@ -153,13 +153,20 @@ def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedE
 
 
 def typst_failure(name: str, text: str, stderr: str) -> ToolFailedError:
-    """The error for a failed pandoc -> typst -> PDF run."""
+    """The error for a failed typst compile; the Markdown line when the quoted code is there."""
     lines = [
-        ln.strip() for ln in stderr.splitlines() if ln.strip() and "Error producing PDF" not in ln
+        ln.rstrip() for ln in stderr.splitlines() if ln.strip() and "Error producing PDF" not in ln
     ]
-    msg = next((ln for ln in lines if ln.startswith("error")), lines[0] if lines else "failed")
+    msg = next((ln.strip() for ln in lines if ln.strip().startswith("error")), "")
+    msg = msg or (lines[0].strip() if lines else "failed")
+    where = name
+    for quoted in re.findall(r"^\s*\d+\s*│\s?(.*)$", stderr, re.M):
+        line = find_line(text, quoted.strip()[:60])
+        if line:
+            where = f"{name}:{line}"
+            break
     return ToolFailedError(
-        f"{name}: typst: {msg}",
+        f"{where}: typst: {msg}",
         hint="\n".join(lines[-10:]) + "\ntry a LaTeX engine: course build pdf --engine xelatex",
     )
 
