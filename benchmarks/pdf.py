@@ -96,14 +96,6 @@ def shell_loop(work: Path, conspects: list[Path]) -> list[str]:
     return ["bash", "-e", "-c", "\n".join(lines)]
 
 
-def median_of(repeat: int, prepare, argv: list[str], cwd: Path, label: str) -> float:  # type: ignore[no-untyped-def]
-    runs = []
-    for _ in range(repeat):
-        prepare()
-        runs.append(timed(argv, cwd, label))
-    return statistics.median(runs)
-
-
 def try_quarto(work: Path, conspect: Path, course: list[str]) -> None:
     venv = work / "quarto-venv"
     made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
@@ -160,15 +152,27 @@ def main() -> None:
             shutil.rmtree(work / "loop", ignore_errors=True)
 
         build = [*course, "build", "pdf", "--jobs", str(args.jobs), "--root", str(work)]
-        xelatex = median_of(args.repeat, clean, build, work, "xelatex")
+        methods = {
+            "loop": shell_loop(work, conspects),
+            "xelatex": build,
+            "typst": [*build, "--engine", "typst"],
+        }
+        # Rounds alternate the methods, so that load from other programs hits them alike.
+        runs: dict[str, list[float]] = {name: [] for name in methods}
+        cpu: dict[str, list[float]] = {name: [] for name in methods}
+        for _ in range(args.repeat):
+            for name, argv in methods.items():
+                clean()
+                runs[name].append(timed(argv, work, name))
+                cpu[name].append(CPU[name])
+        loop, xelatex, typst = (statistics.median(runs[n]) for n in methods)
+        CPU.update({n: statistics.median(cpu[n]) for n in methods})
         pages = subprocess.run(["pdfinfo", str(work / "build/lesson_01/conspect.pdf")],
                                capture_output=True, text=True).stdout  # fmt: skip
         n_pages = re.search(r"Pages:\s+(\d+)", pages)
-        noop = statistics.median(timed([*course, "build", "pdf", "--root", str(work)], work)
-                                 for _ in range(3))  # fmt: skip
-        typst = median_of(args.repeat, clean, [*build, "--engine", "typst"], work, "typst")
-        loop = median_of(args.repeat, clean, shell_loop(work, conspects), work, "loop")
-        print(f"pages per conspect (xelatex)            {n_pages.group(1) if n_pages else '?'}")
+        noop = statistics.median(timed(methods["typst"], work) for _ in range(3))  # all built
+        print("runs (s): " + ", ".join(f"{n} {[round(x, 1) for x in runs[n]]}" for n in methods))
+        print(f"pages per conspect (typst)              {n_pages.group(1) if n_pages else '?'}")
         print(f"shell loop: pandoc --pdf-engine=xelatex {loop:7.2f} s")
         print(f"course build pdf (xelatex, cold)        {xelatex:7.2f} s   loop/course = "
               f"{loop / xelatex:.2f}x")
