@@ -62,15 +62,23 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     out = options.build_dir / SITE_DIR
     template_files = tuple(sorted(p for p in templates.glob("*") if p.is_file()))
     steps = _asset_steps(course, out, templates)
+    titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
         copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out)
+        extract = lesson.dir(course.root) / "book" / "book.md"
+        if extract.is_file():
+            pages.append(_book_extract_page(lesson, out, extract, template_files, course))
+            links.append(Link("Book extract", "book.html"))
         copies.extend(_linked_file_copies(course, lesson, links, out, {c.output for c in copies}))
         steps.extend(copies)
-        pages.append(_lesson_page(course, lesson, out, template_files, links, notebooks))
+        parts = [titles.get(label, label) for label in lesson.book]
+        pages.append(
+            _lesson_page(course, lesson, out, template_files, links, notebooks, parts, book_files)
+        )
     steps.extend(pages)
     steps.append(_index_page(course, out, template_files))
-    steps.extend(_book_steps(course, options.build_dir, out, template_files))
+    steps.extend(_book_steps(course, options.build_dir, out, template_files, titles, book_files))
     return steps
 
 
@@ -221,6 +229,8 @@ def _lesson_page(
     template_files: tuple[Path, ...],
     links: list[Link],
     notebooks: list[Link],
+    book_parts: list[str],
+    book_files: tuple[Path, ...],
 ) -> BuildStep:
     readme = lesson.dir(course.root) / "README.md"
     payload = {
@@ -228,12 +238,13 @@ def _lesson_page(
         "lesson": lesson,
         "links": links,
         "notebooks": notebooks,
+        "book_parts": book_parts,
         "out": out,
     }
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "index.html",
-        inputs=(readme, course.config_path, *template_files),
+        inputs=(readme, course.config_path, *template_files, *book_files),
         action=_render_lesson,
         key=key_of(
             links=json.dumps([(x.label, x.href) for x in links]),
@@ -267,6 +278,7 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             body=body,
             links=p["links"],
             notebooks=p["notebooks"],
+            book_parts=p["book_parts"],
             prev=_neighbour(course, lesson, -1),
             next=_neighbour(course, lesson, +1),
         )
@@ -311,6 +323,10 @@ def _link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Any:
         if target.name == "conspect.md" and owner is not None:
             if owner != lesson or "conspect.pdf" in available:
                 return _from(lesson, owner, "conspect.pdf")
+        if target.name == "book" and target.parent in lesson_dirs:
+            there = lesson_dirs[target.parent]
+            if there != lesson or "book.html" in available:
+                return _from(lesson, there, "book.html")
         if target.name in {"slides", "book"} and target.parent in lesson_dirs:
             return _from(lesson, lesson_dirs[target.parent], "index.html") + f"#{target.name}"
         if target.parent.name == "notebooks" and target.suffix == ".ipynb":
@@ -322,6 +338,64 @@ def _link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Any:
 
 def _from(here: Lesson, there: Lesson, name: str) -> str:
     return name if here == there else f"../{there.dirname}/{name}"
+
+
+def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
+    """Map each heading label of the book to "Chapter 2: Title"; also return the book's files.
+
+    An unreadable or missing book gives ({}, ()): the site then shows the labels themselves.
+    """
+    from course_cli.latex import plain_title, read_book
+
+    source = course.path(course.book.source)
+    if not source.is_file():
+        return {}, ()
+    try:
+        book = read_book(source, strict=False)
+    except CourseError:
+        return {}, ()
+    names = {"part": "Part", "chapter": "Chapter", "section": "Section"}
+    titles = {}
+    for h in book.headings:
+        text = plain_title(h.title)
+        kind = names.get(h.command.removeprefix("add"), "")
+        label = f"{kind} {h.number}: {text}" if h.number and kind else text
+        for name in h.labels:
+            titles[name] = label
+    return titles, tuple(f.path for f in book.files)
+
+
+def _book_extract_page(
+    lesson: Lesson, out: Path, source: Path, template_files: tuple[Path, ...], course: Course
+) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "book.html",
+        inputs=(source, *template_files),
+        action=_render_book_extract,
+        key=key_of(lessons=_lessons_key(course)),
+        label=f"site: {lesson.dirname}/book.html",
+        payload={"course": course, "lesson": lesson, "source": source},
+    )
+
+
+def _render_book_extract(tasks: Sequence[Task]) -> None:
+    from course_cli.sitemd import gfm_math_to_dollars
+
+    for task in tasks:
+        p = task.step.payload
+        lesson = p["lesson"]
+        text = gfm_math_to_dollars(p["source"].read_text(encoding="utf-8", errors="replace"))
+        html = _render(
+            p["course"],
+            "page.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: the book extract",
+            crumb=f"Lesson {lesson.number}",
+            crumb_href="index.html",
+            body=render_markdown(text, lambda href: href if href.startswith("#") else None),
+        )
+        task.out().write_text(html, encoding="utf-8")
 
 
 # -- index and book ------------------------------------------------------------------------
@@ -348,19 +422,24 @@ def _render_index(tasks: Sequence[Task]) -> None:
 
 
 def _book_steps(
-    course: Course, build_dir: Path, out: Path, template_files: tuple[Path, ...]
+    course: Course,
+    build_dir: Path,
+    out: Path,
+    template_files: tuple[Path, ...],
+    titles: dict[str, str],
+    book_files: tuple[Path, ...],
 ) -> list[BuildStep]:
     steps = []
     pdf = build_dir / "book" / Path(course.book.pdf).name
     has_pdf = pdf.is_file()
     if has_pdf:
         steps.append(_copy_step(pdf, out / "book" / pdf.name))
-    chapters = [(x, list(x.book)) for x in course.lessons if x.book]
+    chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
     steps.append(
         BuildStep(
             kind="site-page",
             output=out / "book" / "index.html",
-            inputs=(course.config_path, *template_files),
+            inputs=(course.config_path, *template_files, *book_files),
             action=_render_book,
             key=key_of(pdf=pdf.name if has_pdf else "", lessons=_lessons_key(course)),
             label="site: book/index.html",

@@ -91,3 +91,13 @@ def local_targets(text: str) -> list[str]:
             if href and "://" not in str(href) and not str(href).startswith(("#", "mailto:", "/")):
                 out.append(str(href))
     return out
+
+
+_GFM_INLINE = re.compile(r"\$`(.+?)`\$")
+_GFM_BLOCK = re.compile(r"^``` ?math\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
+
+
+def gfm_math_to_dollars(text: str) -> str:
+    """Turn GitHub's math syntax (pandoc's gfm writer: $`x`$ and ```math blocks) into $ and $$."""
+    text = _GFM_BLOCK.sub(lambda m: f"$$\n{m.group(1)}\n$$", text)
+    return _GFM_INLINE.sub(lambda m: f"${m.group(1)}$", text)
