@@ -132,11 +132,7 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
         elif rel.as_posix() in (CONFIG_NAME, "README.md"):
             want("site", None)
     order = ["slides", "pdf", "book", "site"]
-    return [
-        Rebuild(t, tuple(sorted(targets[t] or ())))
-        for t in order
-        if t in targets
-    ]
+    return [Rebuild(t, tuple(sorted(targets[t] or ()))) for t in order if t in targets]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -146,7 +142,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.state = state
         super().__init__(*args, **kwargs)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep the terminal for build messages."""
 
     def do_GET(self) -> None:

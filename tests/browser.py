@@ -36,7 +36,10 @@ def _run(extra: list[str], url: str, timeout: float = 60) -> str:
     with tempfile.TemporaryDirectory() as profile:
         done = subprocess.run(
             [exe, *FLAGS, f"--user-data-dir={profile}", *extra, url],
-            capture_output=True, text=True, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -49,7 +52,9 @@ def dom(url: str, budget_ms: int = 8000) -> str:
 
 def screenshot(url: str, path: Path, size: str = "1280,900", budget_ms: int = 8000) -> Path:
     """Save a PNG screenshot of ``url`` to ``path``."""
-    _run([f"--screenshot={path}", f"--window-size={size}", f"--virtual-time-budget={budget_ms}"], url)
+    _run(
+        [f"--screenshot={path}", f"--window-size={size}", f"--virtual-time-budget={budget_ms}"], url
+    )
     return path
 
 

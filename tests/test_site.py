@@ -69,10 +69,13 @@ def test_plan_rebuild_maps_changes_to_targets(tmp_path: Path) -> None:
         Rebuild("site", ()),
     ]
     assert plan_rebuild(root, [root / "materials/macros.tex"]) == [
-        Rebuild("slides"), Rebuild("pdf"), Rebuild("site"),
+        Rebuild("slides"),
+        Rebuild("pdf"),
+        Rebuild("site"),
     ]
     assert plan_rebuild(root, [root / "materials/book/chapters/a.tex"]) == [
-        Rebuild("book"), Rebuild("site"),
+        Rebuild("book"),
+        Rebuild("site"),
     ]
     assert plan_rebuild(root, [root / "build/site/index.html", root / ".git/x"]) == []
 
@@ -94,7 +97,9 @@ def _build_site(root: Path) -> None:
         node_modules.symlink_to(REPO / "node_modules")
     done = subprocess.run(
         [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
 
@@ -122,7 +127,9 @@ def test_site_incremental(make_course) -> None:
     before = page.stat().st_mtime_ns
     done = subprocess.run(
         [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert " built, " in done.stdout and done.stdout.startswith("0 built")
     assert page.stat().st_mtime_ns == before
@@ -188,9 +195,21 @@ def test_serve_rebuilds_and_reports_errors(make_course) -> None:
     port = _free_port()
     env = {**os.environ, "CI": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "course_cli", "serve", "--port", str(port), "--no-build",
-         "--root", str(root)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "course_cli",
+            "serve",
+            "--port",
+            str(port),
+            "--no-build",
+            "--root",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -208,14 +227,44 @@ def test_serve_rebuilds_and_reports_errors(make_course) -> None:
 
         (root / "course.yaml").write_text("title: T\nlessons: [oops\n")
         assert _wait_for(
-            lambda: "YAML syntax error" in (json.loads(_get(f"{base}/__course/status"))["error"] or ""),
+            lambda: (
+                "YAML syntax error" in (json.loads(_get(f"{base}/__course/status"))["error"] or "")
+            ),
             5,
         )
         assert proc.poll() is None, "the server must keep running after a build error"
-        (root / "course.yaml").write_text("title: T\nlessons:\n  - number: 1\n    title: First steps\n")
+        (root / "course.yaml").write_text(
+            "title: T\nlessons:\n  - number: 1\n    title: First steps\n"
+        )
         assert _wait_for(lambda: json.loads(_get(f"{base}/__course/status"))["error"] is None, 5)
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert f"at http://127.0.0.1:{port}/" in out
     assert "error: course.yaml:3:1: YAML syntax error" in out
+
+
+def test_site_names_book_parts_and_renders_the_extract(make_course) -> None:
+    yaml = "title: T\nlessons:\n  - number: 1\n    title: First steps\n    book: [ch:bandits]\n"
+    root = make_course(
+        {
+            "README.md": "# T\n",
+            "materials/book/src.tex": (
+                "\\documentclass{book}\n\\begin{document}\n\\chapter{Intro}\n"
+                "\\chapter{Multi-armed \\emph{bandits}}\\label{ch:bandits}\n\\end{document}\n"
+            ),
+            "lessons/lesson_01/README.md": "# L1\n\nSee [the extract](book/).\n",
+            "lessons/lesson_01/book/book.md": "# Chapter 2. Bandits\n\nA $`x^2`$ term.\n\n``` math\n\\E[R]\n```\n",
+        },
+        yaml=yaml,
+    )
+    _build_site(root)
+    site = root / "build/site"
+    page = (site / "lesson_01/index.html").read_text()
+    assert "<li>Chapter 2: Multi-armed bandits</li>" in page
+    assert '<a href="book.html">the extract</a>' in page
+    assert '<li><a href="book.html">Book extract</a></li>' in page
+    extract = (site / "lesson_01/book.html").read_text()
+    assert '<span class="math">\\(x^2\\)</span>' in extract
+    assert '<div class="math">\\[\n\\E[R]\n\\]</div>' in extract
+    assert "Chapter 2: Multi-armed bandits" in (site / "book/index.html").read_text()
