@@ -45,7 +45,7 @@ LIVE_JS = """\
     box.textContent = 'Build error:\\n' + error;
   }
   function poll() {
-    fetch('%(status)s', {cache: 'no-store'}).then(function (r) { return r.json(); })
+    fetch('__STATUS__', {cache: 'no-store'}).then(function (r) { return r.json(); })
       .then(function (s) {
         if (version !== null && s.version !== version) { location.reload(); return; }
         version = s.version; show(s.error);
@@ -53,7 +53,7 @@ LIVE_JS = """\
   }
   poll();
 })();
-""" % {"status": STATUS_PATH}
+""".replace("__STATUS__", STATUS_PATH)
 
 
 @dataclass

@@ -320,9 +320,9 @@ def _link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Any:
             html = f"{target.stem}.html"
             if owner != lesson or html in available:
                 return _from(lesson, owner, html)
-        if target.name == "conspect.md" and owner is not None:
-            if owner != lesson or "conspect.pdf" in available:
-                return _from(lesson, owner, "conspect.pdf")
+        conspect_built = owner != lesson or "conspect.pdf" in available
+        if target.name == "conspect.md" and owner is not None and conspect_built:
+            return _from(lesson, owner, "conspect.pdf")
         if target.name == "book" and target.parent in lesson_dirs:
             there = lesson_dirs[target.parent]
             if there != lesson or "book.html" in available:

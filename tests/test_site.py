@@ -254,7 +254,9 @@ def test_site_names_book_parts_and_renders_the_extract(make_course) -> None:
                 "\\chapter{Multi-armed \\emph{bandits}}\\label{ch:bandits}\n\\end{document}\n"
             ),
             "lessons/lesson_01/README.md": "# L1\n\nSee [the extract](book/).\n",
-            "lessons/lesson_01/book/book.md": "# Chapter 2. Bandits\n\nA $`x^2`$ term.\n\n``` math\n\\E[R]\n```\n",
+            "lessons/lesson_01/book/book.md": (
+                "# Chapter 2. Bandits\n\nA $`x^2`$ term.\n\n``` math\n\\E[R]\n```\n"
+            ),
         },
         yaml=yaml,
     )
