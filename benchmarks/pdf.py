@@ -106,7 +106,10 @@ def try_quarto(work: Path, conspect: Path, course: list[str]) -> None:
     pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "quarto-cli"],
                          capture_output=True, text=True, timeout=1200)  # fmt: skip
     if pip.returncode != 0:
-        print("quarto: `pip install quarto-cli` failed: " + pip.stderr.strip()[-500:])
+        text = pip.stdout + pip.stderr
+        why = re.findall(r"(Downloading https://\S+|Error downloading Quarto: .*)", text)
+        print("quarto: `pip install quarto-cli` failed (its sdist downloads the quarto binary "
+              "while building the wheel): " + ("; ".join(why) or text.strip()[-500:]))
         return
     print(f"quarto: pip install quarto-cli took {time.perf_counter() - start:.1f} s")
     quarto = venv / "bin" / "quarto"
