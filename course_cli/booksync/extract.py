@@ -1,0 +1,235 @@
+"""Rendering an extract: the selected spans of the book with its preamble, its counters
+and its references rewritten, as LaTeX and as pandoc's input (nothing is written here)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course_cli.booksync.paths import find_graphic, graphics_dirs, rel
+from course_cli.booksync.references import REF_RE, heading_name, merge_series, ref_replacement
+from course_cli.latex import Book, Heading, plain_title, title_path
+
+_CITE_RE = re.compile(r"\\(?:no)?cite[a-zA-Z]*\*?\s*[\[{]|\\(?:paren|text|auto|foot)cite")
+
+
+_GRAPHICS_RE = re.compile(r"(\\includegraphics\*?\s*(?:\[[^\]]*\])?\s*\{)([^{}]*)(\})")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An extract before it is written: LaTeX text, pandoc input, provenance."""
+
+    tex: str
+    md_input: str
+    md_header: str
+    ranges: list[dict[str, Any]]
+
+
+def span_slices(book: Book, h: Heading) -> list[tuple[int, int, int]]:
+    """Return the source runs of ``h``'s span without trailing runs that TeX would not see
+    (the blank lines between ``\\include``s, the comment heading the next chapter's file)."""
+    runs = book.slices(h.gpos, h.gend)
+    while (
+        len(runs) > 1
+        and not book.files[runs[-1][0]].clean[runs[-1][1] : runs[-1][2]].replace("%", "").strip()
+    ):
+        runs.pop()
+    return runs
+
+
+def source_ranges(book: Book, h: Heading, root: Path) -> list[dict[str, Any]]:
+    """Return ``[{file, lines: [a, b]}]`` covering the heading's span, per source file."""
+    out: list[dict[str, Any]] = []
+    for fi, a, b in span_slices(book, h):
+        src = book.files[fi]
+        text = src.raw[a:b].rstrip()
+        if not text.strip():
+            continue
+        first, last = src.line_of(a), src.line_of(a + len(text) - 1 if text else a)
+        name = rel(src.path, root)
+        if out and out[-1]["file"] == name and out[-1]["lines"][1] >= first - 1:
+            out[-1]["lines"][1] = max(out[-1]["lines"][1], last)
+        else:
+            out.append({"file": name, "lines": [first, last]})
+    return out
+
+
+def body_tex(
+    book: Book, h: Heading, inside: set[str], heads: dict[str, Heading], for_md: bool,
+    out_dir: Path,
+) -> str:  # fmt: skip
+    """Return the raw LaTeX of ``h``'s span with outside references rewritten (and, for the
+    Markdown route, every number written out)."""
+    chunks: list[str] = []
+    prev_file = -1
+    for fi, a, b in span_slices(book, h):
+        src = book.files[fi]
+        refs: list[tuple[int, int, str]] = []
+        for m in REF_RE.finditer(src.clean, a, b):
+            new = ref_replacement(book, m, inside, heads, for_md)
+            if new is not None:
+                start = m.start() if (m.group("page") and "page" in new) else m.start("cmd") - 1
+                refs.append((start, m.end(), new))
+        edits = [
+            (s, e, t if for_md else f"\\bookref{{{t}}}")
+            for s, e, t in merge_series(src.clean, refs)
+        ]
+        if for_md:
+            edits += md_edits(book, fi, a, b, out_dir)
+        text = apply_edits(src.raw, a, b, edits)
+        if fi != prev_file and text.strip():
+            chunks.append(f"% --- {rel(src.path, book.main.parent)}:{src.line_of(a)}\n")
+            prev_file = fi
+        chunks.append(text)
+    return "".join(chunks).rstrip() + "\n"
+
+
+def apply_edits(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> str:
+    out, pos = [], a
+    for s, e, new in sorted(edits):
+        if s < pos:
+            continue  # overlapping edit (a ref inside a rewritten heading): keep the first
+        out += [raw[pos:s], new]
+        pos = e
+    out.append(raw[pos:b])
+    return "".join(out)
+
+
+def md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[int, int, str]]:
+    """Numbers pandoc cannot know: heading numbers, theorem numbers, equation tags, image
+    paths relative to the Markdown file."""
+    edits: list[tuple[int, int, str]] = []
+    for h in book.headings:
+        if h.file == fi and a <= h.pos < b:
+            title = h.title if h.number is None else f"{heading_name(book, h)}. {h.title}"
+            if h.command not in {"part", "chapter", "addpart", "addchap"} and h.number:
+                title = f"{h.number} {h.title}"
+            edits.append((h.pos, h.end, f"\\{h.command}*{{{title}}}"))
+    for blk in book.blocks:
+        if blk.file == fi and a <= blk.begin < b:
+            note = f" ({blk.note})" if blk.note else ""
+            edits.append((blk.begin, blk.head_end,
+                          f"\n\n\\textbf{{{blk.name} {blk.number}}}{note}. "))  # fmt: skip
+            edits.append((blk.end, blk.end_end, "\n\n"))
+    for f, at, number in book.eqtags:
+        if f == fi and a <= at < b and not number.startswith("("):
+            edits.append((at, at, f"\\tag{{{number}}}"))
+    src = book.files[fi]
+    for m in _GRAPHICS_RE.finditer(src.clean, a, b):
+        found = find_graphic(book, m.group(2).strip())
+        if found is not None:
+            edits.append((m.start(2), m.end(2), rel(found, out_dir)))
+    return edits
+
+
+def preamble_tex(book: Book, out_dir: Path) -> str:
+    """The book's preamble with its ``\\input`` files copied in and paths made relative to
+    ``out_dir`` (``\\addbibresource``), then a ``\\graphicspath`` that reaches the figures."""
+    chunks, prev = [], -1
+    for fi, a, b in book.slices(0, book.begin_document):
+        src = book.files[fi]
+        text = src.raw[a:b]
+        if fi != prev and text.strip():
+            chunks.append(f"% --- {rel(src.path, book.main.parent)}:{src.line_of(a)}\n")
+            prev = fi
+        chunks.append(text if text.endswith("\n") else text + "\n")
+    text = "".join(chunks)
+    root = book.main.parent
+    text = re.sub(
+        r"(\\addbibresource\s*(?:\[[^\]]*\])?\s*\{)([^{}]*)(\})",
+        lambda m: m.group(1) + rel(root / m.group(2).strip(), out_dir) + m.group(3),
+        text,
+    )
+    dirs = "".join("{" + rel(d, out_dir) + "/}" for d in graphics_dirs(book))
+    return (
+        text.rstrip() + "\n\n% --- added by course book-sync: figures, references to the book\n"
+        "\\makeatletter\\@ifpackageloaded{graphicx}{\\graphicspath{" + dirs + "}}{}\\makeatother\n"
+        "\\providecommand{\\bookref}[1]{\\ifmmode\\textnormal{#1}\\else#1\\fi}\n"
+    )
+
+
+def counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
+    """Commands that put LaTeX's counters where the book has them before heading ``h``."""
+    state = h.state
+    lines = []
+    matter = state.get("matter")
+    matter_class = book.docclass in {"book", "scrbook", "kaobook", "memoir", "amsbook"}
+    if matter_class and matter and (prev is None or prev.state.get("matter") != matter):
+        lines.append(f"\\{matter}matter")
+    if state.get("appendix") and (prev is None or not prev.state.get("appendix")):
+        lines.append("\\appendix")
+    counters = state.get("counters", {})
+    assert isinstance(counters, dict)
+    for name, value in counters.items():
+        if not name.startswith("enum") and name not in {"subfigure", "subtable"}:
+            lines.append(f"\\setcounter{{{name}}}{{{value}}}")
+    return "\n".join(lines) + "\n"
+
+
+def bibliography_tex(book: Book, out_dir: Path) -> str:
+    root = book.main.parent
+    if any(c.name == "addbibresource" for c in book.commands):
+        return "\\printbibliography\n"
+    out = []
+    for c in book.commands:
+        if c.name == "bibliographystyle":
+            style = c.args[0].strip()
+            local = root / f"{style}.bst"
+            style = rel(root / style, out_dir) if local.is_file() else style
+            out.append(f"\\bibliographystyle{{{style}}}")
+        elif c.name == "bibliography":
+            names = ",".join(rel(root / n.strip(), out_dir) for n in c.args[0].split(","))
+            out.append(f"\\bibliography{{{names}}}")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def render(
+    book: Book, parts: Sequence[Heading], out_dir: Path, root: Path, lesson: int
+) -> Rendered:
+    """Return the extract of ``parts`` for a lesson folder ``out_dir`` (nothing is written)."""
+    inside = {
+        name for name, lab in book.labels.items()
+        if any(h.gpos <= lab.gpos < h.gend for h in parts)
+    }  # fmt: skip
+    heads = {lab: h for h in book.headings for lab in h.labels}
+    ranges: list[dict[str, Any]] = []
+    for h in parts:
+        ranges.append({"label": h.labels[0] if h.labels else "/".join(title_path(h)),
+                       "heading": heading_name(book, h), "title": plain_title(h.title),
+                       "ranges": source_ranges(book, h, root)})  # fmt: skip
+    header = _provenance(book, ranges, root, lesson)
+    tex_header = "".join(f"% {line}\n" for line in header.splitlines())
+    preamble = preamble_tex(book, out_dir)
+    bodies, md_bodies, prev = [], [], None
+    for h in parts:
+        setup = counters_tex(book, h, prev)
+        bodies.append(setup + body_tex(book, h, inside, heads, False, out_dir))
+        md_bodies.append(body_tex(book, h, inside, heads, True, out_dir))
+        prev = h
+    text_all = "".join(bodies)
+    bib = bibliography_tex(book, out_dir) if _CITE_RE.search(text_all) else ""
+    tex = f"{tex_header}{preamble}\n\\begin{{document}}\n{text_all}\n{bib}\\end{{document}}\n"
+    md_input = f"{preamble}\n\\begin{{document}}\n{''.join(md_bodies)}\n\\end{{document}}\n"
+    md_header = "".join(f"<!-- {line} -->\n" for line in header.splitlines())
+    return Rendered(tex, md_input, md_header, ranges)
+
+
+def _provenance(book: Book, ranges: list[dict[str, Any]], root: Path, lesson: int) -> str:
+    """The "DO NOT EDIT" lines that head both outputs: what was taken from where."""
+    main_rel = rel(book.main, root)
+    bfile, bpos = book.locate(book.begin_document)
+    pre_rel = rel(book.files[bfile].path, root)
+    pre_end = book.files[bfile].line_of(bpos) - 1
+    where = "; ".join(
+        f"{r['file']}:{r['lines'][0]}-{r['lines'][1]}" for p in ranges for r in p["ranges"]
+    )
+    what = ", ".join(f"{p['heading']} ({p['label']})" for p in ranges)
+    return (
+        f"DO NOT EDIT: generated by `course book-sync` from the book {main_rel}: {what};\n"
+        f"source {where}; preamble up to {pre_rel}:{pre_end}.\n"
+        f"Edit the book, then run `course book-sync {lesson}` (--force replaces hand edits)."
+    )

@@ -1,0 +1,113 @@
+"""The lock file: provenance of a lesson's ``book/`` folder and the hashes that tell, without
+parsing the book, whether its extract is up to date."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from course_cli.booksync.extract import Rendered
+from course_cli.booksync.paths import rel
+from course_cli.booksync.report import FileAction, LessonResult
+from course_cli.latex import Book
+
+if TYPE_CHECKING:
+    from course_cli.config import Course, Lesson
+
+GENERATOR_VERSION = 1
+# Identifies what the LaTeX reader and the extractor produce; every lock records it, and a
+# lock with another one is stale. Change it (any new value) with every change to
+# course_cli.latex or course_cli.booksync that may change an extract; a pure refactoring
+# keeps it. tests/test_booksync_generator.py fails when the fixture book's extracts change
+# while this stays. (It used to be a hash of latex.py and booksync.py; this is the last one,
+# so the extracts that code wrote stay fresh.)
+GENERATOR_ID = "b17a3afabc57be99"
+LOCK_NAME = "book-sync.lock.json"
+TEX_NAME = "book.tex"
+MD_NAME = "book.md"
+
+
+def sha(data: str | bytes) -> str:
+    """The SHA-256 of ``data`` (text as UTF-8), in hex."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def file_sha(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        return sha(path.read_bytes())
+    except OSError:
+        return None
+
+
+def generator_id() -> str:
+    """Identify the rules that render extracts (recorded in every lock: see GENERATOR_ID)."""
+    return GENERATOR_ID
+
+
+def read_lock(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def stale_reasons(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, root: Path,
+                   main_rel: str) -> list[str]:  # fmt: skip
+    """Return why the lesson's extract may be stale (empty: fresh), from hashes alone."""
+    if lock is None:
+        return ["no lock file (never synced)"]
+    if lock.get("version") != GENERATOR_VERSION or lock.get("generator") != generator_id():
+        return ["made by another version of book-sync"]
+    if lock.get("book") != main_rel:
+        return [f"made from another book ({lock.get('book')})"]
+    if lock.get("labels") != list(lesson.book):
+        return ["the lesson's `book:` list changed"]
+    reasons = []
+    for source, digest in sorted(lock.get("sources", {}).items()):
+        if file_sha(root / source) != digest:
+            reasons.append(f"source {source} changed")
+    for name, digest in sorted(lock.get("outputs", {}).items()):
+        now = file_sha(folder / name)
+        if now is None:
+            reasons.append(f"{name} is missing")
+        elif now != digest:
+            reasons.append(f"{name} was edited by hand")
+    return reasons
+
+
+def write_lock(
+    book: Book, course: Course, lesson: Lesson, folder: Path, r: Rendered, md_in_sha: str,
+    outputs: dict[str, str], result: LessonResult, check: bool,
+) -> None:  # fmt: skip
+    root = course.root
+    main_rel = rel(book.main, root)
+    lock = {
+        "_comment": "DO NOT EDIT: written by `course book-sync` (provenance of this folder).",
+        "version": GENERATOR_VERSION,
+        "generator": generator_id(),
+        "book": main_rel,
+        "lesson": lesson.number,
+        "labels": list(lesson.book),
+        "parts": r.ranges,
+        "sources": {rel(f.path, root): file_sha(f.path) for f in book.files},
+        "inputs": {MD_NAME: md_in_sha},
+        "outputs": dict(sorted(outputs.items())),
+    }
+    text = json.dumps(lock, indent=2, ensure_ascii=False) + "\n"
+    path = folder / LOCK_NAME
+    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old == text:
+        result.files.append(FileAction(path, "unchanged"))
+    elif check:
+        if old is None:
+            result.files.append(FileAction(path, "missing", "missing (never synced)"))
+    else:
+        from course_cli.fsutil import atomic_write
+
+        atomic_write(path, text)
+        result.files.append(FileAction(path, "written"))

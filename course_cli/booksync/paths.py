@@ -1,0 +1,32 @@
+"""Paths in extracts: relative links from a lesson folder back into the book, and the
+book's figures (``\\graphicspath`` folders searched as LaTeX does)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from course_cli.latex import Book
+
+
+def rel(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def graphics_dirs(book: Book) -> list[Path]:
+    root = book.main.parent
+    dirs = []
+    for c in book.commands:
+        if c.name == "graphicspath":
+            dirs += [root / d for d in re.findall(r"\{([^{}]*)\}", c.args[0])]
+    return [*dirs, root]
+
+
+def find_graphic(book: Book, name: str) -> Path | None:
+    for d in graphics_dirs(book):
+        for ext in ("", ".png", ".jpg", ".jpeg", ".svg", ".pdf"):
+            p = d / f"{name}{ext}"
+            if p.is_file():
+                return p
+    return None

@@ -1,0 +1,95 @@
+"""Choosing the book's parts for a lesson: labels or title paths, as in course.yaml, and the
+outline that lists them."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from course_cli.booksync.paths import rel
+from course_cli.errors import UsageError
+from course_cli.latex import Book, Heading, read_book, title_path
+
+if TYPE_CHECKING:
+    from course_cli.config import Course, Lesson
+
+
+def select(book: Book, names: Sequence[str], where: str = "book") -> list[Heading]:
+    """Return the headings that ``names`` select, in book order.
+
+    A name is a ``\\label`` attached to a heading, or a title path ``"Chapter/Section"``.
+    Raises UsageError for an unknown name, with the closest labels (difflib) as a hint.
+    """
+    by_label = {lab: h for h in book.headings for lab in h.labels}
+    chosen: list[Heading] = []
+    for name in names:
+        h = by_label.get(name) or _by_title_path(book, name, where)
+        if h is None:
+            close = difflib.get_close_matches(name, list(by_label), n=3, cutoff=0.5)
+            other = book.labels.get(name)
+            why = f" (it labels a {other.env}, not a heading)" if other is not None else ""
+            raise UsageError(
+                f"{where}: unknown label {name!r}{why}",
+                hint=("did you mean " + ", ".join(repr(c) for c in close) + "?")
+                if close
+                else "run `course book-sync --outline` to see the book's labels",
+            )
+        if h not in chosen:
+            chosen.append(h)
+    chosen.sort(key=lambda h: h.gpos)
+    # a part inside another selected part comes with it already
+    return [h for h in chosen if not any(o is not h and o.gpos <= h.gpos < o.gend for o in chosen)]
+
+
+def _by_title_path(book: Book, name: str, where: str) -> Heading | None:
+    want = [" ".join(p.split()).casefold() for p in name.split("/") if p.strip()]
+    if len(want) < 2 and "/" not in name:
+        want = [" ".join(name.split()).casefold()]
+    hits = [h for h in book.headings
+            if [t.casefold() for t in title_path(h)][-len(want):] == want]  # fmt: skip
+    if len(hits) > 1:
+        places = ", ".join(book.where(h.file, h.line) for h in hits)
+        raise UsageError(f"{where}: title path {name!r} is ambiguous ({places})",
+                         hint="give a longer path or add a \\label to the heading")  # fmt: skip
+    return hits[0] if hits else None
+
+
+def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Heading]:
+    """``select`` for a lesson; an unknown label is reported at its line of course.yaml."""
+    for j, name in enumerate(lesson.book):
+        try:
+            select(book, [name], where="")
+        except UsageError as exc:
+            from course_cli.yamlpos import load_yaml
+
+            line = load_yaml(course.config_path).line_of(["lessons", idx, "book", j])
+            where = f"{course.config_path.name}:{line}: lessons[{idx}].book[{j}]"
+            raise UsageError(f"{where}{exc.message}", hint=exc.hint) from exc
+    return select(book, lesson.book)
+
+
+def outline(course: Course, fmt: str = "text") -> str:
+    """Return the book's outline as text (see :func:`course_cli.latex.format_outline`) or, for
+    ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and every
+    label with its environment and number. Raises BookError for an unreadable book."""
+    from course_cli.latex import format_outline
+
+    book = read_book(course.path(course.book.source))
+    if fmt != "json":
+        return format_outline(book)
+    data = {
+        "book": rel(book.main, course.root),
+        "headings": [
+            {"command": h.command, "level": h.level, "number": h.number, "title": h.title,
+             "labels": h.labels, "file": book.files[h.file].name, "line": h.line}
+            for h in book.headings
+        ],
+        "labels": {
+            name: {"env": lab.env, "number": lab.number, "file": book.files[lab.file].name,
+                   "line": lab.line}
+            for name, lab in book.labels.items()
+        },
+    }  # fmt: skip
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
