@@ -15,7 +15,6 @@ from course_cli.latex import Book, Heading, plain_title, title_path
 
 _CITE_RE = re.compile(r"\\(?:no)?cite[a-zA-Z]*\*?\s*[\[{]|\\(?:paren|text|auto|foot)cite")
 
-
 _GRAPHICS_RE = re.compile(r"(\\includegraphics\*?\s*(?:\[[^\]]*\])?\s*\{)([^{}]*)(\})")
 
 
@@ -41,7 +40,7 @@ def span_slices(book: Book, h: Heading) -> list[tuple[int, int, int]]:
     return runs
 
 
-def source_ranges(book: Book, h: Heading, root: Path) -> list[dict[str, Any]]:
+def _ranges(book: Book, h: Heading, root: Path) -> list[dict[str, Any]]:
     """Return ``[{file, lines: [a, b]}]`` covering the heading's span, per source file."""
     out: list[dict[str, Any]] = []
     for fi, a, b in span_slices(book, h):
@@ -58,7 +57,7 @@ def source_ranges(book: Book, h: Heading, root: Path) -> list[dict[str, Any]]:
     return out
 
 
-def body_tex(
+def _body(
     book: Book, h: Heading, inside: set[str], heads: dict[str, Heading], for_md: bool,
     out_dir: Path,
 ) -> str:  # fmt: skip
@@ -79,8 +78,8 @@ def body_tex(
             for s, e, t in merge_series(src.clean, refs)
         ]
         if for_md:
-            edits += md_edits(book, fi, a, b, out_dir)
-        text = apply_edits(src.raw, a, b, edits)
+            edits += _md_edits(book, fi, a, b, out_dir)
+        text = _apply(src.raw, a, b, edits)
         if fi != prev_file and text.strip():
             chunks.append(f"% --- {rel(src.path, book.main.parent)}:{src.line_of(a)}\n")
             prev_file = fi
@@ -88,7 +87,7 @@ def body_tex(
     return "".join(chunks).rstrip() + "\n"
 
 
-def apply_edits(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> str:
+def _apply(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> str:
     out, pos = [], a
     for s, e, new in sorted(edits):
         if s < pos:
@@ -99,7 +98,7 @@ def apply_edits(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> 
     return "".join(out)
 
 
-def md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[int, int, str]]:
+def _md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[int, int, str]]:
     """Numbers pandoc cannot know: heading numbers, theorem numbers, equation tags, image
     paths relative to the Markdown file."""
     edits: list[tuple[int, int, str]] = []
@@ -126,7 +125,7 @@ def md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[i
     return edits
 
 
-def preamble_tex(book: Book, out_dir: Path) -> str:
+def _preamble(book: Book, out_dir: Path) -> str:
     """The book's preamble with its ``\\input`` files copied in and paths made relative to
     ``out_dir`` (``\\addbibresource``), then a ``\\graphicspath`` that reaches the figures."""
     chunks, prev = [], -1
@@ -152,7 +151,7 @@ def preamble_tex(book: Book, out_dir: Path) -> str:
     )
 
 
-def counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
+def _counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     """Commands that put LaTeX's counters where the book has them before heading ``h``."""
     state = h.state
     lines = []
@@ -170,7 +169,7 @@ def counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bibliography_tex(book: Book, out_dir: Path) -> str:
+def _bibliography(book: Book, out_dir: Path) -> str:
     root = book.main.parent
     if any(c.name == "addbibresource" for c in book.commands):
         return "\\printbibliography\n"
@@ -200,18 +199,18 @@ def render(
     for h in parts:
         ranges.append({"label": h.labels[0] if h.labels else "/".join(title_path(h)),
                        "heading": heading_name(book, h), "title": plain_title(h.title),
-                       "ranges": source_ranges(book, h, root)})  # fmt: skip
+                       "ranges": _ranges(book, h, root)})  # fmt: skip
     header = _provenance(book, ranges, root, lesson)
     tex_header = "".join(f"% {line}\n" for line in header.splitlines())
-    preamble = preamble_tex(book, out_dir)
+    preamble = _preamble(book, out_dir)
     bodies, md_bodies, prev = [], [], None
     for h in parts:
-        setup = counters_tex(book, h, prev)
-        bodies.append(setup + body_tex(book, h, inside, heads, False, out_dir))
-        md_bodies.append(body_tex(book, h, inside, heads, True, out_dir))
+        setup = _counters_tex(book, h, prev)
+        bodies.append(setup + _body(book, h, inside, heads, False, out_dir))
+        md_bodies.append(_body(book, h, inside, heads, True, out_dir))
         prev = h
     text_all = "".join(bodies)
-    bib = bibliography_tex(book, out_dir) if _CITE_RE.search(text_all) else ""
+    bib = _bibliography(book, out_dir) if _CITE_RE.search(text_all) else ""
     tex = f"{tex_header}{preamble}\n\\begin{{document}}\n{text_all}\n{bib}\\end{{document}}\n"
     md_input = f"{preamble}\n\\begin{{document}}\n{''.join(md_bodies)}\n\\end{{document}}\n"
     md_header = "".join(f"<!-- {line} -->\n" for line in header.splitlines())

@@ -49,6 +49,7 @@ def generator_id() -> str:
 
 
 def read_lock(path: Path) -> dict[str, Any] | None:
+    """The lock file at ``path`` as a dict, or None when it is missing or not JSON."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -84,6 +85,8 @@ def write_lock(
     book: Book, course: Course, lesson: Lesson, folder: Path, r: Rendered, md_in_sha: str,
     outputs: dict[str, str], result: LessonResult, check: bool,
 ) -> None:  # fmt: skip
+    """Write the lesson's lock (provenance and hashes) unless it is unchanged; in ``check``
+    mode only report a missing one."""
     root = course.root
     main_rel = rel(book.main, root)
     lock = {

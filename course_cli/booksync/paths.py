@@ -11,10 +11,12 @@ from course_cli.latex import Book
 
 
 def rel(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` (``..`` allowed), with forward slashes."""
     return Path(os.path.relpath(path, start)).as_posix()
 
 
 def graphics_dirs(book: Book) -> list[Path]:
+    """The folders LaTeX searches for figures: the book's ``\\graphicspath``, then its folder."""
     root = book.main.parent
     dirs = []
     for c in book.commands:
@@ -24,6 +26,7 @@ def graphics_dirs(book: Book) -> list[Path]:
 
 
 def find_graphic(book: Book, name: str) -> Path | None:
+    """The figure file ``\\includegraphics{name}`` finds (extension added), or None."""
     for d in graphics_dirs(book):
         for ext in ("", ".png", ".jpg", ".jpeg", ".svg", ".pdf"):
             p = d / f"{name}{ext}"

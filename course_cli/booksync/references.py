@@ -13,9 +13,7 @@ HEADING_NAMES = {
     "subsubsection": "Section", "paragraph": "Paragraph", "subparagraph": "Paragraph",
 }  # fmt: skip
 
-
 OTHER_NAMES = {"figure": "Figure", "table": "Table", "item": "item", "equation": ""}
-
 
 REF_RE = re.compile(
     r"(?P<page>(?<![A-Za-z])(?:page|p\.)~?\s*)?"
@@ -25,6 +23,7 @@ REF_RE = re.compile(
 
 
 def heading_name(book: Book, h: Heading) -> str:
+    """How a reference names a heading: ``Chapter 2``, ``Appendix A``, or by its title."""
     kind = HEADING_NAMES.get(h.command, h.command)
     if h.number is None:
         return f"{kind.lower()} ``{plain_title(h.title)}''"
@@ -58,6 +57,8 @@ def label_text(book: Book, name: str, cmd: str, heads: dict[str, Heading]) -> st
 def ref_replacement(
     book: Book, m: re.Match[str], inside: set[str], heads: dict[str, Heading], all_refs: bool
 ) -> str | None:
+    """The text that replaces the reference ``m`` (``Theorem~1.3 in the book``), or None to
+    keep it (every label inside the extract, unless ``all_refs``; or a broken reference)."""
     cmd = m.group("cmd")
     names = [n.strip() for n in m.group("labels").split(",") if n.strip()]
     if not names or (not all_refs and all(n in inside for n in names)):
@@ -75,7 +76,6 @@ def ref_replacement(
 
 
 _SERIES_RE = re.compile(r",?\s*(?:and|or|to|--|–)[~\s]*")
-
 
 _IN_BOOK = " in the book"
 
