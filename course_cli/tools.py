@@ -39,6 +39,7 @@ from course_cli.errors import ToolFailedError, ToolNotFoundError
 
 DEFAULT_TIMEOUT = 600.0
 STDERR_TAIL_LINES = 15
+TAIL_LINE_CHARS = 300  # a longer line (minified JS in a stack trace) is cut with an ellipsis
 
 # pandoc exits 0 after these; each means a broken PDF (TOOLCHAIN.md).
 PANDOC_FATAL: tuple[str, ...] = (
@@ -191,10 +192,12 @@ def command_line(argv: Sequence[str | os.PathLike[str]]) -> str:
     return shlex.join(str(a) for a in argv)
 
 
-def tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
-    """Return the last ``lines`` non-empty lines of ``text``."""
+def tail(text: str, lines: int = STDERR_TAIL_LINES, width: int = TAIL_LINE_CHARS) -> str:
+    """Return the last ``lines`` non-empty lines of ``text``, each cut to ``width`` characters."""
     kept = [line for line in text.splitlines() if line.strip()]
-    return "\n".join(kept[-lines:])
+    return "\n".join(
+        line if len(line) <= width else line[: width - 1] + "…" for line in kept[-lines:]
+    )
 
 
 def run(
@@ -210,8 +213,9 @@ def run(
     """Run ``argv`` (no shell) and return :class:`Completed`.
 
     ``env`` entries are added to the current environment. Raises ToolNotFoundError when the
-    program does not exist, ToolFailedError on a timeout, on a non-zero exit (when ``check``)
-    or when a line of its output matches one of the ``fatal`` regular expressions.
+    program does not exist, ToolFailedError when it cannot be executed, on a timeout, on a
+    non-zero exit (when ``check``) or when a line of its output matches one of the ``fatal``
+    regular expressions.
     """
     args = [str(a) for a in argv]
     full_env = {**os.environ, **env} if env else None
@@ -231,6 +235,12 @@ def run(
         )
     except FileNotFoundError as exc:
         raise ToolNotFoundError(f"{args[0]}: program not found", hint=None) from exc
+    except OSError as exc:  # not a program (exec format error), no permission, …
+        raise ToolFailedError(
+            f"{Path(args[0]).name} cannot be run ({exc.strerror or exc}): {command_line(args)}",
+            hint=f"{args[0]} is not a program this system can start; check the *_PATH "
+            "variable or course.yaml build.tools entry that points to it",
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise ToolFailedError(
             f"timed out after {timeout:g} s: {command_line(args)}",

@@ -151,3 +151,22 @@ def test_typst_shim_lets_pandoc_make_a_pdf(tmp_path: Path, clean_env: Path) -> N
     assert "Hello typst" in text
     assert "Energy" in text
     assert os.access(typst.path, os.X_OK)
+
+
+def test_a_file_that_is_not_a_program_is_a_tool_failure(tmp_path: Path) -> None:
+    prog = tmp_path / "x"
+    prog.write_text("hello\n")
+    prog.chmod(0o755)
+    with pytest.raises(ToolFailedError) as exc:
+        tools.run([prog, "--version"])
+    assert exc.value.exit_code == ExitCode.TOOL_FAILED
+    assert exc.value.message == f"x cannot be run (Exec format error): {prog} --version"
+    assert exc.value.hint is not None and str(prog) in exc.value.hint
+
+
+def test_tail_cuts_long_lines() -> None:
+    text = "short\n" + "x" * 12000 + "\nend\n"
+    lines = tools.tail(text).splitlines()
+    assert lines[0] == "short"
+    assert lines[1] == "x" * 299 + "…"
+    assert lines[2] == "end"
