@@ -119,7 +119,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     """One step per lesson that has a conspect.md; lessons without one are skipped.
 
     ``options.extra["engine"]`` overrides every conspect's engine. Raises UsageError on an
-    unknown engine and ToolNotFoundError when pandoc or the engine is missing.
+    unknown engine and ToolNotFoundError when pandoc or the engine is missing
+    or pandoc is older than 3.0.
     """
     root = course.root
     override = options.extra.get("engine")
@@ -159,7 +160,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 action=ConspectAction(job, tb),
                 key=key_of(
                     engine=engine,
-                    pandoc=tb.version("pandoc"),
+                    pandoc=tb.usable_version("pandoc"),
                     engine_version=engine_version(tb, engine),
                     title=job.title,
                     subtitle=job.subtitle,

@@ -420,6 +420,22 @@ class Toolbox:
             self._save_versions(cache)
         return version
 
+    def usable_version(self, name: str) -> str:
+        """Return the version of tool ``name`` after checking its ``min_version``.
+
+        Raises ToolNotFoundError (with the install command) when the tool is missing or older
+        than the toolkit needs, ToolFailedError when it cannot say its version.
+        """
+        version = self.version(name)
+        spec = TOOLS.get(name)
+        if spec and spec.min_version and version_tuple(version) < version_tuple(spec.min_version):
+            raise ToolNotFoundError(
+                f"{name} {version} at {self.find(name).path}: version {spec.min_version} or newer "
+                "is needed",
+                hint=f"install a newer one: {spec.install}",
+            )
+        return version
+
     def _ask_version(self, name: str, info: ToolInfo, spec: ToolSpec) -> str:
         if name == "marp":
             pkg = _marp_package_json(info.path)
@@ -474,8 +490,17 @@ class Toolbox:
         check: bool = True,
         fatal: Sequence[str] = (),
     ) -> Completed:
-        """Find tool ``name`` and run it with ``args``; see :func:`run` for errors."""
+        """Find tool ``name`` and run it with ``args``; see :func:`run` for errors.
+
+        A tool with a ``min_version`` (pandoc, node; Marp runs on node) is checked first:
+        ToolNotFoundError when it is too old.
+        """
         info = self.find(name)
+        spec = TOOLS.get(name)
+        if spec is not None and spec.min_version:
+            self.usable_version(name)
+        if spec is not None and spec.node_bin and self.has("node"):
+            self.usable_version("node")
         return run(
             [info.path, *args],
             cwd=cwd,

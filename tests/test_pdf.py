@@ -378,7 +378,10 @@ def test_plan_lists_every_input_and_the_engine(make_course) -> None:  # type: ig
 @pytest.mark.integration
 @needs_typst
 def test_undefined_reference_and_unknown_citation_fail(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
-    text = "---\ntitle: Refs\n---\n\n$$ a = b \\label{eq:a} $$\n\nSee \\eqref{eq:b}\nand [@nobody2099].\n"
+    text = (
+        "---\ntitle: Refs\n---\n\n$$ a = b \\label{eq:a} $$\n\nSee \\eqref{eq:b}\n"
+        "and [@nobody2099].\n"
+    )
     root = _course(make_course, conspect=text)
     result = run_cli("build", "pdf", "--engine", "typst", "--root", str(root))
     assert result.exit_code == 4
@@ -390,3 +393,21 @@ def test_undefined_reference_and_unknown_citation_fail(make_course, run_cli) -> 
         "lessons/lesson_01/conspect.md:8: unknown citation key nobody2099 (not in the bibliography)"
         in result.stderr
     )
+
+
+def test_pandoc_older_than_needed_is_exit_3_before_building(  # type: ignore[no-untyped-def]
+    make_course, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    old = tmp_path / "old-pandoc"
+    old.write_text(f"#!{sys.executable}\nprint('pandoc 2.17.1.1')\n", encoding="utf-8")
+    old.chmod(0o755)
+    monkeypatch.setenv("PANDOC_PATH", str(old))
+    root = _course(make_course)
+    result = run_cli("build", "pdf", "1", "--root", str(root))
+    assert result.exit_code == 3
+    assert f"pandoc 2.17.1.1 at {old}: version 3.0 or newer is needed" in result.stderr
+    assert "pip install pypandoc-binary" in result.stderr
+    assert "wrote no conspect.pdf" not in result.stderr
+    assert not (root / "build/lesson_01/conspect.pdf").exists()

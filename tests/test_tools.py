@@ -170,3 +170,18 @@ def test_tail_cuts_long_lines() -> None:
     assert lines[0] == "short"
     assert lines[1] == "x" * 299 + "…"
     assert lines[2] == "end"
+
+
+def test_running_a_tool_older_than_needed_is_not_found(
+    tmp_path: Path, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = script(tmp_path / "pandoc", "print('pandoc 2.17.1.1')")
+    monkeypatch.setenv("PANDOC_PATH", str(old))
+    with pytest.raises(ToolNotFoundError) as exc:
+        Toolbox(tmp_path).run("pandoc", ["in.md"])
+    assert exc.value.exit_code == ExitCode.TOOL_MISSING
+    assert exc.value.message == f"pandoc 2.17.1.1 at {old}: version 3.0 or newer is needed"
+    assert exc.value.hint == "install a newer one: pip install pypandoc-binary"
+    new = script(tmp_path / "pandoc3", "print('pandoc 3.1.2')")
+    monkeypatch.setenv("PANDOC_PATH", str(new))
+    assert Toolbox(tmp_path).run("pandoc", []).stdout == "pandoc 3.1.2\n"
