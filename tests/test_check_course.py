@@ -408,6 +408,26 @@ def test_t001_typst_conspect(course: Callable[..., Path]) -> None:
     assert findings(root, 1) == []
 
 
+def test_m007_duplicate_label_in_a_conspect(
+    course: Callable[..., Path], run_cli: Callable[..., object]
+) -> None:
+    conspect = (GOOD / "conspect.md").read_text(encoding="utf-8") + "\n$$ a = b \\label{eq:mc} $$\n"
+    root = course({"lessons/lesson_01/conspect.md": conspect})
+    assert findings(root, 1) == [
+        (
+            "lessons/lesson_01/conspect.md:29:10",
+            "M007",
+            "\\label{eq:mc} is defined twice, on lines 11 and 29",
+        )
+    ]
+    result = run_cli("check", "1", "--root", str(root))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert (
+        "lessons/lesson_01/conspect.md:29:10  error   M007 \\label{eq:mc} is defined twice, "
+        "on lines 11 and 29" in result.stdout  # type: ignore[attr-defined]
+    )
+
+
 # --- the command line --------------------------------------------------------------------
 
 

@@ -414,6 +414,38 @@ def test_m006_near_miss_labels_div_ids_code_and_comments(tmp_path: Path) -> None
     assert found(tmp_path, {"a.md": text}) == []
 
 
+# --- M007 duplicate-label -----------------------------------------------------------------
+
+
+def test_m007_label_defined_twice_names_both_lines(tmp_path: Path) -> None:
+    text = (
+        "$$\na = b \\label{eq:a}\n$$\n\nText.\n\n$$ c = d \\label{eq:b} $$\n\n"
+        "$$ e = f \\label{eq:a} $$\n\nSee \\eqref{eq:a}.\n"
+    )
+    assert found(tmp_path, {"a.md": text}) == [
+        ("a.md:9:10", "M007", "\\label{eq:a} is defined twice, on lines 2 and 9"),
+    ]
+
+
+def test_m007_three_definitions_are_one_finding_and_decks_count(tmp_path: Path) -> None:
+    deck = (
+        "---\nmarp: true\nmath: mathjax\n---\n\n$$ x \\label{eq:x} $$\n\n---\n\n"
+        "$$ y \\label{eq:x} $$\n\n---\n\n$$ z \\label{ eq:x } $$\n"
+    )
+    assert found(tmp_path, {"deck.md": deck}) == [
+        ("deck.md:10:6", "M007", "\\label{eq:x} is defined 3 times, on lines 6, 10 and 14"),
+    ]
+
+
+def test_m007_near_miss_distinct_labels_code_comments_and_other_files(tmp_path: Path) -> None:
+    text = (
+        "$$ a \\label{eq:a} $$\n\n$$ b \\label{eq:b} $$\n\n"
+        "`\\label{eq:a}`\n\n```latex\n\\label{eq:a}\n```\n\n<!-- $$ \\label{eq:a} $$ -->\n"
+    )
+    other = "$$ a \\label{eq:a} $$\n"
+    assert found(tmp_path, {"a.md": text, "b.md": other}) == []
+
+
 # --- L006 unknown-citation (course mode: the course's refs.bib) ----------------------------
 
 

@@ -120,6 +120,13 @@ _RULES = [
         "math",
         "\\eqref/\\ref names no \\label or id of the file",
     ),
+    Rule(
+        "M007",
+        "duplicate-label",
+        "error",
+        "math",
+        "one \\label name is defined twice in a file",
+    ),
     # book extracts
     Rule("B001", "book-extract-missing", "error", "book", "a book: lesson has no extract"),
     Rule("B002", "book-extract-stale", "error", "book", "the extract is older than the book"),

@@ -409,3 +409,31 @@ def check_references(doc: Doc) -> list[Finding]:
                     )
                 )
     return out
+
+
+def check_labels(doc: Doc) -> list[Finding]:
+    """M007: a ``\\label{x}`` defined more than once in a file (LaTeX warns "multiply defined"
+    and every ``\\eqref{x}`` points at the last one; MathJax refuses the second). One finding per
+    name, at its second definition, naming every line; comments and code do not count."""
+    text = doc.visible
+    if "\\label" not in text:
+        return []
+    seen: dict[str, list[int]] = {}
+    for m in _LABEL_RE.finditer(text):
+        seen.setdefault(m.group(1).strip(), []).append(m.start())
+    out = []
+    for name, offsets in seen.items():
+        if len(offsets) < 2:
+            continue
+        lines = [doc.pos(at)[0] for at in offsets]
+        times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+        where = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+        out.append(
+            doc.finding(
+                "M007",
+                offsets[1],
+                f"\\label{{{name}}} is defined {times}, on lines {where}",
+                "give each equation its own label (a \\ref or \\eqref can only point at one)",
+            )
+        )
+    return out

@@ -16,13 +16,14 @@ def rules_for(doc: Doc, ctx: CheckContext, *, deck: bool, must_be_marp: bool) ->
     """Run the Markdown, math and (for a deck) Marp rules over one document."""
     from course_cli.check.markdown import check_citations, check_markdown
     from course_cli.check.marp import check_deck, is_deck
-    from course_cli.check.mathcheck import check_math, check_references
+    from course_cli.check.mathcheck import check_labels, check_math, check_references
 
     deck = deck or is_deck(doc)
     out = check_markdown(doc, ctx, deck=deck)
     out.extend(check_citations(doc, ctx))
     out.extend(check_math(doc, ctx.math, deck=deck))
     out.extend(check_references(doc))
+    out.extend(check_labels(doc))
     if deck:
         out.extend(check_deck(doc, ctx, must_be_marp=must_be_marp))
     return out
