@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from course_cli.errors import ConfigError, UsageError
 from course_cli.yamlpos import YamlDoc, load_yaml
@@ -64,8 +64,8 @@ class CheckConfig(_Model):
 
 
 class Lesson(_Model):
-    number: int = Field(ge=1)
-    title: str = Field(min_length=1)
+    number: StrictInt = Field(ge=1)
+    title: str = Field(min_length=1, pattern=r"^[^\n]*$")
     summary: str = ""
     book: list[str] = Field(default_factory=list)
     deliverables: Deliverables | None = None
@@ -244,11 +244,12 @@ def _semantic_problems(course: _CourseFile, doc: YamlDoc) -> list[tuple[int, str
     for i, lesson in enumerate(course.lessons):
         if lesson.number in seen:
             line = doc.line_of(("lessons", i, "number"))
+            first = doc.line_of(("lessons", seen[lesson.number], "number"))
             problems.append(
                 (
                     line,
                     f"{CONFIG_NAME}:{line}: lessons[{i}].number: duplicate lesson number "
-                    f"{lesson.number} (first used at line {doc.line_of(('lessons', seen[lesson.number], 'number'))})",
+                    f"{lesson.number} (first used at line {first})",
                 )
             )
         else:
@@ -256,11 +257,12 @@ def _semantic_problems(course: _CourseFile, doc: YamlDoc) -> list[tuple[int, str
         key = lesson.title.strip().casefold()
         if key in titles:
             line = doc.line_of(("lessons", i, "title"))
+            first = doc.line_of(("lessons", titles[key], "title"))
             problems.append(
                 (
                     line,
                     f"{CONFIG_NAME}:{line}: lessons[{i}].title: duplicate lesson title "
-                    f"{lesson.title!r} (first used at line {doc.line_of(('lessons', titles[key], 'title'))})",
+                    f"{lesson.title!r} (first used at line {first})",
                 )
             )
         else:

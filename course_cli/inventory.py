@@ -32,6 +32,7 @@ def decks(lesson_dir: Path) -> list[Path]:
 
 def present_parts(lesson_dir: Path) -> dict[str, bool]:
     """Return, for each deliverable name, whether the lesson folder has it."""
+
     def has_dir(name: str) -> bool:
         d = lesson_dir / name
         return d.is_dir() and any(d.iterdir())

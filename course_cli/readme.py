@@ -21,6 +21,10 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
+def _link_text(text: str) -> str:
+    return _cell(text).replace("[", "\\[").replace("]", "\\]")
+
+
 def render_roadmap(course: Course) -> str:
     """Return the roadmap table (Markdown, ending with a newline) for ``course``."""
     lines = [
@@ -30,7 +34,7 @@ def render_roadmap(course: Course) -> str:
     for lesson in course.lessons:
         base = f"lessons/{lesson.dirname}"
         lines.append(
-            f"| {lesson.number} | [{_cell(lesson.title)}]({base}/README.md) "
+            f"| {lesson.number} | [{_link_text(lesson.title)}]({base}/README.md) "
             f"| {_cell(lesson.summary)} | [Slides]({base}/slides/) "
             f"| [Conspect]({base}/conspect.md) |"
         )

@@ -101,7 +101,9 @@ def plan_lesson(
             )
     else:
         if not title or not title.strip():
-            raise UsageError(f"--title is required for a new lesson ({number} is not in {CONFIG_NAME})")
+            raise UsageError(
+                f"--title is required for a new lesson ({number} is not in {CONFIG_NAME})"
+            )
         title = title.strip()
         for other in course.lessons:
             if other.title.casefold() == title.casefold():
@@ -150,13 +152,12 @@ def describe(plan: LessonPlan) -> list[str]:
     """Return the plan as lines a person reads: one line per action, paths from the root."""
     lines = []
     if plan.config_text is not None:
-        lines.append(f"update   {CONFIG_NAME} (add lesson {plan.lesson.number}: {plan.lesson.title})")
+        lines.append(
+            f"update   {CONFIG_NAME} (add lesson {plan.lesson.number}: {plan.lesson.title})"
+        )
     for f in plan.files:
         rel = f.path.relative_to(plan.root).as_posix()
-        if f.exists:
-            verb = "overwrite" if plan.force else "conflict"
-        else:
-            verb = "create"
+        verb = ("overwrite" if plan.force else "conflict") if f.exists else "create"
         lines.append(f"{verb:<8} {rel}")
     return lines
 

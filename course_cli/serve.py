@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from course_cli.config import CONFIG_NAME, Course, load_course
-from course_cli.errors import CourseError
+from course_cli.errors import CourseError, UsageError
 
 WATCHED = ("lessons", "materials", "templates", CONFIG_NAME)
 STATUS_PATH = "/__course/status"
@@ -122,6 +122,7 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
             else:  # shared macros and images: everything that renders math may change
                 want("slides", None)
                 want("pdf", None)
+                want("book", None)
             want("site", None)
         elif parts[0] == "templates":
             kind = parts[1] if len(parts) > 1 else ""
@@ -156,6 +157,12 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         local = Path(self.translate_path(path))
         if local.is_dir():
+            if not path.endswith("/"):  # relative links on the page need the slash
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             local = local / "index.html"
         if local.suffix == ".html" and local.is_file():
             html = local.read_text(encoding="utf-8", errors="replace")
@@ -178,11 +185,13 @@ def make_server(site: Path, host: str, port: int, state: LiveState) -> Threading
     """Return an HTTP server for ``site``; raises CourseError when the port is taken."""
     site.mkdir(parents=True, exist_ok=True)
     handler = partial(_Handler, directory=str(site), state=state)
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port: {port} is not a port number (0–65535)")
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
         raise CourseError(
-            f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port"
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="choose another --port"
         ) from None
     server.daemon_threads = True
     return server

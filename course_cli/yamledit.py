@@ -15,15 +15,31 @@ from course_cli.config import Lesson
 from course_cli.errors import ConfigError
 from course_cli.yamlpos import load_yaml
 
-_PLAIN = re.compile(r"[A-Za-z0-9(][\w .,()&+/'’–—-]*")
-
 
 def yaml_scalar(text: str) -> str:
-    """Return ``text`` as a YAML scalar: plain when safe, else double-quoted."""
-    if _PLAIN.fullmatch(text) and not text.endswith((" ", ":")) and text.lower() not in {
-        "yes", "no", "true", "false", "on", "off", "null", "~",
-    } and not re.fullmatch(r"[\d.]+", text):
-        return text
+    """Return ``text`` as a YAML scalar: plain when YAML reads it back as the same string,
+    else double-quoted (JSON strings are valid YAML). Dates, numbers, booleans, ``null``,
+    leading indicators and ``: ``/`` #`` all end up quoted."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    plain = (
+        text == text.strip()
+        and "\n" not in text
+        and not text.startswith(tuple("[]{},&*!|>'\"%@`#-?:"))
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+    )
+    if plain:
+        import yaml  # YAML 1.1 too: other readers of course.yaml must see the same string
+
+        try:
+            same = YAML(typ="safe", pure=True).load(text) == text == yaml.safe_load(text)
+        except (YAMLError, yaml.YAMLError):
+            same = False
+        if same:
+            return text
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -41,22 +57,67 @@ def add_lesson(config_path: Path, lesson: Lesson) -> str:
     seq = data.get("lessons") if data is not None else None
     if seq is None or (hasattr(seq, "__len__") and len(seq) == 0):
         return _append_first(lines, data, lesson)
-    if not isinstance(seq, list) or not hasattr(seq, "lc"):
+    if not isinstance(seq, list) or not hasattr(seq, "lc") or not hasattr(seq, "fa"):
         raise ConfigError([f"{config_path.name}: lessons: must be a list to add a lesson"])
+    style: Any = seq.fa  # ruamel's record of block vs flow style
+    if style.flow_style():
+        line = doc.line_of(("lessons",))
+        raise ConfigError(
+            [
+                f"{config_path.name}:{line}: lessons: written as a [flow] list; "
+                "add the lesson by hand"
+            ],
+            hint="or rewrite lessons as a block list (one '- number: …' item per lesson)",
+        )
     positions: Any = seq.lc  # ruamel's line/column record of the sequence
     first_line, key_col = positions.item(0)
-    dash_col = lines[first_line].index("-")
+    dash_line = first_line
+    while dash_line > 0 and not lines[dash_line].lstrip().startswith("-"):
+        dash_line -= 1  # an item written as a lone "-" line followed by its keys
+    dash_col = _indent(lines[dash_line])
+    key_col = max(key_col, dash_col + 2)
     block = _block(lesson, dash_col, key_col)
     after = [i for i, item in enumerate(seq) if _number(item) > lesson.number]
     if after:
         at = positions.item(after[0])[0]
         # keep comment lines that introduce the next item attached to it
-        while at > 0 and lines[at - 1].strip().startswith("#") and _indent(lines[at - 1]) >= dash_col:
+        while at > 0 and _is_comment_at(lines[at - 1], dash_col):
             at -= 1
     else:
         at = _end_of_sequence(lines, first_line, dash_col)
     new_text = "".join(lines[:at] + block + lines[at:])
+    _validate(config_path, new_text, lesson)
     return new_text
+
+
+def _validate(config_path: Path, text: str, lesson: Lesson) -> None:
+    """Re-read the edited text; raises ConfigError if it no longer holds ``lesson`` intact."""
+    import tempfile
+
+    from course_cli.config import load_course
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / config_path.name).write_text(text, encoding="utf-8")
+        try:
+            course = load_course(Path(tmp))
+        except ConfigError as exc:
+            raise ConfigError(
+                [
+                    f"{config_path.name}: adding lesson {lesson.number} would break the file: {m}"
+                    for m in exc.messages
+                ],
+                hint="nothing was written; add the lesson to course.yaml by hand",
+            ) from None
+    added = [x for x in course.lessons if x.number == lesson.number]
+    if not added or (added[0].title, added[0].summary) != (lesson.title, lesson.summary):
+        raise ConfigError(
+            [f"{config_path.name}: could not add lesson {lesson.number} faithfully"],
+            hint="nothing was written; add the lesson to course.yaml by hand",
+        )
+
+
+def _is_comment_at(line: str, col: int) -> bool:
+    return line.strip().startswith("#") and _indent(line) >= col
 
 
 def _number(item: object) -> int:
@@ -98,4 +159,6 @@ def _append_first(lines: list[str], data: object, lesson: Lesson) -> str:
     out = [ln for ln in lines if not re.match(r"^lessons:\s*(\[\s*\])?\s*(#.*)?$", ln)]
     if out and out[-1].strip():
         out.append("\n")
-    return "".join([*out, "lessons:\n", *block])
+    new_text = "".join([*out, "lessons:\n", *block])
+    _validate(Path("course.yaml"), new_text, lesson)
+    return new_text

@@ -82,8 +82,10 @@ class Result:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    """Return run(*args, cwd=None) -> Result, running ``course`` in-process like the console script."""
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """Return run(*args, cwd=None) -> Result: ``course`` run in-process like the console script."""
     from course_cli.cli import main
 
     def run(*args: str, cwd: Path | None = None) -> Result:

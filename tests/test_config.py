@@ -39,9 +39,7 @@ def test_duplicate_number_names_line_and_field(make_course) -> None:
 
 
 def test_unknown_key_did_you_mean(make_course) -> None:
-    root = make_course(
-        yaml="title: T\nlessons:\n  - number: 1\n    titel: A\n"
-    )
+    root = make_course(yaml="title: T\nlessons:\n  - number: 1\n    titel: A\n")
     assert _errors(root) == [
         "course.yaml:3: lessons[0].title: required field is missing",
         "course.yaml:4: lessons[0].titel: unknown key 'titel' (did you mean 'title'?)",
@@ -68,8 +66,7 @@ def test_all_errors_reported_at_once_in_line_order(make_course) -> None:
         "course.yaml:5: build.pdf_engine: 'xelatx' is not one of 'xelatex', 'lualatex', "
         "'pdflatex' or 'typst' (did you mean 'xelatex'?)",
         "course.yaml:7: lessons[0].number: input should be greater than or equal to 1 (got 0)",
-        "course.yaml:9: lessons[1].number: input should be a valid integer, unable to parse "
-        "string as an integer (got 'two')",
+        "course.yaml:9: lessons[1].number: input should be a valid integer (got 'two')",
     ]
 
 
@@ -88,7 +85,8 @@ def test_top_level_must_be_mapping(make_course) -> None:
 def test_no_course_yaml_anywhere(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         find_root(tmp_path)
-    assert info.value.messages == [f"no course.yaml found in {tmp_path.resolve()} or any parent folder"]
+    expected = f"no course.yaml found in {tmp_path.resolve()} or any parent folder"
+    assert info.value.messages == [expected]
 
 
 def test_find_root_walks_up(make_course) -> None:
@@ -124,3 +122,15 @@ def test_select_lessons_by_number(make_course) -> None:
     with pytest.raises(UsageError) as info:
         course.select([7])
     assert info.value.message == "no lesson 7 in course.yaml (lessons: 1, 2)"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("true", "course.yaml:3: lessons[0].number: input should be a valid integer (got True)"),
+        ("1.5", "course.yaml:3: lessons[0].number: input should be a valid integer (got 1.5)"),
+    ],
+)
+def test_lesson_number_must_be_a_real_integer(make_course, value: str, message: str) -> None:
+    root = make_course(yaml=f"title: T\nlessons:\n  - number: {value}\n    title: A\n")
+    assert _errors(root) == [message]

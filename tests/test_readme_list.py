@@ -6,7 +6,10 @@ import json
 
 from course_cli import __version__
 
-README = "# My course\n\nIntro stays.\n\n<!-- course:roadmap:start -->\nold\n<!-- course:roadmap:end -->\n\nTail stays.\n"
+README = (
+    "# My course\n\nIntro stays.\n\n<!-- course:roadmap:start -->\nold\n"
+    "<!-- course:roadmap:end -->\n\nTail stays.\n"
+)
 
 
 def test_readme_writes_table_between_markers_only(make_course, run_cli) -> None:
@@ -61,7 +64,9 @@ def test_readme_without_markers(make_course, run_cli) -> None:
 
 
 def test_list_json(make_course, run_cli) -> None:
-    root = make_course({"lessons/lesson_01/README.md": "# x\n", "lessons/lesson_01/slides/a.md": "x"})
+    root = make_course(
+        {"lessons/lesson_01/README.md": "# x\n", "lessons/lesson_01/slides/a.md": "x"}
+    )
     result = run_cli("list", "--format", "json", "--root", str(root))
     assert result.exit_code == 0
     data = json.loads(result.stdout)
@@ -71,8 +76,12 @@ def test_list_json(make_course, run_cli) -> None:
         "folder": "lessons/lesson_01",
         "exists": True,
         "deliverables": {
-            "readme": True, "slides": True, "conspect": False,
-            "exercises": False, "notebooks": False, "reading": False,
+            "readme": True,
+            "slides": True,
+            "conspect": False,
+            "exercises": False,
+            "notebooks": False,
+            "reading": False,
         },
         "book": [],
         "book_synced": False,
@@ -108,3 +117,13 @@ def test_repository_readme_roadmap_is_current(run_cli) -> None:
 
     root = Path(__file__).resolve().parents[1]
     assert run_cli("readme", "--check", "--root", str(root)).exit_code == 0
+
+
+def test_roadmap_escapes_brackets_and_pipes_in_titles(make_course, run_cli) -> None:
+    yaml = 'title: T\nlessons:\n  - number: 1\n    title: "[Draft] A | B"\n    summary: x | y\n'
+    root = make_course({"README.md": README}, yaml=yaml)
+    assert run_cli("readme", "--root", str(root)).exit_code == 0
+    assert (
+        "| 1 | [\\[Draft\\] A \\| B](lessons/lesson_01/README.md) | x \\| y |"
+        in (root / "README.md").read_text()
+    )

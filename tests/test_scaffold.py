@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -23,8 +24,16 @@ def _tree(root: Path) -> dict[str, str]:
 def test_new_lesson_matches_golden_files(make_course, run_cli) -> None:
     root = make_course()
     result = run_cli(
-        "new-lesson", "3", "--title", "Third steps", "--summary", "Walking: carefully.",
-        "--with", "exercises", "--root", str(root),
+        "new-lesson",
+        "3",
+        "--title",
+        "Third steps",
+        "--summary",
+        "Walking: carefully.",
+        "--with",
+        "exercises",
+        "--root",
+        str(root),
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -48,8 +57,7 @@ def test_new_lesson_keeps_comments_order_and_formatting(make_course, run_cli) ->
     result = run_cli("new-lesson", "3", "--title", "Third: steps", "--root", str(root))
     assert result.exit_code == 0, result.stderr
     assert (root / "course.yaml").read_text() == MINI_COURSE_YAML + (
-        "  - number: 3\n"
-        '    title: "Third: steps"\n'
+        '  - number: 3\n    title: "Third: steps"\n'
     )
 
 
@@ -79,8 +87,12 @@ def test_new_lesson_inserted_in_number_order_before_its_comment(make_course, run
         "build: {pdf_engine: typst}\n"
     )
     assert run_cli("new-lesson", "9", "-t", "Nine", "--root", str(root)).exit_code == 0
-    assert (root / "course.yaml").read_text().endswith(
-        "- number: 5\n  title: Five\n- number: 9\n  title: Nine\nbuild: {pdf_engine: typst}\n"
+    assert (
+        (root / "course.yaml")
+        .read_text()
+        .endswith(
+            "- number: 5\n  title: Five\n- number: 9\n  title: Nine\nbuild: {pdf_engine: typst}\n"
+        )
     )
 
 
@@ -140,8 +152,10 @@ def test_force_overwrites(make_course, run_cli) -> None:
         (["7"], "error: --title is required for a new lesson (7 is not in course.yaml)"),
         (["7", "-t", "first STEPS"], "error: lesson 1 already has the title 'first STEPS'"),
         (["1", "-t", "Other"], "error: lesson 1 already exists in course.yaml as 'First steps'"),
-        (["7", "-t", "X", "--with", "slides"],
-         "error: --with: unknown part 'slides' (choose from exercises, notebooks, reading)"),
+        (
+            ["7", "-t", "X", "--with", "slides"],
+            "error: --with: unknown part 'slides' (choose from exercises, notebooks, reading)",
+        ),
     ],
 )
 def test_bad_input_clear_error_exit_2(make_course, run_cli, args, message) -> None:
@@ -172,3 +186,69 @@ def test_placeholders_are_marked(make_course, run_cli) -> None:
     run_cli("new-lesson", "1", "--with", "exercises,notebooks,reading", "--root", str(root))
     for path in (root / "lessons/lesson_01").rglob("*.md"):
         assert "<!-- TODO(course):" in path.read_text(), path
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        ("2024-01-01", None, '    title: "2024-01-01"\n'),
+        ("1e5", None, '    title: "1e5"\n'),
+        ("Intro", "0x1F", '    title: Intro\n    summary: "0x1F"\n'),
+        ("yes", None, '    title: "yes"\n'),
+        ("null", None, '    title: "null"\n'),
+        ("[draft] RL", None, '    title: "[draft] RL"\n'),
+        ("It's #1", None, '    title: "It\'s #1"\n'),
+        ("Bellman's equations", None, "    title: Bellman's equations\n"),
+        ('Say "hi": now', None, '    title: "Say \\"hi\\": now"\n'),
+        ("Ünïcödé – ok", None, "    title: Ünïcödé – ok\n"),
+    ],
+)
+def test_new_lesson_values_stay_strings(make_course, run_cli, title, summary, expected) -> None:
+    root = make_course()
+    args = ["new-lesson", "15", "--title", title, "--root", str(root)]
+    if summary:
+        args += ["--summary", summary]
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    text = (root / "course.yaml").read_text()
+    assert text == MINI_COURSE_YAML + "  - number: 15\n" + expected
+    listed = run_cli("list", "--format", "json", "--root", str(root))
+    assert listed.exit_code == 0, listed.stderr
+    assert f'"title": {json.dumps(title, ensure_ascii=True)}' in listed.stdout
+
+
+def test_new_lesson_flow_style_list_is_a_clear_error(make_course, run_cli) -> None:
+    yaml = "title: T\nlessons: [{number: 1, title: A}]\n"
+    root = make_course(yaml=yaml)
+    result = run_cli("new-lesson", "2", "-t", "B", "--root", str(root))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: course.yaml:2: lessons: written as a [flow] list; add the lesson by hand",
+        "hint: or rewrite lessons as a block list (one '- number: …' item per lesson)",
+    ]
+    assert (root / "course.yaml").read_text() == yaml
+    assert not (root / "lessons").exists()
+
+
+def test_new_lesson_after_items_with_a_lone_dash(make_course, run_cli) -> None:
+    yaml = "title: T\nlessons:\n  -\n    number: 1\n    title: A\n"
+    root = make_course(yaml=yaml)
+    result = run_cli("new-lesson", "2", "-t", "B", "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert (root / "course.yaml").read_text() == yaml + "  - number: 2\n    title: B\n"
+
+
+def test_written_files_keep_their_mode(make_course, run_cli) -> None:
+    markers = "<!-- course:roadmap:start -->\n<!-- course:roadmap:end -->\n"
+    root = make_course({"README.md": markers})
+    (root / "course.yaml").chmod(0o664)
+    (root / "README.md").chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        assert run_cli("new-lesson", "3", "-t", "Perm", "--root", str(root)).exit_code == 0
+        assert run_cli("readme", "--root", str(root)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert (root / "course.yaml").stat().st_mode & 0o777 == 0o664
+    assert (root / "README.md").stat().st_mode & 0o777 == 0o644
+    assert (root / "lessons/lesson_03/README.md").stat().st_mode & 0o777 == 0o644

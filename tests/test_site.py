@@ -71,6 +71,7 @@ def test_plan_rebuild_maps_changes_to_targets(tmp_path: Path) -> None:
     assert plan_rebuild(root, [root / "materials/macros.tex"]) == [
         Rebuild("slides"),
         Rebuild("pdf"),
+        Rebuild("book"),
         Rebuild("site"),
     ]
     assert plan_rebuild(root, [root / "materials/book/chapters/a.tex"]) == [
@@ -270,3 +271,30 @@ def test_site_names_book_parts_and_renders_the_extract(make_course) -> None:
     assert '<span class="math">\\(x^2\\)</span>' in extract
     assert '<div class="math">\\[\n\\E[R]\n\\]</div>' in extract
     assert "Chapter 2: Multi-armed bandits" in (site / "book/index.html").read_text()
+
+
+def test_serve_rejects_a_bad_port(make_course, run_cli) -> None:
+    root = _site_course(make_course)
+    result = run_cli("serve", "--port", "99999", "--no-build", "--root", str(root))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["error: --port: 99999 is not a port number (0–65535)"]
+
+
+def test_serve_redirects_folders_to_their_slash(make_course) -> None:
+    import threading
+
+    from course_cli.serve import LiveState, make_server
+
+    root = _site_course(make_course)
+    _build_site(root)
+    server = make_server(root / "build/site", "127.0.0.1", 0, LiveState())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lesson_01", timeout=5) as resp:
+            assert resp.url == f"http://127.0.0.1:{port}/lesson_01/"
+            assert "First steps" in resp.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
