@@ -24,6 +24,7 @@ def lesson_files(number: int, **changes: str | None) -> dict[str, str | bytes]:
         if path.is_file():
             rel = path.relative_to(GOOD).as_posix()
             text = path.read_text(encoding="utf-8").replace("Lesson 1", f"Lesson {number}")
+            text = text.replace("\nlesson: 1\n", f"\nlesson: {number}\n")
             files[prefix + rel] = text
     for rel, text in changes.items():
         key = prefix + rel.replace("__", "/")
@@ -426,6 +427,86 @@ def test_m007_duplicate_label_in_a_conspect(
         "lessons/lesson_01/conspect.md:29:10  error   M007 \\label{eq:mc} is defined twice, "
         "on lines 11 and 29" in result.stdout  # type: ignore[attr-defined]
     )
+
+
+# --- front matter: engine (F005) and lesson (C007) ----------------------------------------
+
+
+def with_front(extra: str, *, lesson_line: str = "lesson: 1\n") -> str:
+    """The good conspect with its `lesson: 1` line replaced by ``lesson_line`` + ``extra``."""
+    text = (GOOD / "conspect.md").read_text(encoding="utf-8")
+    return text.replace("lesson: 1\n", lesson_line + extra)
+
+
+def test_f005_unknown_engine_in_a_conspect(
+    course: Callable[..., Path], run_cli: Callable[..., object]
+) -> None:
+    root = course({"lessons/lesson_01/conspect.md": with_front("engine: word\n")})
+    report = check_course(load_course(root), [1])
+    [f] = report.findings
+    assert (f.location(), f.code, f.severity, f.message) == (
+        "lessons/lesson_01/conspect.md:4:9",
+        "F005",
+        "error",
+        "front matter engine: 'word' is not a PDF engine (`course build pdf` stops here)",
+    )
+    assert f.hint == (
+        "use one of: xelatex, lualatex, pdflatex, typst "
+        "(or drop the line for course.yaml's default)"
+    )
+    result = run_cli("check", "1", "--root", str(root))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "conspect.md:4:9  error   F005 front matter engine: 'word'" in result.stdout  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "value", ["word", "XeLaTeX", "''", "3", "[xelatex]", "xelatex", "lualatex", "typst", "null"]
+)
+def test_f005_agrees_with_what_the_pdf_build_accepts(
+    course: Callable[..., Path], value: str
+) -> None:
+    from course_cli.errors import UsageError
+    from course_cli.pdf import choose_engine, read_front_matter
+
+    conspect = with_front(f"engine: {value}\n")
+    root = course({"lessons/lesson_01/conspect.md": conspect})
+    try:
+        choose_engine(read_front_matter(conspect), "xelatex", None, Path("conspect.md"))
+        build_refuses = False
+    except UsageError:
+        build_refuses = True
+    codes = [f.code for f in check_course(load_course(root), [1]).findings]
+    assert codes == (["F005"] if build_refuses else [])
+
+
+def test_c007_lesson_number_disagrees_with_the_folder(course: Callable[..., Path]) -> None:
+    deck = (GOOD / "slides" / "slides.md").read_text(encoding="utf-8").replace(
+        "marp: true\n", "marp: true\nlesson: one\n"
+    )
+    root = course(
+        {
+            "lessons/lesson_01/conspect.md": with_front("", lesson_line="lesson: 7\n"),
+            "lessons/lesson_01/slides/slides.md": deck,
+            "lessons/lesson_02/conspect.md": with_front("", lesson_line="lesson: '02'\n"),
+        }
+    )
+    report = check_course(load_course(root), [1, 2])
+    got = [(f.location(), f.code, f.severity, f.message) for f in report.findings]
+    assert got == [
+        (
+            "lessons/lesson_01/conspect.md:3:9",
+            "C007",
+            "warning",
+            "front matter lesson: 7 disagrees with the folder lessons/lesson_01",
+        ),
+        (
+            "lessons/lesson_01/slides/slides.md:3:9",
+            "C007",
+            "warning",
+            "front matter lesson: 'one' is not a lesson number",
+        ),
+    ]
+    assert report.findings[0].hint == "write `lesson: 1`"
 
 
 # --- the command line --------------------------------------------------------------------

@@ -90,6 +90,13 @@ _RULES = [
         "consistency",
         "check configuration or an ignore comment names an unknown code",
     ),
+    Rule(
+        "C007",
+        "lesson-number-mismatch",
+        "warning",
+        "consistency",
+        "front matter `lesson:` is not the lesson of the folder",
+    ),
     # Markdown
     Rule("L001", "broken-link", "error", "markdown", "a local link target does not exist"),
     Rule("L002", "broken-image", "error", "markdown", "a local image does not exist"),
@@ -138,6 +145,13 @@ _RULES = [
     Rule("F002", "front-matter-unclosed", "error", "files", "front matter `---` is not closed"),
     Rule("F003", "front-matter-invalid", "error", "files", "front matter is not valid YAML"),
     Rule("F004", "file-too-large", "warning", "files", "file skipped: over the size limit"),
+    Rule(
+        "F005",
+        "unknown-pdf-engine",
+        "error",
+        "files",
+        "a conspect's front matter `engine:` is not a PDF engine",
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}

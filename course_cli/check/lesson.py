@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.check import deliverables as dl
+from course_cli.check import front
 from course_cli.check.context import CheckContext
 from course_cli.check.findings import Finding, make
 from course_cli.check.result import LessonResult
@@ -87,6 +88,8 @@ class _LessonFiles:
             self.states[rel] = "unreadable"
             return
         self.findings.extend(rules_for(doc, self.ctx, deck=deck, must_be_marp=deck))
+        folder = f"lessons/{self.lesson.dirname}"
+        self.findings.extend(front.check_lesson_number(doc, self.lesson.number, folder))
         template = self._template_for(doc, rel)
         untouched = dl.is_untouched(doc, template)
         skip: set[int] = set()
@@ -109,6 +112,7 @@ class _LessonFiles:
         if dl.conspect_is_empty(doc) and not untouched:
             self.findings.append(dl.empty_conspect(doc))
             self.states["conspect.md#empty"] = "empty"
+        self.findings.extend(front.check_engine(doc))
         if book.uses_typst(doc, self.course.build.pdf_engine):
             self.findings.extend(book.check_typst(doc))
 
