@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
+from course_cli.errors import (
+    CourseError,
+    ProblemsFound,
+    ToolFailedError,
+    ToolNotFoundError,
+    UsageError,
+)
 from course_cli.fsutil import atomic_write, sha256_file
 
 if TYPE_CHECKING:
@@ -548,6 +554,44 @@ def build(
             report.results.extend(part.results)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def read_source(path: Path, root: Path) -> str:
+    """The text of a course source file (UTF-8).
+
+    Raises ProblemsFound (exit 1) naming the file, line and byte offset when it is not valid
+    UTF-8, and naming the file when it cannot be read.
+    """
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProblemsFound(f"{shown}: cannot read it: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProblemsFound(
+            f"{shown}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            hint="save the file as UTF-8",
+        ) from exc
+
+
+@dataclass(frozen=True)
+class FailingAction:
+    """The action of a step that cannot be made (e.g. its source is unreadable): its error.
+
+    Planning such a step instead of raising lets every other output of the build be made.
+    """
+
+    error: CourseError
+
+    def __call__(self, tasks: Sequence[Task], /) -> Mapping[BuildStep, CourseError]:
+        """Fail every task with ``error``."""
+        return {task.step: self.error for task in tasks}
 
 
 def key_of(**items: object) -> tuple[tuple[str, str], ...]:

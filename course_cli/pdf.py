@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course_cli.build import BuildOptions, BuildStep, Task, key_of
-from course_cli.errors import ToolFailedError, ToolNotFoundError, UsageError
+from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of, read_source
+from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
 from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_failure
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class ConspectJob:
     macros: Path
     templates: dict[str, Path]
     work_dir: Path
+    root: Path  # the course root: file names in messages are relative to it
 
 
 def read_front_matter(text: str) -> dict[str, object]:
@@ -133,7 +134,20 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         src = lesson.dir(root) / "conspect.md"
         if not src.is_file():
             continue
-        text = src.read_text(encoding="utf-8")
+        output = options.build_dir / lesson.dirname / "conspect.pdf"
+        try:
+            text = read_source(src, root)
+        except CourseError as exc:  # an unreadable conspect fails its own step only
+            steps.append(
+                BuildStep(
+                    kind="pdf",
+                    output=output,
+                    inputs=(src,),
+                    action=FailingAction(exc),
+                    label=f"{lesson.dirname}/conspect.pdf",
+                )
+            )
+            continue
         front = read_front_matter(text)
         engine = choose_engine(front, course.build.pdf_engine, override, src.relative_to(root))
         job = ConspectJob(
@@ -148,6 +162,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             macros=macros,
             templates=templates,
             work_dir=options.build_dir / ".tmp",
+            root=root,
         )
         inputs = [src, *local_images(text, src.parent), macros, *templates.values()]
         if job.bibliography:
@@ -155,7 +170,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         steps.append(
             BuildStep(
                 kind="pdf",
-                output=options.build_dir / lesson.dirname / "conspect.pdf",
+                output=output,
                 inputs=tuple(inputs),
                 action=ConspectAction(job, tb),
                 key=key_of(
@@ -268,16 +283,17 @@ _CITE_RE = re.compile(r"(?<![\w.])-?@\{?([\w][\w:.#$%&+?<>~/-]*)")
 _BIB_START_RE = re.compile(r"^@(\w+)\s*[{(]\s*([^,\s]*)", re.M)
 
 
-def cited_bibliography(text: str, bib: Path, work: Path) -> Path | None:
+def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | None:
     """A .bib in ``work`` with only the entries ``text`` cites (None when it cites nothing).
 
     citeproc parses the whole bibliography on every run, and the course's grows with every
-    lesson. ``@string`` and ``@preamble`` entries are always kept.
+    lesson. ``@string`` and ``@preamble`` entries are always kept. Raises ProblemsFound naming
+    the .bib (relative to ``root``) when it is not valid UTF-8.
     """
     keys = {k.rstrip(".:") for k in _CITE_RE.findall(text)}
     if not keys:
         return None
-    source = bib.read_text(encoding="utf-8")
+    source = read_source(bib, root)
     found = list(_BIB_START_RE.finditer(source))
     kept = []
     for m, end in zip(found, [*(f.start() for f in found[1:]), len(source)], strict=True):
@@ -310,7 +326,7 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
     text when pandoc or the engine fails or warns about a broken output; ToolNotFoundError (3)
     when a tool is missing.
     """
-    text = job.source.read_text(encoding="utf-8")
+    text = read_source(job.source, job.root)
     typst = job.engine == "typst"
     engine_path = "" if typst else str(toolbox.find(job.engine).path)
     job.work_dir.mkdir(parents=True, exist_ok=True)
@@ -318,7 +334,8 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
         work = Path(tmp)
         source = job.source
         if job.bibliography is not None:
-            job = replace(job, bibliography=cited_bibliography(text, job.bibliography, work))
+            bib = cited_bibliography(text, job.bibliography, work, job.root)
+            job = replace(job, bibliography=bib)
         if typst:
             source = work / "conspect.md"
             source.write_text(typst_source(text, job.macros), encoding="utf-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from course_cli.build import BuildOptions, BuildStep, Task, key_of
+from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of, read_source
 from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -96,9 +96,10 @@ def find_decks(course: Course, lessons: Sequence[Lesson]) -> list[tuple[Lesson, 
 def analyze_deck(path: Path, root: Path, lesson_dir: str = "") -> Deck:
     """Read a deck: its local images (resolved) and the problems that would break its output.
 
-    Problems read ``<deck>:<line>: <message>`` with the deck relative to ``root``.
+    Problems read ``<deck>:<line>: <message>`` with the deck relative to ``root``. Raises
+    ProblemsFound (exit 1) naming the deck when it is not valid UTF-8 or cannot be read.
     """
-    text = path.read_text(encoding="utf-8")
+    text = read_source(path, root)
     shown = _rel(path, root)
     images: list[ImageRef] = []
     problems: list[str] = []
@@ -265,8 +266,12 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     steps: list[BuildStep] = []
     assets: dict[Path, BuildStep] = {}
     for lesson, path in find_decks(course, lessons):
-        deck = analyze_deck(path, course.root, lesson.dirname)
         out_dir = options.build_dir / lesson.dirname
+        try:
+            deck = analyze_deck(path, course.root, lesson.dirname)
+        except CourseError as exc:  # an unreadable deck fails its own outputs only
+            steps.extend(_unreadable_deck(path, out_dir, (*formats, "notes.txt"), exc, lesson))
+            continue
         images = tuple(sorted({r.path for r in deck.images}))
         for fmt in formats:
             browser = fmt in BROWSER_FORMATS
@@ -313,6 +318,22 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                         ),
                     )
     return steps + list(assets.values())
+
+
+def _unreadable_deck(
+    path: Path, out_dir: Path, exts: Sequence[str], error: CourseError, lesson: Lesson
+) -> list[BuildStep]:
+    action = FailingAction(error)
+    return [
+        BuildStep(
+            kind=f"slides-{ext.removesuffix('.txt')}",
+            output=out_dir / f"{path.stem}.{ext}",
+            inputs=(path,),
+            action=action,
+            label=f"{lesson.dirname}/{path.stem}.{ext}",
+        )
+        for ext in exts
+    ]
 
 
 def _version(tb: Toolbox, name: str) -> str:

@@ -411,3 +411,20 @@ def test_pandoc_older_than_needed_is_exit_3_before_building(  # type: ignore[no-
     assert "pip install pypandoc-binary" in result.stderr
     assert "wrote no conspect.pdf" not in result.stderr
     assert not (root / "build/lesson_01/conspect.pdf").exists()
+
+
+def test_a_conspect_that_is_not_utf8_fails_its_own_step(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _course(make_course)
+    bad = root / "lessons/lesson_01/conspect.md"
+    data = bad.read_bytes()
+    bad.write_bytes(data + b"\xff\n")
+    result = run_cli("build", "pdf", "1", "--root", str(root))
+    assert result.exit_code == 1
+    line = data.count(b"\n") + 1
+    assert (
+        f"lessons/lesson_01/conspect.md:{line}: not valid UTF-8 (byte 0xff at offset {len(data)})"
+    ) in result.stderr
+    assert "save the file as UTF-8" in result.stderr
+    assert "FAILED build/lesson_01/conspect.pdf" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "build/lesson_01/conspect.pdf").exists()

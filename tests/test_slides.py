@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from course_cli import slides
-from course_cli.build import BuildOptions
+from course_cli.build import BuildOptions, execute
 from course_cli.config import load_course
-from course_cli.errors import UsageError
+from course_cli.errors import CourseError, UsageError
 from course_cli.tools import Toolbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -356,3 +356,42 @@ def test_pptx_has_one_slide_per_page(
     with zipfile.ZipFile(root / "build/lesson_01/deck.pptx") as z:
         pages = [n for n in z.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
     assert len(pages) == 2
+
+
+def test_a_deck_that_is_not_utf8_fails_its_own_outputs(make_course: Callable[..., Path]) -> None:
+    root = course_with_decks(make_course)
+    bad = root / "lessons/lesson_02/slides/slides.md"
+    bad.write_bytes(SECOND.encode() + b"\xff\n")
+    with pytest.raises(CourseError) as exc:
+        slides.analyze_deck(bad, root)
+    where = f"lessons/lesson_02/slides/slides.md:{SECOND.count(chr(10)) + 1}"
+    assert exc.value.message == (
+        f"{where}: not valid UTF-8 (byte 0xff at offset {len(SECOND.encode())})"
+    )
+    course = load_course(root)
+    options = BuildOptions(root=root, build_dir=root / "build", toolbox=Toolbox(root))
+    steps = slides.plan_build(course, list(course.lessons), options)
+    report = execute([s for s in steps if "lesson_02" in str(s.output)], root=root)
+    assert sorted(report.rel(r.step.output) for r in report.failed) == [
+        "build/lesson_02/slides.html",
+        "build/lesson_02/slides.notes.txt",
+        "build/lesson_02/slides.pdf",
+    ]
+    assert {r.error.message for r in report.failed if r.error} == {exc.value.message}
+    # The other lesson's deck is planned as usual.
+    assert "build/lesson_01/slides.html" in {report.rel(s.output) for s in steps}
+
+
+@pytest.mark.integration
+@needs_marp
+def test_a_non_utf8_deck_does_not_stop_the_others(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None
+) -> None:
+    root = course_with_decks(make_course)
+    (root / "lessons/lesson_02/slides/slides.md").write_bytes(SECOND.encode() + b"\xff\n")
+    res = run_cli("build", "slides", "--format", "html", "--root", str(root))
+    assert res.exit_code == 1
+    assert "lessons/lesson_02/slides/slides.md:10: not valid UTF-8 (byte 0xff" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert (root / "build/lesson_01/slides.html").is_file()
+    assert not (root / "build/lesson_02/slides.html").exists()
