@@ -390,3 +390,12 @@ def test_a_failing_pandoc_leaves_nothing_half_written(course_root: Path) -> None
     with pytest.raises(ToolFailedError):
         sync(load_course(course_root), [1], markdown_fn=broken)
     assert not (course_root / "lessons" / "lesson_01" / "book" / "book.tex").exists()
+
+
+def test_markdown_renders_citations_and_a_reference_list(course_root: Path) -> None:
+    sync(load_course(course_root))
+    md = (course_root / "lessons/lesson_01/book/book.md").read_text().replace("\xa0", " ")
+    assert "algorithm is due to Auer et al. (2002)." in md
+    assert "# References" in md
+    lock = (course_root / "lessons/lesson_01/book" / LOCK_NAME).read_text()
+    assert '"materials/book/refs.bib"' in lock  # a .bib change makes the extract stale

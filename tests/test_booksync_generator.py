@@ -16,6 +16,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "books" / "course"
 # GENERATOR_ID -> fingerprint of the fixture book's extracts made by that generator.
 FINGERPRINTS = {
     "b17a3afabc57be99": "dfce5a556b2fb0c0b2e3cc71eb6172eeb7abdd1fe02572ef1689642c1ec6fb4b",
+    # same LaTeX extracts; book.md now renders citations with --citeproc
+    "c3-citeproc-markdown": "dfce5a556b2fb0c0b2e3cc71eb6172eeb7abdd1fe02572ef1689642c1ec6fb4b",
 }
 
 

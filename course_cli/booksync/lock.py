@@ -22,8 +22,8 @@ GENERATOR_VERSION = 1
 # course_cli.latex or course_cli.booksync that may change an extract; a pure refactoring
 # keeps it. tests/test_booksync_generator.py fails when the fixture book's extracts change
 # while this stays. (It used to be a hash of latex.py and booksync.py; this is the last one,
-# so the extracts that code wrote stay fresh.)
-GENERATOR_ID = "b17a3afabc57be99"
+# so the extracts that code wrote stay fresh. "c2-…": book.md renders citations.)
+GENERATOR_ID = "c3-citeproc-markdown"
 LOCK_NAME = "book-sync.lock.json"
 TEX_NAME = "book.tex"
 MD_NAME = "book.md"
@@ -81,6 +81,16 @@ def stale_reasons(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, roo
     return reasons
 
 
+def _sources(book: Book, course: Course) -> dict[str, str | None]:
+    """Every file the extract depends on: the book's sources and the bibliography."""
+    root = course.root
+    files = [f.path for f in book.files]
+    bib = course.path(course.book.bibliography)
+    if bib.is_file():
+        files.append(bib)
+    return {rel(p, root): file_sha(p) for p in files}
+
+
 def write_lock(
     book: Book, course: Course, lesson: Lesson, folder: Path, r: Rendered, md_in_sha: str,
     outputs: dict[str, str], result: LessonResult, check: bool,
@@ -97,7 +107,7 @@ def write_lock(
         "lesson": lesson.number,
         "labels": list(lesson.book),
         "parts": r.ranges,
-        "sources": {rel(f.path, root): file_sha(f.path) for f in book.files},
+        "sources": _sources(book, course),
         "inputs": {MD_NAME: md_in_sha},
         "outputs": dict(sorted(outputs.items())),
     }

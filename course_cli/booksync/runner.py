@@ -13,6 +13,7 @@ from course_cli.booksync.lock import (
     MD_NAME,
     TEX_NAME,
     file_sha,
+    generator_id,
     read_lock,
     sha,
     stale_reasons,
@@ -42,6 +43,9 @@ def markdown(rendered: Rendered, course: Course, cwd: Path) -> str:
     from course_cli.tools import Toolbox
 
     args = ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"]
+    bib = course.path(course.book.bibliography)
+    if bib.is_file():  # citations become text and a reference list, not blanks
+        args += ["--citeproc", f"--bibliography={bib}", "-M", "reference-section-title=References"]
     done = Toolbox.for_course(course).run(
         "pandoc", args, cwd=cwd, timeout=120, input=rendered.md_input
     )
@@ -92,7 +96,9 @@ def _sync_lesson(
     idx = next(i for i, les in enumerate(course.lessons) if les.number == lesson.number)
     parts = select_for(book, course, lesson, idx)
     r = render(book, parts, folder, course.root, lesson.number)
-    md_in_sha = sha(r.md_input)
+    # pandoc's output depends on its input text, the rules (generator id) and the .bib
+    bib_sha = file_sha(course.path(course.book.bibliography)) or ""
+    md_in_sha = sha(f"{r.md_input}\0{generator_id()}\0{bib_sha}")
     outputs: dict[str, str] = {}  # name -> the hash the lock records
     to_write = _triage(r, lock, md_in_sha, folder, result, outputs, check=check, force=force)
     if MD_NAME in to_write:  # run pandoc before writing anything: a failure leaves no half sync
