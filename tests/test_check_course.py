@@ -623,6 +623,62 @@ def test_cli_github_and_junit(
     ET.fromstring(xml)  # well-formed
 
 
+def test_cli_junit_refuses_a_folder_and_a_file_that_is_not_a_report(
+    course: Callable[..., Path], run_cli: Callable[..., object], tmp_path: Path
+) -> None:
+    root = course()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    result = run_cli("check", "--junit", str(folder), "--root", str(root))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    err = result.stderr  # type: ignore[attr-defined]
+    assert f"error: --junit {folder}: is a folder, not a file" in err
+    assert f"--junit {folder / 'course-check.xml'}" in err
+    assert list(folder.iterdir()) == []
+
+    readme = root / "README.md"
+    before = readme.read_text(encoding="utf-8")
+    result = run_cli("check", "--junit", str(readme), "--root", str(root))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert (
+        f"error: --junit {readme}: the file exists and is not a JUnit report of course check; "
+        "not overwriting it" in result.stderr  # type: ignore[attr-defined]
+    )
+    assert readme.read_text(encoding="utf-8") == before
+
+    other = tmp_path / "pytest.xml"
+    other.write_text('<?xml version="1.0"?><testsuites><testsuite name="pytest"/></testsuites>')
+    result = run_cli("check", "--junit", str(other), "--root", str(root))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "pytest" in other.read_text(encoding="utf-8")
+
+    inside_a_file = readme / "check.xml"
+    result = run_cli("check", "--junit", str(inside_a_file), "--root", str(root))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert (
+        f"error: --junit {inside_a_file}: {readme} is a file, not a folder"
+        in result.stderr  # type: ignore[attr-defined]
+    )
+    assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
+
+
+def test_cli_junit_replaces_an_earlier_report_and_an_empty_file(
+    course: Callable[..., Path], run_cli: Callable[..., object], tmp_path: Path
+) -> None:
+    root = course()
+    junit = tmp_path / "check.xml"
+    junit.write_text("")
+    assert run_cli("check", "--junit", str(junit), "--root", str(root)).exit_code == 0  # type: ignore[attr-defined]
+    first = junit.read_text(encoding="utf-8")
+    assert '<testsuite name="course check" tests="7" failures="0"' in first
+    write_tree(root, {"lessons/lesson_01/README.md": (GOOD / "README.md").read_text(
+        encoding="utf-8") + "\n[gone](gone.md)\n"})
+    assert run_cli("check", "--junit", str(junit), "--root", str(root)).exit_code == 1  # type: ignore[attr-defined]
+    assert '<testsuite name="course check" tests="7" failures="1"' in junit.read_text(
+        encoding="utf-8"
+    )
+
+
 def test_cli_usage_errors(course: Callable[..., Path], run_cli: Callable[..., object]) -> None:
     root = course()
     bad = run_cli("check", "abc", "--root", str(root))

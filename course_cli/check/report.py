@@ -234,12 +234,61 @@ def render_junit(report: CheckReport, strict: bool = False) -> str:
     )
 
 
+JUNIT_MARK = '<testsuite name="course check"'  # what every report of render_junit holds
+
+
+def check_junit_target(path: Path) -> None:
+    """Raise UsageError unless ``path`` may receive the JUnit report: it must not be a folder
+    or a special file, and an existing file is only replaced when it is empty or an earlier
+    report of ``course check`` (so ``--junit README.md`` cannot destroy a source file)."""
+    from course_cli.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(
+            f"--junit {path}: is a folder, not a file",
+            hint=f"name a file, e.g. --junit {path / 'course-check.xml'}",
+        )
+    if not path.exists():
+        for folder in path.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise UsageError(
+                        f"--junit {path}: {folder} is a file, not a folder",
+                        hint="name a file in a folder, e.g. --junit build/course-check.xml",
+                    )
+                break
+        return
+    if not path.is_file():
+        raise UsageError(f"--junit {path}: is not a regular file", hint="name an XML file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    except OSError as exc:
+        raise UsageError(f"--junit {path}: cannot read it: {exc.strerror or exc}") from None
+    if head and not (head.startswith("<?xml") and JUNIT_MARK in head):
+        raise UsageError(
+            f"--junit {path}: the file exists and is not a JUnit report of course check; "
+            "not overwriting it",
+            hint="choose another file name (e.g. build/course-check.xml), or remove the file",
+        )
+
+
 def write_junit(report: CheckReport, path: Path, strict: bool = False) -> None:
-    """Write :func:`render_junit` to ``path`` atomically (folders created)."""
+    """Write :func:`render_junit` to ``path`` atomically (folders created).
+
+    Raises UsageError (see :func:`check_junit_target`) for a folder, a special file, an
+    existing file that is not an earlier report, or a path that cannot be written.
+    """
+    from course_cli.errors import UsageError
     from course_cli.fsutil import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, render_junit(report, strict))
+    check_junit_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, render_junit(report, strict))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"--junit {path}: cannot write the report: {reason}") from None
 
 
 def rules_table(rules: Iterable[str] | None = None) -> Any:
