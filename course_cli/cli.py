@@ -95,7 +95,9 @@ def new_lesson(
             "--with", help="Optional parts to create too, e.g. exercises,notebooks,reading."
         ),
     ] = "",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
     root: RootOption = None,
 ) -> None:
@@ -128,7 +130,9 @@ def check(
     files: Annotated[
         bool, typer.Option("--files", help="Check Markdown/Marp files or folders, not a course.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="Output format: text, json or github.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format: text, json or github.")
+    ] = "text",
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     junit: Annotated[
         Optional[Path],  # noqa: UP045
