@@ -7,8 +7,10 @@ format share a batch, so all stale decks of a format go to ONE Marp process (one
 Marp reports several broken outputs only as warnings and exits 0; so before Marp runs, each
 deck is read (:func:`analyze_deck`) and these are errors naming the deck and line: a local
 image that is missing or lies outside the course folder, and ``math: katex`` (its fonts come
-from a CDN). Any remaining Marp warning fails the batch. The course's math macros
-(``course.yaml`` ``macros``) reach MathJax through ``templates/marp/engine.mjs``.
+from a CDN). Any remaining Marp warning fails the batch. Math that MathJax cannot typeset
+(found once per deck in Marp's HTML, :class:`MathCheck`) fails every format of the deck. The
+course's math macros (``course.yaml`` ``macros``) reach MathJax through
+``templates/marp/engine.mjs``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,8 +262,9 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     versions = {"marp": _version(tb, "marp")}
     if any(f in BROWSER_FORMATS for f in formats):
         versions["chromium"] = _version(tb, "chromium")
+    math = MathCheck()
     actions = {
-        fmt: MarpAction(fmt, tb, theme, engine, macros, course.root, options.build_dir)
+        fmt: MarpAction(fmt, tb, theme, engine, macros, course.root, options.build_dir, math)
         for fmt in (*formats, "notes")
     }
     steps: list[BuildStep] = []
@@ -352,6 +356,36 @@ def copy_assets(tasks: Sequence[Task]) -> None:
 # -- running Marp --------------------------------------------------------------------------
 
 
+class MathCheck:
+    """Whether MathJax can typeset each deck's math, found once per deck from Marp's HTML.
+
+    One instance is shared by every format's action of a plan: the HTML action records what
+    its output shows; a PDF/PPTX action asks (and renders the HTML itself when the HTML step
+    did not run), so broken math fails every format of the deck, not only the HTML.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[Path, str] = {}
+        self.lock = threading.Lock()
+
+    def record(self, deck: Deck, problem: str) -> None:
+        """Remember the problem message of ``deck`` (``""``: its math is fine)."""
+        self._found[deck.path] = problem
+
+    def known(self, deck: Deck) -> bool:
+        """True when ``deck`` was checked."""
+        return deck.path in self._found
+
+    def error(self, deck: Deck, root: Path) -> ToolFailedError | None:
+        """The error of a checked deck whose math does not typeset, else None."""
+        problem = self._found.get(deck.path, "")
+        if not problem:
+            return None
+        return ToolFailedError(
+            f"{_rel(deck.path, root)}{_first_line(deck.text, problem)}: {problem}"
+        )
+
+
 class MarpAction:
     """Converts a batch of decks to one format with a single Marp process."""
 
@@ -364,9 +398,11 @@ class MarpAction:
         macros: Path,
         root: Path,
         build_dir: Path,
+        math: MathCheck | None = None,
     ):
         self.fmt, self.toolbox, self.theme, self.engine = fmt, toolbox, theme, engine
         self.macros, self.root, self.build_dir = macros, root, build_dir
+        self.math = math or MathCheck()
 
     def __call__(self, tasks: Sequence[Task]) -> Mapping[BuildStep, CourseError]:
         """Run Marp on the decks without problems; return the per-deck errors."""
@@ -378,21 +414,55 @@ class MarpAction:
                 errors[task.step] = ToolFailedError("\n".join(deck.problems))
             else:
                 ready.append(task)
+        if ready and self.fmt in BROWSER_FORMATS:
+            errors.update(self._math_errors(ready))
+            ready = [t for t in ready if t.step not in errors]
         if not ready:
             return errors
-        stage = self.build_dir / ".staging" / f"marp-{self.fmt}-{secrets.token_hex(4)}"
+        stage = self._stage(self.fmt)
         try:
             errors.update(self._convert(ready, stage))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         return errors
 
-    def _convert(self, tasks: Sequence[Task], stage: Path) -> dict[BuildStep, CourseError]:
+    def _stage(self, fmt: str) -> Path:
+        return self.build_dir / ".staging" / f"marp-{fmt}-{secrets.token_hex(4)}"
+
+    def _math_errors(self, tasks: Sequence[Task]) -> dict[BuildStep, CourseError]:
+        """Errors of the decks whose math does not typeset (rendering the HTML if needed)."""
+        with self.math.lock:
+            unknown = [t for t in tasks if not self.math.known(t.step.payload)]
+            if unknown:
+                stage = self._stage("mathcheck")
+                try:
+                    names, out, _ = self._marp(unknown, stage, "html")
+                    for name, task in names.items():
+                        made = out / f"{name[:-3]}.html"
+                        if made.is_file():
+                            html = made.read_text(encoding="utf-8")
+                            self.math.record(task.step.payload, math_errors(html))
+                finally:
+                    shutil.rmtree(stage, ignore_errors=True)
+        errors: dict[BuildStep, CourseError] = {}
+        for task in tasks:
+            err = self.math.error(task.step.payload, self.root)
+            if err is not None:
+                errors[task.step] = err
+        return errors
+
+    def _marp(
+        self, tasks: Sequence[Task], stage: Path, fmt: str
+    ) -> tuple[dict[str, Task], Path, dict[BuildStep, CourseError]]:
+        """Run one Marp process on ``tasks`` to ``fmt``: (deck names, output folder, warnings).
+
+        Raises ToolNotFoundError / ToolFailedError when Marp (or the browser) fails.
+        """
         self.toolbox.find("marp")
         env = {"COURSE_MARP_MACROS": str(self.macros)} if self.macros.is_file() else {}
-        if self.fmt == "notes":
+        if fmt == "notes":
             env = {"COURSE_MARP_NOTES": "1"}  # notes need no rendering: a bare Marpit
-        if self.fmt in BROWSER_FORMATS:
+        if fmt in BROWSER_FORMATS:
             env.update(self.toolbox.browser_env())
         src, out = stage / "in", stage / "out"
         names: dict[str, Task] = {}
@@ -401,19 +471,19 @@ class MarpAction:
             name = f"{deck.lesson_dir}/{deck.stem}.md"
             names[name] = task
             (src / deck.lesson_dir).mkdir(parents=True, exist_ok=True)
-            (src / name).write_text(staged_markdown(deck, self.fmt, self.root), encoding="utf-8")
+            (src / name).write_text(staged_markdown(deck, fmt, self.root), encoding="utf-8")
         flag: list[str] = {"html": [], "pdf": ["--pdf"], "pptx": ["--pptx"], "notes": ["--notes"]}[
-            self.fmt
+            fmt
         ]
         args: list[str | os.PathLike[str]] = [
             "--engine", self.engine, "--theme-set", self.theme, "--allow-local-files",
             "--no-stdin", "--input-dir", src, "-o", out, *flag,
         ]  # fmt: skip
-        timeout = 120 + (45 if self.fmt in BROWSER_FORMATS else 10) * len(tasks)
+        timeout = 120 + (45 if fmt in BROWSER_FORMATS else 10) * len(tasks)
         done = self.toolbox.run("marp", args, cwd=self.root, env=env, timeout=timeout, check=False)
-        if done.returncode == 2 and self.fmt in BROWSER_FORMATS:
+        if done.returncode == 2 and fmt in BROWSER_FORMATS:
             raise ToolNotFoundError(
-                f"Marp found no browser for {self.fmt.upper()} export (exit 2)",
+                f"Marp found no browser for {fmt.upper()} export (exit 2)",
                 hint="install one: sudo apt-get install chromium   (or set CHROME_PATH)",
             )
         if done.returncode != 0:
@@ -423,7 +493,10 @@ class MarpAction:
                 f"marp failed (exit {done.returncode}): {command_line(done.argv)}",
                 hint=tail(done.stderr or done.stdout) or None,
             )
-        errors = self._warnings(done.stderr + "\n" + done.stdout, names, src)
+        return names, out, self._warnings(done.stderr + "\n" + done.stdout, names, src, fmt)
+
+    def _convert(self, tasks: Sequence[Task], stage: Path) -> dict[BuildStep, CourseError]:
+        names, out, errors = self._marp(tasks, stage, self.fmt)
         ext = "txt" if self.fmt == "notes" else self.fmt
         for name, task in names.items():
             made = out / f"{name[:-3]}.{ext}"
@@ -433,23 +506,23 @@ class MarpAction:
             if task.step in errors or not made.is_file():
                 continue
             if self.fmt == "html":
-                problem = math_errors(made.read_text(encoding="utf-8"))
-                if problem:
-                    deck = task.step.payload
-                    where = _rel(deck.path, self.root) + _first_line(deck.text, problem)
-                    errors[task.step] = ToolFailedError(f"{where}: {problem}")
+                deck: Deck = task.step.payload
+                self.math.record(deck, math_errors(made.read_text(encoding="utf-8")))
+                err = self.math.error(deck, self.root)
+                if err is not None:
+                    errors[task.step] = err
                     continue
             os.replace(made, task.out())
         return errors
 
     def _warnings(
-        self, output: str, names: Mapping[str, Task], src: Path
+        self, output: str, names: Mapping[str, Task], src: Path, fmt: str
     ) -> dict[BuildStep, CourseError]:
         errors: dict[BuildStep, CourseError] = {}
         for warning in marp_warnings(output):
             if any(b in warning for b in _BENIGN_WARNINGS):
                 continue
-            if self.fmt == "notes" and warning.endswith("contains no notes."):
+            if fmt == "notes" and warning.endswith("contains no notes."):
                 continue
             hits = [t for n, t in names.items() if n in warning.replace(f"{src}/", "")]
             for task in hits or list(names.values()):

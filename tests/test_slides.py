@@ -395,3 +395,31 @@ def test_a_non_utf8_deck_does_not_stop_the_others(
     assert "Traceback" not in res.stderr
     assert (root / "build/lesson_01/slides.html").is_file()
     assert not (root / "build/lesson_02/slides.html").exists()
+
+
+@pytest.mark.integration
+@needs_marp
+def test_broken_math_fails_every_format_of_the_deck(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None
+) -> None:
+    broken = SECOND.replace("$\\Vpi(s)$.", "$\\frac{a}{b$ and $\\foo x$.")
+    root = make_course({"lessons/lesson_02/slides/m.md": broken})
+    line = broken.splitlines().index("Value of a state: $\\frac{a}{b$ and $\\foo x$.") + 1
+    res = run_cli("build", "slides", "2", "--format", "html,pdf", "--root", str(root))
+    assert res.exit_code == 4, res.stderr
+    assert f"lessons/lesson_02/slides/m.md:{line}: 2 math expression(s) failed to typeset" in (
+        res.stderr
+    )
+    assert "(not built: build/lesson_02/m.html, build/lesson_02/m.pdf)" in res.stderr
+    assert statuses(res.stderr) == [
+        "FAILED build/lesson_02/m.html",
+        "FAILED build/lesson_02/m.pdf",
+        "built build/lesson_02/m.notes.txt",
+    ]
+    assert not (root / "build/lesson_02/m.pdf").exists()
+    assert not (root / "build/lesson_02/m.html").exists()
+    # A PDF-only build checks the math too.
+    alone = run_cli("build", "slides", "2", "--format", "pdf", "--root", str(root))
+    assert alone.exit_code == 4
+    assert f"lessons/lesson_02/slides/m.md:{line}: 2 math expression(s)" in alone.stderr
+    assert not (root / "build/lesson_02/m.pdf").exists()
