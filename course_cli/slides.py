@@ -10,7 +10,7 @@ image that is missing or lies outside the course folder, and ``math: katex`` (it
 from a CDN). Any remaining Marp warning fails the batch. Math that MathJax cannot typeset
 (found once per deck in Marp's HTML, :class:`MathCheck`) fails every format of the deck. The
 course's math macros (``course.yaml`` ``macros``) reach MathJax through
-``templates/marp/engine.mjs``.
+``templates/marp/engine.mjs``. HTML and speaker notes need no browser.
 """
 
 from __future__ import annotations
@@ -462,6 +462,12 @@ class MarpAction:
         env = {"COURSE_MARP_MACROS": str(self.macros)} if self.macros.is_file() else {}
         if fmt == "notes":
             env = {"COURSE_MARP_NOTES": "1"}  # notes need no rendering: a bare Marpit
+            # Marp CLI 4 looks a browser up even for --notes but never starts it: give it the
+            # real one when there is one, else a placeholder program that only says so.
+            try:
+                env.update(self.toolbox.browser_env())
+            except ToolNotFoundError:
+                env["CHROME_PATH"] = str(_no_browser(stage))
         if fmt in BROWSER_FORMATS:
             env.update(self.toolbox.browser_env())
         src, out = stage / "in", stage / "out"
@@ -532,6 +538,18 @@ class MarpAction:
                     + ("" if hits else " (in this batch; deck not named)")
                 )
         return errors
+
+
+def _no_browser(stage: Path) -> Path:
+    """An executable in ``stage`` that stands for the browser Marp looks up but never starts."""
+    path = stage / "no-browser"
+    stage.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "#!/bin/sh\necho 'no browser installed (speaker notes need none)' >&2\nexit 1\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+    return path
 
 
 def math_errors(html: str) -> str:

@@ -19,6 +19,7 @@ from course_cli.build import BuildOptions, execute
 from course_cli.config import load_course
 from course_cli.errors import CourseError, UsageError
 from course_cli.tools import Toolbox
+from tests.conftest import MINI_COURSE_YAML
 
 REPO = Path(__file__).resolve().parents[1]
 MARP = REPO / "node_modules" / ".bin" / "marp"
@@ -332,8 +333,46 @@ def test_no_browser_is_exit_3_with_the_install_hint(
     assert res.exit_code == 3  # type: ignore[attr-defined]
     assert "chromium not found" in res.stderr  # type: ignore[attr-defined]
     assert "sudo apt-get install chromium" in res.stderr  # type: ignore[attr-defined]
-    # HTML needs no browser and was built anyway.
+    # Only the PDF needs a browser: the HTML and the speaker notes were built anyway.
+    assert statuses(res.stderr) == [  # type: ignore[attr-defined]
+        "FAILED build/lesson_02/slides.pdf",
+        "built build/lesson_02/slides.html",
+        "built build/lesson_02/slides.notes.txt",
+    ]
     assert (root / "build/lesson_02/slides.html").is_file()
+    assert (root / "build/lesson_02/slides.notes.txt").read_text(encoding="utf-8") == ""
+    assert max(len(line) for line in res.stderr.splitlines()) < 400  # type: ignore[attr-defined]
+
+
+@pytest.mark.integration
+@needs_marp
+def test_html_slides_and_notes_need_no_browser(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:  # fmt: skip
+    root = make_course(
+        {
+            "lessons/lesson_01/slides/slides.md": DECK.replace(
+                "![w:300 A red square](img/square.png)", ""
+            )
+        },
+        yaml=MINI_COURSE_YAML + "build:\n  slides: [html]\n",
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    node = shutil.which("node")
+    assert node
+    (bin_dir / "node").symlink_to(node)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("CHROME_PATH", raising=False)
+    res = run_cli("build", "slides", "1", "--root", str(root))
+    assert res.exit_code == 0, res.stderr
+    assert statuses(res.stderr) == [
+        "built build/lesson_01/slides.html",
+        "built build/lesson_01/slides.notes.txt",
+    ]
+    notes = (root / "build/lesson_01/slides.notes.txt").read_text(encoding="utf-8")
+    assert "Speaker note: derive the log-derivative trick on the board." in notes
 
 
 @pytest.mark.integration
