@@ -11,7 +11,8 @@ bytes matter, a ``key`` (options, tool versions, anything else that changes the 
 ``batch``: e.g. every stale deck of one format goes to ONE Marp process) and must write each
 output to ``task.out(path)``, a temporary file beside the final one; the engine renames it into
 place only after success, so an interrupted build leaves no torn file. An action raises a
-CourseError to fail the whole batch, or returns ``{step: error}`` to fail single steps.
+CourseError to fail the whole batch, or returns ``{step: error}`` to fail single steps. The
+outputs of a failed step are deleted: an older copy would not match its sources any more.
 
 :func:`execute` keeps ``build/.manifest.json``: for each output, the fingerprint (SHA-256 over
 kind, key, output names and the content hashes of the inputs). A step is stale when ``force``,
@@ -418,6 +419,8 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
         results = []
         for task in tasks:
             err = errors.get(task.step) or _install(task)
+            if err:
+                _remove_outdated(task.step)
             status = "failed" if err else "built"
             results.append(StepResult(task.step, status, seconds, err))
         return results
@@ -425,6 +428,14 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
         for task in tasks:
             for tmp in task.staged.values():
                 tmp.unlink(missing_ok=True)
+
+
+def _remove_outdated(step: BuildStep) -> None:
+    """Delete the outputs of a failed step: they were made from older sources (or are torn),
+    so nothing downstream (the site) may pick them up."""
+    for out in step.outputs:
+        if out.is_file() or out.is_symlink():
+            out.unlink(missing_ok=True)
 
 
 def _staged_path(out: Path, token: str) -> Path:

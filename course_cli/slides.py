@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of, read_source
+from course_cli.build import (
+    BuildOptions,
+    BuildStep,
+    FailingAction,
+    Task,
+    hash_text,
+    key_of,
+    read_source,
+)
 from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -288,6 +296,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                     key=key_of(
                         marp=versions["marp"],
                         chromium=versions.get("chromium", "") if browser else "",
+                        # an image that went missing fails the deck even if no input changed
+                        problems=hash_text(*deck.problems),
                     ),
                     label=f"{lesson.dirname}/{deck.stem}.{fmt}",
                     batch=f"marp-{fmt}",

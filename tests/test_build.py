@@ -102,7 +102,7 @@ def test_batched_steps_go_to_one_call(tmp_path: Path) -> None:
     assert sorted(sorted(c) for c in act.calls) == [["a.out", "b.out", "c.out"], ["d.out"]]
 
 
-def test_failure_keeps_old_output_and_is_retried(tmp_path: Path) -> None:
+def test_failure_removes_the_outdated_output_and_is_retried(tmp_path: Path) -> None:
     act = Recorder()
     execute(make_steps(tmp_path, act, ["a"]), root=tmp_path)
     (tmp_path / "src" / "a.txt").write_text("new\n")
@@ -119,8 +119,8 @@ def test_failure_keeps_old_output_and_is_retried(tmp_path: Path) -> None:
     )
     report = execute([step], root=tmp_path)
     assert report.results[0].status == "failed"
-    assert (tmp_path / "build" / "a.out").read_text() == "TEXT OF A\n"
-    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [".manifest.json", "a.out"]
+    # The output of the old source is gone (nothing outdated gets published), no torn file.
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [".manifest.json"]
     with pytest.raises(ToolFailedError) as exc:
         report.raise_for_failures()
     assert exc.value.exit_code == ExitCode.TOOL_FAILED

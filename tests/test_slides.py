@@ -462,3 +462,42 @@ def test_broken_math_fails_every_format_of_the_deck(
     assert alone.exit_code == 4
     assert f"lessons/lesson_02/slides/m.md:{line}: 2 math expression(s)" in alone.stderr
     assert not (root / "build/lesson_02/m.pdf").exists()
+
+
+@pytest.mark.integration
+@needs_marp
+def test_a_failed_rebuild_removes_the_outdated_slides(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None
+) -> None:
+    root = course_with_decks(make_course)
+    out = root / "build/lesson_01"
+    first = run_cli("build", "slides", "1", "--format", "html", "--root", str(root))
+    assert first.exit_code == 0, first.stderr
+    assert (out / "slides.html").is_file()
+    # The image disappears: no input of the HTML changed, but the deck is broken now.
+    (root / "lessons/lesson_01/slides/img/square.png").unlink()
+    res = run_cli("build", "slides", "1", "--format", "html", "--root", str(root))
+    assert res.exit_code == 4
+    assert "FAILED build/lesson_01/slides.html" in res.stderr
+    assert "image img/square.png not found" in res.stderr
+    assert not (out / "slides.html").exists()
+    assert (out / "slides.notes.txt").is_file()  # notes do not show images
+
+
+@pytest.mark.integration
+@needs_marp
+@needs_browser
+def test_a_failed_rebuild_removes_the_outdated_pdf(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], marp_env: None
+) -> None:
+    root = make_course({"lessons/lesson_02/slides/slides.md": SECOND})
+    out = root / "build/lesson_02"
+    assert run_cli("build", "slides", "2", "--root", str(root)).exit_code == 0
+    assert (out / "slides.pdf").is_file()
+    deck = root / "lessons/lesson_02/slides/slides.md"
+    deck.write_text(SECOND + "\n![a plot](img/plot.png)\n", encoding="utf-8")
+    res = run_cli("build", "slides", "2", "--root", str(root))
+    assert res.exit_code == 4
+    assert "image img/plot.png not found" in res.stderr
+    assert not (out / "slides.pdf").exists()
+    assert not (out / "slides.html").exists()
