@@ -22,6 +22,7 @@ when an output is missing or when its fingerprint changed. Content hashes are ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -409,9 +410,9 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
     tasks = [Task(step, {out: _staged_path(out, token) for out in step.outputs}) for step in unit]
     errors: dict[BuildStep, CourseError] = {}
     try:
-        for out in (p for t in tasks for p in t.step.outputs):
-            out.parent.mkdir(parents=True, exist_ok=True)
         try:
+            for out in (p for t in tasks for p in t.step.outputs):
+                _make_folder(out.parent)
             errors = dict(unit[0].action(tasks) or {})
         except CourseError as exc:
             errors = {step: exc for step in unit}
@@ -427,7 +428,22 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
     finally:
         for task in tasks:
             for tmp in task.staged.values():
-                tmp.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # e.g. its folder could not be made
+                    tmp.unlink(missing_ok=True)
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``; a file in the way is a UsageError naming it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        if not blocker.is_file():
+            raise UsageError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
+        where = "" if blocker == folder else f"cannot create the folder {folder}: "
+        raise UsageError(
+            f"{where}{blocker} is a file, not a folder", hint=f"move or delete {blocker}"
+        ) from exc
 
 
 def _remove_outdated(step: BuildStep) -> None:
@@ -531,6 +547,7 @@ def build(
 
     targets = resolve_targets(target)
     lessons = course.select(numbers)
+    check_build_dir(course.root / "build", course.root)
     jobs = jobs or course.build.jobs or os.cpu_count() or 1
     options = BuildOptions(
         root=course.root,
@@ -603,6 +620,23 @@ class FailingAction:
     def __call__(self, tasks: Sequence[Task], /) -> Mapping[BuildStep, CourseError]:
         """Fail every task with ``error``."""
         return {task.step: self.error for task in tasks}
+
+
+def check_build_dir(build_dir: Path, root: Path) -> None:
+    """Raise UsageError (exit 2) naming ``build_dir`` when it exists but is not a folder."""
+    for path in (build_dir, build_dir / ".cache"):
+        if (path.exists() or path.is_symlink()) and not path.is_dir():
+            raise UsageError(
+                f"{_shown(path, root)} is not a folder; course build writes its outputs there",
+                hint=f"move or delete {_shown(path, root)}",
+            )
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def key_of(**items: object) -> tuple[tuple[str, str], ...]:

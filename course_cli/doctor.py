@@ -74,8 +74,13 @@ def required_tools(course: Course | None) -> dict[str, bool]:
 
 
 def diagnose(course: Course | None, root: Path | None = None) -> DoctorReport:
-    """Look for every package, tool and font; return the report (never raises for a miss)."""
-    toolbox = Toolbox.for_course(course) if course else Toolbox(root=root)
+    """Look for every package, tool and font; return the report (never raises for a miss).
+
+    Writes nothing: no version cache, no ``typst`` shim.
+    """
+    toolbox = (
+        Toolbox.for_course(course, read_only=True) if course else Toolbox(root, read_only=True)
+    )
     needs = required_tools(course)
     with ThreadPoolExecutor(max_workers=8) as pool:
         tools = list(pool.map(lambda n: _tool_item(toolbox, n, needs[n]), TOOLS))

@@ -295,22 +295,30 @@ class Toolbox:
 
     ``configured`` is ``course.yaml`` ``build.tools`` (name -> path, relative to ``root``);
     ``cache_file`` keeps tool versions between runs so that a no-op build stays fast.
+    ``read_only`` (``course doctor``): write nothing, neither the version cache nor the
+    ``typst`` shim (its would-be path is reported; the version comes from the module).
     """
 
     root: Path | None = None
     configured: Mapping[str, str] = field(default_factory=dict)
     cache_file: Path | None = None
+    read_only: bool = False
     _found: dict[str, ToolInfo] = field(default_factory=dict, repr=False)
     _versions: dict[str, str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def for_course(cls, course: object) -> Toolbox:
+    def for_course(cls, course: object, *, read_only: bool = False) -> Toolbox:
         """Return the Toolbox of a loaded ``Course`` (its root, build.tools, build/.cache)."""
         root = Path(course.root)  # type: ignore[attr-defined]
         build_cfg = getattr(course, "build", None)
         tools = dict(getattr(build_cfg, "tools", {}) or {})
-        return cls(root=root, configured=tools, cache_file=root / "build" / ".cache" / "tools.json")
+        return cls(
+            root=root,
+            configured=tools,
+            cache_file=root / "build" / ".cache" / "tools.json",
+            read_only=read_only,
+        )
 
     # -- finding ---------------------------------------------------------------------------
     def find(self, name: str) -> ToolInfo:
@@ -394,6 +402,8 @@ class Toolbox:
             base = self.cache_file.parent / "bin"
         else:
             base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course/bin"
+        if self.read_only:
+            return base / "typst"
         return write_typst_shim(base / "typst")
 
     # -- versions --------------------------------------------------------------------------
@@ -467,7 +477,7 @@ class Toolbox:
         return self._versions
 
     def _save_versions(self, cache: dict[str, str]) -> None:
-        if self.cache_file is None:
+        if self.cache_file is None or self.read_only:
             return
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from course_cli.build import BuildOptions, BuildStep, Task, execute, key_of
-from course_cli.errors import ExitCode, ToolFailedError
+from course_cli.errors import CourseError, ExitCode, ToolFailedError
 
 
 class Recorder:
@@ -222,3 +222,49 @@ def test_cli_build_runs_a_registered_builder(
     again = run_cli("build", "--root", str(root))
     assert again.stdout.startswith("1 built, 1 up to date, 0 failed")  # lesson 1 was new
     assert act.calls[-1] == ["lesson_01.out"]
+
+
+def test_build_folder_that_is_a_file_is_a_usage_error(
+    make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_cli import build
+
+    root = make_course()
+    act = Recorder()
+
+    def plan(course: Any, lessons: list[Any], options: BuildOptions) -> list[BuildStep]:
+        return make_steps(options.root, act, [lesson.dirname for lesson in lessons])
+
+    monkeypatch.setattr(build, "_REGISTERED", {})
+    monkeypatch.setattr(build, "TARGETS", {"demo": ""})
+    monkeypatch.setattr(build, "PHASES", {})
+    build.register_builder("demo", plan)
+    (root / "build").write_text("notes\n")
+    res = run_cli("build", "demo", "--root", str(root))
+    assert res.exit_code == 2
+    assert "error: build is not a folder; course build writes its outputs there" in res.stderr
+    assert "hint: move or delete build" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert (root / "build").read_text() == "notes\n"
+    assert act.calls == []
+
+
+def test_a_file_in_the_way_of_an_output_folder_fails_that_step(tmp_path: Path) -> None:
+    act = Recorder()
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "sub").write_text("in the way\n")
+    steps = make_steps(tmp_path, act, ["a"])
+    blocked = BuildStep(
+        kind="upper",
+        output=tmp_path / "build" / "sub" / "b.out",
+        inputs=steps[0].inputs,
+        action=act,
+    )
+    report = execute([*steps, blocked], root=tmp_path)
+    assert [r.status for r in report.results] == ["built", "failed"]
+    with pytest.raises(CourseError) as exc:
+        report.raise_for_failures()
+    assert exc.value.message == (
+        f"{tmp_path / 'build' / 'sub'} is a file, not a folder\n  (not built: build/sub/b.out)"
+    )
+    assert exc.value.exit_code == ExitCode.USAGE

@@ -78,3 +78,34 @@ def test_missing_browser_is_exit_3_with_the_install_command(
     (root / "course.yaml").write_text(HTML_ONLY.replace("typst", "xelatex"))
     res = run_cli("doctor", "--root", str(root))
     assert "optional chromium" in res.stdout  # type: ignore[attr-defined]
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+@pytest.mark.integration
+def test_doctor_writes_nothing_even_when_build_is_a_file(
+    make_course: Callable[..., Path],
+    run_cli: Callable[..., object],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("typst")
+    cache = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("TYPST_PATH", raising=False)
+    root = make_course(yaml=HTML_ONLY)
+    before = _files(root)
+    res = run_cli("doctor", "--format", "json", "--root", str(root))
+    assert "Traceback" not in res.stderr  # type: ignore[attr-defined]
+    assert _files(root) == before  # no build/.cache/tools.json, no typst shim
+    assert not cache.exists()
+    typst = next(i for i in json.loads(res.stdout)["items"] if i["name"] == "typst")  # type: ignore[attr-defined]
+    assert typst["version"]
+
+    (root / "build").write_text("not a folder\n")
+    again = run_cli("doctor", "--root", str(root))
+    assert "Traceback" not in again.stderr  # type: ignore[attr-defined]
+    assert "typst" in again.stdout  # type: ignore[attr-defined]
+    assert (root / "build").read_text() == "not a folder\n"
