@@ -132,6 +132,26 @@ def _tex_source_line(text: str, context: str) -> int | None:
     return best
 
 
+_RUNAWAY_RE = re.compile(
+    r"(?:File ended while scanning use of|Paragraph ended before) (?P<cs>\\[A-Za-z@]+)"
+)
+
+
+def _unbalanced_line(text: str, command: str) -> int | None:
+    """The line of the first ``command`` whose braces do not close within its paragraph.
+
+    TeX reports a runaway argument ("File ended while scanning use of \\frac") without a line
+    number: the culprit is the first use of the command that opens more braces than it closes
+    before the next blank line (the end of its paragraph).
+    """
+    for m in re.finditer(re.escape(command) + r"(?![A-Za-z@])", text):
+        end = text.find("\n\n", m.end())
+        rest = re.sub(r"\\[{}]", "", text[m.end() : end if end != -1 else len(text)])
+        if rest.count("{") > rest.count("}"):
+            return text.count("\n", 0, m.start()) + 1
+    return None
+
+
 def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedError:
     """The error for a failed pandoc -> LaTeX -> PDF run: conspect:line, TeX message, context."""
     msgs = [m.group("msg").strip() for m in _TEX_ERROR_RE.finditer(stderr)]
@@ -140,9 +160,13 @@ def latex_failure(name: str, text: str, stderr: str, engine: str) -> ToolFailedE
         tail = "\n".join(ln for ln in stderr.splitlines() if ln.strip())[-1500:]
         return ToolFailedError(f"{name}: pandoc failed ({engine})", hint=tail or None)
     line = _tex_source_line(text, ctx.group("ctx")) if ctx else None
-    where = f"{name}:{line}" if line else name
     context = f" near: {ctx.group('ctx').strip()}" if ctx else ""
     hint = None
+    runaway = _RUNAWAY_RE.search(msgs[0])
+    if runaway:
+        line = line or _unbalanced_line(text, runaway.group("cs"))
+        hint = f"a {{ after {runaway.group('cs')} is not closed: check the braces of its arguments"
+    where = f"{name}:{line}" if line else name
     if "Unicode character" in msgs[0]:
         hint = "pdflatex has no glyphs for this text: use engine xelatex or lualatex"
     if "Undefined control sequence" in msgs[0]:

@@ -121,6 +121,38 @@ def test_latex_error_points_at_markdown_line() -> None:
     assert "materials/macros.tex" in (err.hint or "")
 
 
+RUNAWAY_STDERR = """Error producing PDF.
+! File ended while scanning use of \\frac .
+<inserted text>
+                \\par
+<*> /tmp/tx/media-dbb6ecea5cfab28d/input.tex
+
+No pages of output.
+"""
+RUNAWAY_TEXT = (
+    "---\ntitle: T\n---\n\n# Intro\n\nA fine $\\frac{1}{2}$ and \\{braces\\}.\n\n"
+    "The ratio $\\frac{a}{b$ is broken in this paragraph.\n\nAnother paragraph.\n"
+)
+
+
+def test_runaway_argument_points_at_the_unclosed_brace_line() -> None:
+    err = latex_failure("c.md", RUNAWAY_TEXT, RUNAWAY_STDERR, "xelatex")
+    assert err.message == "c.md:9: xelatex: File ended while scanning use of \\frac ."
+    assert err.hint == "a { after \\frac is not closed: check the braces of its arguments"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not shutil.which("xelatex"), reason="no xelatex")
+def test_runaway_argument_in_a_real_build_names_the_line(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _course(make_course, conspect=RUNAWAY_TEXT)
+    result = run_cli("build", "pdf", "1", "--engine", "xelatex", "--root", str(root))
+    assert result.exit_code == 4
+    assert (
+        "lessons/lesson_01/conspect.md:9: xelatex: File ended while scanning use of \\frac"
+    ) in result.stderr
+    assert "a { after \\frac is not closed" in result.stderr
+
+
 def test_typst_lint_flags_what_typst_cannot_render() -> None:
     text = (
         "---\ntitle: T\n---\n"
