@@ -8,18 +8,19 @@ Marp reports several broken outputs only as warnings and exits 0; so before Marp
 deck is read (:func:`analyze_deck`) and these are errors naming the deck and line: a local
 image that is missing or lies outside the course folder, and ``math: katex`` (its fonts come
 from a CDN). Any remaining Marp warning fails the batch. Math that MathJax cannot typeset
-(found once per deck in Marp's HTML, :class:`MathCheck`) fails every format of the deck. The
+(reported by the course engine on Marp's stderr, :func:`math_problems`) fails the deck in
+every format. The
 course's math macros (``course.yaml`` ``macros``) reach MathJax through
 ``templates/marp/engine.mjs``. HTML and speaker notes need no browser.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import shutil
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _KATEX = re.compile(r"(?:^|<!--)\s*math\s*:\s*['\"]?katex\b", re.MULTILINE)
 _WARN = re.compile(r"^\[\s*WARN\s*\]\s?(.*)$")
-_MATH_ERROR = re.compile(
-    r'<g data-mml-node="(?:merror|mtext)" fill="red"|<g data-mml-node="merror"'
-)
-_UNDEFINED_NAME = re.compile(r'data-mjx-error="([^"]+)"')
-_RED_TEXT = re.compile(r'<g data-mml-node="mtext" fill="red" stroke="red">(.*?)</g>')
-_GLYPH = re.compile(r'data-c="([0-9A-Fa-f]+)"')
+MAX_PARALLEL_PAGES = 16  # decks Marp converts at once in one browser (its default is 5)
+MATH_MARKER = "[course-math] "  # written by templates/marp/engine.mjs to Marp's stderr
 _BENIGN_WARNINGS = ("Insecure local file accessing is enabled",)
 
 
@@ -270,9 +267,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     versions = {"marp": _version(tb, "marp")}
     if any(f in BROWSER_FORMATS for f in formats):
         versions["chromium"] = _version(tb, "chromium")
-    math = MathCheck()
     actions = {
-        fmt: MarpAction(fmt, tb, theme, engine, macros, course.root, options.build_dir, math)
+        fmt: MarpAction(fmt, tb, theme, engine, macros, course.root, options.build_dir)
         for fmt in (*formats, "notes")
     }
     steps: list[BuildStep] = []
@@ -366,36 +362,6 @@ def copy_assets(tasks: Sequence[Task]) -> None:
 # -- running Marp --------------------------------------------------------------------------
 
 
-class MathCheck:
-    """Whether MathJax can typeset each deck's math, found once per deck from Marp's HTML.
-
-    One instance is shared by every format's action of a plan: the HTML action records what
-    its output shows; a PDF/PPTX action asks (and renders the HTML itself when the HTML step
-    did not run), so broken math fails every format of the deck, not only the HTML.
-    """
-
-    def __init__(self) -> None:
-        self._found: dict[Path, str] = {}
-        self.lock = threading.Lock()
-
-    def record(self, deck: Deck, problem: str) -> None:
-        """Remember the problem message of ``deck`` (``""``: its math is fine)."""
-        self._found[deck.path] = problem
-
-    def known(self, deck: Deck) -> bool:
-        """True when ``deck`` was checked."""
-        return deck.path in self._found
-
-    def error(self, deck: Deck, root: Path) -> ToolFailedError | None:
-        """The error of a checked deck whose math does not typeset, else None."""
-        problem = self._found.get(deck.path, "")
-        if not problem:
-            return None
-        return ToolFailedError(
-            f"{_rel(deck.path, root)}{_first_line(deck.text, problem)}: {problem}"
-        )
-
-
 class MarpAction:
     """Converts a batch of decks to one format with a single Marp process."""
 
@@ -408,11 +374,9 @@ class MarpAction:
         macros: Path,
         root: Path,
         build_dir: Path,
-        math: MathCheck | None = None,
     ):
         self.fmt, self.toolbox, self.theme, self.engine = fmt, toolbox, theme, engine
         self.macros, self.root, self.build_dir = macros, root, build_dir
-        self.math = math or MathCheck()
 
     def __call__(self, tasks: Sequence[Task]) -> Mapping[BuildStep, CourseError]:
         """Run Marp on the decks without problems; return the per-deck errors."""
@@ -424,9 +388,6 @@ class MarpAction:
                 errors[task.step] = ToolFailedError("\n".join(deck.problems))
             else:
                 ready.append(task)
-        if ready and self.fmt in BROWSER_FORMATS:
-            errors.update(self._math_errors(ready))
-            ready = [t for t in ready if t.step not in errors]
         if not ready:
             return errors
         stage = self._stage(self.fmt)
@@ -438,28 +399,6 @@ class MarpAction:
 
     def _stage(self, fmt: str) -> Path:
         return self.build_dir / ".staging" / f"marp-{fmt}-{secrets.token_hex(4)}"
-
-    def _math_errors(self, tasks: Sequence[Task]) -> dict[BuildStep, CourseError]:
-        """Errors of the decks whose math does not typeset (rendering the HTML if needed)."""
-        with self.math.lock:
-            unknown = [t for t in tasks if not self.math.known(t.step.payload)]
-            if unknown:
-                stage = self._stage("mathcheck")
-                try:
-                    names, out, _ = self._marp(unknown, stage, "html")
-                    for name, task in names.items():
-                        made = out / f"{name[:-3]}.html"
-                        if made.is_file():
-                            html = made.read_text(encoding="utf-8")
-                            self.math.record(task.step.payload, math_errors(html))
-                finally:
-                    shutil.rmtree(stage, ignore_errors=True)
-        errors: dict[BuildStep, CourseError] = {}
-        for task in tasks:
-            err = self.math.error(task.step.payload, self.root)
-            if err is not None:
-                errors[task.step] = err
-        return errors
 
     def _marp(
         self, tasks: Sequence[Task], stage: Path, fmt: str
@@ -494,6 +433,8 @@ class MarpAction:
         args: list[str | os.PathLike[str]] = [
             "--engine", self.engine, "--theme-set", self.theme, "--allow-local-files",
             "--no-stdin", "--input-dir", src, "-o", out, *flag,
+            # A page waits on the browser more than it computes: render them all at once.
+            "--parallel", str(min(max(len(tasks), 1), MAX_PARALLEL_PAGES)),
         ]  # fmt: skip
         timeout = 120 + (45 if fmt in BROWSER_FORMATS else 10) * len(tasks)
         done = self.toolbox.run("marp", args, cwd=self.root, env=env, timeout=timeout, check=False)
@@ -509,7 +450,13 @@ class MarpAction:
                 f"marp failed (exit {done.returncode}): {command_line(done.argv)}",
                 hint=tail(done.stderr or done.stdout) or None,
             )
-        return names, out, self._warnings(done.stderr + "\n" + done.stdout, names, src, fmt)
+        problems = self._warnings(done.stderr + "\n" + done.stdout, names, src, fmt)
+        for task in names.values():
+            deck = task.step.payload
+            math = math_problems(done.stderr, deck.text)
+            if math and task.step not in problems:
+                problems[task.step] = ToolFailedError(f"{_rel(deck.path, self.root)}{math}")
+        return names, out, problems
 
     def _convert(self, tasks: Sequence[Task], stage: Path) -> dict[BuildStep, CourseError]:
         names, out, errors = self._marp(tasks, stage, self.fmt)
@@ -521,13 +468,6 @@ class MarpAction:
                 continue
             if task.step in errors or not made.is_file():
                 continue
-            if self.fmt == "html":
-                deck: Deck = task.step.payload
-                self.math.record(deck, math_errors(made.read_text(encoding="utf-8")))
-                err = self.math.error(deck, self.root)
-                if err is not None:
-                    errors[task.step] = err
-                    continue
             os.replace(made, task.out())
         return errors
 
@@ -562,32 +502,34 @@ def _no_browser(stage: Path) -> Path:
     return path
 
 
-def math_errors(html: str) -> str:
-    """A message when MathJax could not typeset some math of a Marp HTML output, else ``""``.
+def math_problems(output: str, text: str) -> str:
+    """``:LINE: message`` for the math of deck ``text`` that MathJax could not typeset, from the
+    ``[course-math]`` lines the course engine writes to Marp's stderr; ``""`` when none.
 
-    MathJax draws an undefined macro as red text and a TeX error as ``merror``; Marp exits 0.
+    Marp exits 0 and draws such math in red; the engine reports every failing expression (its
+    TeX and MathJax's complaint) in each format, so no deck is rendered twice to check it.
     """
-    bad = len(_MATH_ERROR.findall(html))
-    if not bad:
+    failed: list[tuple[int, list[str]]] = []
+    for line in output.splitlines():
+        if not line.startswith(MATH_MARKER):
+            continue
+        try:
+            report = json.loads(line[len(MATH_MARKER) :])
+            tex, problems = str(report["tex"]), [str(p) for p in report["problems"]]
+        except (ValueError, KeyError, TypeError):
+            continue
+        at = text.find(tex.strip()) if tex.strip() else -1
+        if at >= 0:
+            failed.append((text.count("\n", 0, at) + 1, problems))
+    if not failed:
         return ""
-    found = set(_UNDEFINED_NAME.findall(html))
-    for group in _RED_TEXT.findall(html):  # an undefined macro, drawn glyph by glyph
-        found.add("".join(chr(int(c, 16)) for c in _GLYPH.findall(group)))
-    names = sorted(found)
+    names = sorted({p for _, found in failed for p in found})
     return (
-        f"{bad} math expression(s) failed to typeset (undefined macro or TeX error)"
+        f":{min(line for line, _ in failed)}: {len(failed)} math expression(s) failed to typeset"
+        " (undefined macro or TeX error)"
         + (f"; MathJax reported: {', '.join(names)}" if names else "")
         + "; define course macros in the macros file, one per line"
     )
-
-
-def _first_line(text: str, problem: str) -> str:
-    """``:N`` for the first line of ``text`` that uses a macro named in ``problem``, else ``""``."""
-    for name in re.findall(r"\\[A-Za-z]+", problem.partition("MathJax reported: ")[2]):
-        m = re.search(re.escape(name) + r"(?![A-Za-z])", text)
-        if m:
-            return f":{text.count(chr(10), 0, m.start()) + 1}"
-    return ""
 
 
 def marp_warnings(output: str) -> list[str]:

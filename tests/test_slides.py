@@ -161,11 +161,21 @@ def test_marp_warnings_are_joined() -> None:
     ]
 
 
-def test_math_errors_name_the_undefined_macro() -> None:
-    red = '<g data-mml-node="mtext" fill="red" stroke="red"><path data-c="5C" d=""></path>'
-    red += '<path data-c="46" d=""></path><path data-c="6F" d=""></path></g>'
-    assert "MathJax reported: \\Fo" in slides.math_errors(red)
-    assert slides.math_errors('<g data-mml-node="mi"><path data-c="1D53C"/></g>') == ""
+def test_math_problems_from_the_engine_reports() -> None:
+    deck = "---\nmarp: true\n---\n\n# A\n\nFine $x$ then $\\Fo y$ and\n\n$$\n\\frac{a}{b\n$$\n"
+    stderr = (
+        "[  INFO ] Converting 2 markdowns...\n"
+        '[course-math] {"tex": "\\\\Fo y", "problems": ["\\\\Fo"]}\n'
+        '[course-math] {"tex": "\\\\frac{a}{b\\n", "problems": ["Missing close brace"]}\n'
+        '[course-math] {"tex": "\\\\elsewhere", "problems": ["\\\\elsewhere"]}\n'
+        "[course-math] not json\n"
+    )
+    assert slides.math_problems(stderr, deck) == (
+        ":7: 2 math expression(s) failed to typeset (undefined macro or TeX error); "
+        "MathJax reported: Missing close brace, \\Fo; "
+        "define course macros in the macros file, one per line"
+    )
+    assert slides.math_problems("[  INFO ] done\n", deck) == ""
 
 
 def course_with_decks(make_course: Callable[..., Path]) -> Path:
@@ -238,7 +248,8 @@ def test_build_html_pdf_notes_and_rebuild_only_what_changed(
 
     html = (out / "slides.html").read_text(encoding="utf-8")
     assert 'data-c="1D53C"' in html  # \E from the course macros: a double-struck E
-    assert slides.math_errors(html) == ""
+    assert '<g data-mml-node="merror"' not in html  # (the CSS names it; no element uses it)
+    assert '<g data-mml-node="mtext" fill="red"' not in html
     assert 'src="img/square.png"' in html
     assert (out / "img/square.png").read_bytes() == png(120, 80, (200, 30, 30))
 

@@ -34,6 +34,41 @@ export function mathMacros(md, preamble) {
   })
 }
 
+// Marp exits 0 when MathJax cannot typeset an expression (it draws an undefined macro in
+// red, a TeX error as merror). Report each such expression on stderr, one JSON line after
+// the marker, whatever the output format, so the build can fail the deck without rendering
+// it twice.
+export const MATH_MARKER = '[course-math] '
+const MATH_FAILED = /data-mml-node="merror"|data-mml-node="mtext" fill="red"/
+const MJX_ERROR = /data-mjx-error="([^"]+)"/g
+const RED_TEXT = /<g data-mml-node="mtext" fill="red" stroke="red">(.*?)<\/g>/g
+const GLYPH = /data-c="([0-9A-Fa-f]+)"/g
+
+function mathProblems(svg) {
+  const found = new Set()
+  for (const m of svg.matchAll(MJX_ERROR)) found.add(m[1])
+  for (const m of svg.matchAll(RED_TEXT)) {
+    found.add([...m[1].matchAll(GLYPH)].map((g) => String.fromCodePoint(parseInt(g[1], 16))).join(''))
+  }
+  return [...found]
+}
+
+export function reportMathErrors(md, preamble, write = (line) => process.stderr.write(line)) {
+  for (const name of ['marp_math_inline', 'marp_math_block']) {
+    const render = md.renderer.rules[name]
+    if (!render) continue
+    md.renderer.rules[name] = (tokens, idx, options, env, self) => {
+      const out = render(tokens, idx, options, env, self)
+      if (MATH_FAILED.test(out)) {
+        let tex = tokens[idx].content
+        if (preamble && tex.startsWith(preamble)) tex = tex.slice(preamble.length)
+        write(MATH_MARKER + JSON.stringify({ tex, problems: mathProblems(out) }) + '\n')
+      }
+      return out
+    }
+  }
+}
+
 // Speaker notes (--notes) need no rendering at all: COURSE_MARP_NOTES=1 gives a bare Marpit,
 // which collects the same notes as Marp Core at a third of the cost (no MathJax, no themes).
 async function notesEngine(opts) {
@@ -52,6 +87,8 @@ export default async (opts) => {
     if (bare) return bare
   }
   const { marp } = opts
-  mathMacros(marp.markdown, readMacros(process.env.COURSE_MARP_MACROS))
+  const preamble = readMacros(process.env.COURSE_MARP_MACROS)
+  mathMacros(marp.markdown, preamble)
+  reportMathErrors(marp.markdown, preamble)
   return marp
 }
