@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
+from course_cli.sitelinks import Link, link_rewriter, linked_files
 from course_cli.sitemd import render_markdown
 
 SITE_DIR = "site"
@@ -33,14 +33,6 @@ ARTIFACTS = (
     ("conspect.pdf", "Conspect (PDF)"),
     ("book.pdf", "Book extract (PDF)"),
 )
-
-
-@dataclass(frozen=True)
-class Link:
-    """A link shown on a lesson page: its label and its href relative to that page."""
-
-    label: str
-    href: str
 
 
 def site_dir(course: Course) -> Path:
@@ -70,7 +62,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         if extract.is_file():
             pages.append(_book_extract_page(lesson, out, extract, template_files, course))
             links.append(Link("Book extract", "book.html"))
-        copies.extend(_linked_file_copies(course, lesson, links, out, {c.output for c in copies}))
+        copies.extend(_linked_copies(course, lesson, links, out, {c.output for c in copies}))
         steps.extend(copies)
         parts = [titles.get(label, label) for label in lesson.book]
         pages.append(
@@ -196,26 +188,12 @@ def _lesson_copies(
     return steps, links, notebooks
 
 
-def _linked_file_copies(
+def _linked_copies(
     course: Course, lesson: Lesson, links: list[Link], out: Path, planned: set[Path]
 ) -> list[BuildStep]:
-    """Copy steps for local files a README links to that the site has no page for."""
-    from course_cli.sitemd import local_targets
-
-    readme = lesson.dir(course.root) / "README.md"
-    if not readme.is_file():
-        return []
-    lesson_dir = lesson.dir(course.root).resolve()
-    rewrite = _link_rewriter(course, lesson, links)
     steps = []
-    text = readme.read_text(encoding="utf-8", errors="replace")
-    for href in local_targets(text):
-        if rewrite(href) != href:
-            continue  # rewritten to a page or a built output, or not on the site
-        src = (lesson_dir / href.partition("#")[0]).resolve()
-        if not src.is_file() or not src.is_relative_to(lesson_dir):
-            continue
-        dst = out / lesson.dirname / src.relative_to(lesson_dir)
+    for src, rel in linked_files(course, lesson, links):
+        dst = out / lesson.dirname / rel
         if dst not in planned:
             planned.add(dst)
             steps.append(_copy_step(src, dst))
@@ -268,7 +246,7 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
         body = ""
         if readme.is_file():
             text = readme.read_text(encoding="utf-8", errors="replace")
-            body = render_markdown(text, _link_rewriter(course, lesson, p["links"]))
+            body = render_markdown(text, link_rewriter(course, lesson, p["links"]))
         html = _render(
             course,
             "lesson.html.j2",
@@ -288,56 +266,6 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
 def _neighbour(course: Course, lesson: Lesson, step: int) -> Lesson | None:
     idx = course.lessons.index(lesson) + step
     return course.lessons[idx] if 0 <= idx < len(course.lessons) else None
-
-
-def _link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Any:
-    """Map a README's local links to what the site has: built decks, PDFs, other lessons."""
-    lesson_dir = lesson.dir(course.root).resolve()
-    available = {x.href for x in links}
-    lesson_dirs = {x.dir(course.root).resolve(): x for x in course.lessons}
-
-    def on_site(href: str, target: Path) -> str | None:
-        # A file inside the lesson folder is copied next to the page; anything else is not
-        # on the site, and the link is shown as plain text rather than left broken.
-        if target.is_file() and target.is_relative_to(lesson_dir):
-            return href
-        return None
-
-    def rewrite(href: str) -> str | None:
-        if "://" in href or href.startswith(("#", "mailto:")):
-            return href
-        path_part, _, anchor = href.partition("#")
-        if not path_part:
-            return href
-        target = (lesson_dir / path_part).resolve()
-        frag = f"#{anchor}" if anchor else ""
-        owner = lesson_dirs.get(target if target.is_dir() else target.parent)
-        if target.name == "README.md" and owner is not None:
-            return _from(lesson, owner, "index.html") + frag
-        if owner is None and target.parent.parent in lesson_dirs:
-            owner = lesson_dirs[target.parent.parent]
-        if target.suffix == ".md" and target.parent.name == "slides" and owner is not None:
-            html = f"{target.stem}.html"
-            if owner != lesson or html in available:
-                return _from(lesson, owner, html)
-        conspect_built = owner != lesson or "conspect.pdf" in available
-        if target.name == "conspect.md" and owner is not None and conspect_built:
-            return _from(lesson, owner, "conspect.pdf")
-        if target.name == "book" and target.parent in lesson_dirs:
-            there = lesson_dirs[target.parent]
-            if there != lesson or "book.html" in available:
-                return _from(lesson, there, "book.html")
-        if target.name in {"slides", "book"} and target.parent in lesson_dirs:
-            return _from(lesson, lesson_dirs[target.parent], "index.html") + f"#{target.name}"
-        if target.parent.name == "notebooks" and target.suffix == ".ipynb":
-            return f"notebooks/{target.name}" if target.is_file() else None
-        return on_site(href, target)
-
-    return rewrite
-
-
-def _from(here: Lesson, there: Lesson, name: str) -> str:
-    return name if here == there else f"../{there.dirname}/{name}"
 
 
 def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
