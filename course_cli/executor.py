@@ -1,0 +1,176 @@
+"""Running the stale steps of a plan: batches, parallel units, atomic installs.
+
+Steps that share a ``batch`` form one unit (one action call). Each output is written to a
+temporary file beside the final one and renamed into place only after success, so an
+interrupted build leaves no torn file; the outputs of a failed step are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from course_cli.errors import CourseError, ToolFailedError, UsageError
+from course_cli.manifest import MANIFEST_NAME, Manifest
+from course_cli.steps import BuildReport, BuildStep, NullProgress, Progress, StepResult, Task
+
+
+def execute(
+    steps: Sequence[BuildStep],
+    *,
+    root: Path,
+    build_dir: Path | None = None,
+    force: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Run the stale ``steps`` (batched, up to ``jobs`` units at once); return a BuildReport.
+
+    Failures of one unit do not stop the others; they are reported in the result (call
+    :meth:`BuildReport.raise_for_failures`). Raises ValueError when two steps share an output.
+    """
+    start = time.perf_counter()
+    build_dir = build_dir or root / "build"
+    progress = progress or NullProgress()
+    _check_unique_outputs(steps)
+    manifest = Manifest(build_dir / MANIFEST_NAME, root)
+    fingerprints = {step: manifest.fingerprint(step) for step in steps}
+    stale = [s for s in steps if force or not manifest.is_fresh(s, fingerprints[s])]
+    results: dict[BuildStep, StepResult] = {
+        s: StepResult(s, "fresh") for s in steps if s not in set(stale)
+    }
+    progress.start(len(steps), len(results))
+    try:
+        if stale:
+            results.update(_run_units(_units(stale), fingerprints, manifest, jobs, progress))
+    finally:
+        if stale:
+            manifest.save()
+        progress.stop()
+    report = BuildReport(root=root, results=[results[s] for s in steps])
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _check_unique_outputs(steps: Sequence[BuildStep]) -> None:
+    seen: dict[Path, BuildStep] = {}
+    for step in steps:
+        for out in step.outputs:
+            if out in seen:
+                raise ValueError(f"two build steps write {out}: {seen[out].kind} and {step.kind}")
+            seen[out] = step
+
+
+def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
+    units: list[list[BuildStep]] = []
+    batches: dict[str, list[BuildStep]] = {}
+    for step in stale:
+        if step.batch is None:
+            units.append([step])
+        elif step.batch in batches:
+            batches[step.batch].append(step)
+        else:
+            batches[step.batch] = [step]
+            units.append(batches[step.batch])
+    # Long batches first: they bound the wall time.
+    return sorted(units, key=len, reverse=True)
+
+
+def _run_units(
+    units: list[list[BuildStep]],
+    fingerprints: Mapping[BuildStep, str],
+    manifest: Manifest,
+    jobs: int,
+    progress: Progress,
+) -> dict[BuildStep, StepResult]:
+    results: dict[BuildStep, StepResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pending: set[Future[list[StepResult]]] = set()
+        queue = list(units)
+        while queue or pending:
+            while queue and len(pending) < max(1, jobs):
+                unit = queue.pop(0)
+                progress.started(unit)
+                pending.add(pool.submit(_run_unit, unit))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                for res in fut.result():
+                    manifest.record(
+                        res.step, fingerprints[res.step] if res.status == "built" else None
+                    )
+                    results[res.step] = res
+                    progress.finished(res)
+            manifest.save()
+    return results
+
+
+def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
+    start = time.perf_counter()
+    token = secrets.token_hex(4)
+    tasks = [Task(step, {out: _staged_path(out, token) for out in step.outputs}) for step in unit]
+    errors: dict[BuildStep, CourseError] = {}
+    try:
+        try:
+            for out in (p for t in tasks for p in t.step.outputs):
+                _make_folder(out.parent)
+            errors = dict(unit[0].action(tasks) or {})
+        except CourseError as exc:
+            errors = {step: exc for step in unit}
+        seconds = time.perf_counter() - start
+        results = []
+        for task in tasks:
+            err = errors.get(task.step) or _install(task)
+            if err:
+                _remove_outdated(task.step)
+            status = "failed" if err else "built"
+            results.append(StepResult(task.step, status, seconds, err))
+        return results
+    finally:
+        for task in tasks:
+            for tmp in task.staged.values():
+                with contextlib.suppress(OSError):  # e.g. its folder could not be made
+                    tmp.unlink(missing_ok=True)
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``; a file in the way is a UsageError naming it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        if not blocker.is_file():
+            raise UsageError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
+        where = "" if blocker == folder else f"cannot create the folder {folder}: "
+        raise UsageError(
+            f"{where}{blocker} is a file, not a folder", hint=f"move or delete {blocker}"
+        ) from exc
+
+
+def _remove_outdated(step: BuildStep) -> None:
+    """Delete the outputs of a failed step: they were made from older sources (or are torn),
+    so nothing downstream (the site) may pick them up."""
+    for out in step.outputs:
+        if out.is_file() or out.is_symlink():
+            out.unlink(missing_ok=True)
+
+
+def _staged_path(out: Path, token: str) -> Path:
+    # Keep the suffix: tools choose the output format by it.
+    return out.with_name(f".{out.stem}.part-{token}{out.suffix}")
+
+
+def _install(task: Task) -> CourseError | None:
+    missing = [final for final, tmp in task.staged.items() if not tmp.is_file()]
+    if missing:
+        return ToolFailedError(
+            f"{task.step.kind}: the tool reported success but wrote no "
+            + ", ".join(p.name for p in missing)
+        )
+    for final, tmp in task.staged.items():
+        os.replace(tmp, final)
+    return None
