@@ -12,7 +12,9 @@ This module is the only place in ``course_cli`` that starts a process. Library c
 Lookup order for each tool: ``course.yaml`` ``build.tools`` > environment variable (e.g.
 ``MARP_PATH``, ``CHROME_PATH``, ``PANDOC_PATH``) > the project's ``node_modules/.bin`` (Node
 tools) > a bundled binary (pandoc from ``pypandoc-binary``) > ``PATH`` > a shim (``typst``: a
-small script over the ``typst`` Python module, since pandoc needs an executable).
+small script over the ``typst`` Python module, since pandoc needs an executable); see
+:mod:`course_cli.toolpaths`. The tools and their install commands are in
+:mod:`course_cli.toolspecs`.
 
 Every call has a timeout, never uses a shell, captures output and raises a typed error that
 carries the command line and the tail of stderr. ``fatal`` patterns turn warnings that mean a
@@ -21,14 +23,11 @@ broken output (pandoc's "Could not convert TeX math", Marp's "local file is miss
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -36,144 +35,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_cli.errors import ToolFailedError, ToolNotFoundError
+from course_cli.toolpaths import (
+    TYPST_SHIM,
+    ToolInfo,
+    bundled_pandoc,
+    locate,
+    write_typst_shim,
+)
+from course_cli.toolspecs import PANDOC_FATAL, TOOLS, ToolSpec
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "PANDOC_FATAL",
+    "STDERR_TAIL_LINES",
+    "TAIL_LINE_CHARS",
+    "TOOLS",
+    "TYPST_SHIM",
+    "Completed",
+    "ToolInfo",
+    "ToolSpec",
+    "Toolbox",
+    "bundled_pandoc",
+    "command_line",
+    "fatal_lines",
+    "parse_version",
+    "run",
+    "tail",
+    "version_tuple",
+    "write_typst_shim",
+]
 
 DEFAULT_TIMEOUT = 600.0
 STDERR_TAIL_LINES = 15
 TAIL_LINE_CHARS = 300  # a longer line (minified JS in a stack trace) is cut with an ellipsis
-
-# pandoc exits 0 after these; each means a broken PDF (TOOLCHAIN.md).
-PANDOC_FATAL: tuple[str, ...] = (
-    r"Could not convert TeX math",
-    r"Could not fetch resource",
-    r"Missing character",
-)
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """How to find one external tool and what to tell the user when it is missing."""
-
-    name: str
-    executables: tuple[str, ...]
-    install: str
-    env: str | None = None
-    node_bin: bool = False  # look in <root>/node_modules/.bin first (after config/env)
-    purpose: str = ""
-    version_args: tuple[str, ...] = ("--version",)
-    min_version: str | None = None
-
-
-TOOLS: dict[str, ToolSpec] = {
-    spec.name: spec
-    for spec in (
-        ToolSpec(
-            "pandoc",
-            ("pandoc",),
-            "pip install pypandoc-binary",
-            env="PANDOC_PATH",
-            purpose="conspect PDFs",
-            min_version="3.0",
-        ),
-        ToolSpec(
-            "node",
-            ("node", "nodejs"),
-            "sudo apt-get install nodejs npm",
-            env="NODE_BINARY",
-            purpose="runs Marp CLI",
-            min_version="18",
-        ),
-        ToolSpec(
-            "marp",
-            ("marp",),
-            "npm ci   # in the course root (pins @marp-team/marp-cli)",
-            env="MARP_PATH",
-            node_bin=True,
-            purpose="slides",
-        ),
-        ToolSpec(
-            "chromium",
-            (
-                "chromium",
-                "chromium-browser",
-                "google-chrome",
-                "google-chrome-stable",
-                "chrome",
-                "microsoft-edge",
-                "microsoft-edge-stable",
-            ),
-            "sudo apt-get install chromium",
-            env="CHROME_PATH",
-            purpose="slides PDF/PPTX",
-        ),
-        ToolSpec(
-            "xelatex",
-            ("xelatex",),
-            "sudo apt-get install texlive-xetex",
-            env="XELATEX_PATH",
-            purpose="conspect/book PDF",
-        ),
-        ToolSpec(
-            "lualatex",
-            ("lualatex",),
-            "sudo apt-get install texlive-luatex",
-            env="LUALATEX_PATH",
-            purpose="conspect PDF (engine lualatex)",
-        ),
-        ToolSpec(
-            "pdflatex",
-            ("pdflatex",),
-            "sudo apt-get install texlive-latex-base",
-            env="PDFLATEX_PATH",
-            purpose="conspect PDF (engine pdflatex)",
-        ),
-        ToolSpec(
-            "latexmk",
-            ("latexmk",),
-            "sudo apt-get install latexmk",
-            env="LATEXMK_PATH",
-            purpose="book PDF",
-            version_args=("-v",),
-        ),
-        ToolSpec(
-            "bibtex",
-            ("bibtex",),
-            "sudo apt-get install texlive-binaries",
-            env="BIBTEX_PATH",
-            purpose="book bibliography",
-        ),
-        ToolSpec(
-            "biber",
-            ("biber",),
-            "sudo apt-get install biber",
-            env="BIBER_PATH",
-            purpose="biblatex bibliographies",
-        ),
-        ToolSpec(
-            "typst",
-            ("typst",),
-            "pip install typst",
-            env="TYPST_PATH",
-            purpose="conspect PDF (engine typst)",
-        ),
-        ToolSpec("fc-list", ("fc-list",), "sudo apt-get install fontconfig", purpose="font check"),
-        ToolSpec(
-            "pdftotext",
-            ("pdftotext",),
-            "sudo apt-get install poppler-utils",
-            purpose="tests: PDF text",
-            version_args=("-v",),
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class ToolInfo:
-    """A found tool: ``source`` is config, env, node_modules, bundled, PATH or shim."""
-
-    name: str
-    path: Path
-    source: str
 
 
 @dataclass(frozen=True)
@@ -340,61 +234,7 @@ class Toolbox:
         return True
 
     def _locate(self, name: str) -> ToolInfo:
-        spec = TOOLS.get(name) or ToolSpec(name, (name,), f"install {name}")
-        looked: list[str] = []
-        if name in self.configured:
-            path = self._resolve(self.configured[name])
-            if _is_executable(path):
-                return ToolInfo(name, path, "config")
-            raise ToolNotFoundError(
-                f"{name}: course.yaml build.tools.{name} points to {path}, which is not an "
-                "executable file",
-                hint=f"fix build.tools.{name} in course.yaml or remove it; install: {spec.install}",
-            )
-        if spec.env:
-            value = os.environ.get(spec.env)
-            if value:
-                path = Path(value).expanduser()
-                if _is_executable(path):
-                    return ToolInfo(name, path, "env")
-                raise ToolNotFoundError(
-                    f"{name}: ${spec.env}={value} is not an executable file",
-                    hint=f"unset {spec.env} or point it to {name}; install: {spec.install}",
-                )
-            looked.append(f"${spec.env}")
-        if spec.node_bin and self.root is not None:
-            for exe in spec.executables:
-                path = self.root / "node_modules" / ".bin" / exe
-                if _is_executable(path):
-                    return ToolInfo(name, path, "node_modules")
-            looked.append(str(self.root / "node_modules" / ".bin"))
-        if name == "pandoc":
-            bundled = bundled_pandoc()
-            if bundled is not None:
-                return ToolInfo(name, bundled, "bundled")
-            looked.append("pypandoc-binary")
-        for exe in spec.executables:
-            found = shutil.which(exe)
-            if found:
-                return ToolInfo(name, Path(found), "PATH")
-        looked.append("PATH (" + ", ".join(spec.executables) + ")")
-        if name == "typst" and importlib.util.find_spec("typst") is not None:
-            return ToolInfo(name, self._typst_shim(), "shim")
-        raise ToolNotFoundError(
-            f"{name} not found (needed for {spec.purpose or name}); looked in: "
-            + "; ".join(looked),
-            hint=f"install it: {spec.install}",
-        )
-
-    def _resolve(self, value: str) -> Path:
-        path = Path(value).expanduser()
-        if not path.is_absolute() and self.root is not None:
-            path = self.root / path
-        if not path.exists() and os.sep not in value:
-            found = shutil.which(value)
-            if found:
-                return Path(found)
-        return path
+        return locate(name, root=self.root, configured=self.configured, typst_shim=self._typst_shim)
 
     def _typst_shim(self) -> Path:
         # Beside the version cache of a course (build/.cache/bin), else in the user's cache.
@@ -533,73 +373,6 @@ class Toolbox:
             # Marp adds --no-sandbox by itself.
             env.setdefault("CHROME_NO_SANDBOX", os.environ.get("CHROME_NO_SANDBOX", "1"))
         return env
-
-
-def bundled_pandoc() -> Path | None:
-    """Return pandoc inside the ``pypandoc-binary`` wheel without importing pypandoc."""
-    spec = importlib.util.find_spec("pypandoc")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        for exe in ("pandoc", "pandoc.exe"):
-            path = Path(location) / "files" / exe
-            if _is_executable(path):
-                return path
-    return None
-
-
-TYPST_SHIM = '''#!{python}
-"""typst command line over the typst Python module (written by `course`; safe to delete).
-
-Supports what pandoc's --pdf-engine=typst calls: typst compile [--root DIR] [--font-path DIR]
-[--input KEY=VALUE] [--ppi N] INPUT OUTPUT, and typst --version.
-"""
-import argparse
-import sys
-
-import typst
-
-if sys.argv[1:2] in (["--version"], ["-V"]):
-    from importlib.metadata import version
-    print("typst " + version("typst") + " (python module)")
-    sys.exit(0)
-parser = argparse.ArgumentParser(prog="typst")
-sub = parser.add_subparsers(dest="command", required=True)
-c = sub.add_parser("compile", aliases=["c"])
-c.add_argument("input")
-c.add_argument("output", nargs="?")
-c.add_argument("--root")
-c.add_argument("--font-path", action="append", default=[])
-c.add_argument("--input", action="append", default=[], dest="inputs")
-c.add_argument("--ppi", type=float)
-c.add_argument("--format", "-f")
-args = parser.parse_args()
-output = args.output or args.input.rsplit(".", 1)[0] + ".pdf"
-try:
-    typst.compile(args.input, output=output, root=args.root, font_paths=args.font_path,
-                  sys_inputs=dict(kv.split("=", 1) for kv in args.inputs),
-                  **({{"ppi": args.ppi}} if args.ppi else {{}}),
-                  **({{"format": args.format}} if args.format else {{}}))
-except Exception as exc:  # typst raises its own error types with the diagnostics
-    print(getattr(exc, "diagnostic", None) or f"error: {{exc}}", file=sys.stderr)
-    sys.exit(1)
-'''
-
-
-def write_typst_shim(path: Path) -> Path:
-    """Write (if changed) an executable ``typst`` script at ``path`` and return ``path``."""
-    text = TYPST_SHIM.format(python=sys.executable)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o755)
-        os.replace(tmp, path)
-    return path
-
-
-def _is_executable(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
 
 
 def _stamp(path: Path) -> str:
