@@ -1,254 +1,40 @@
 """Math rules: ``$``/``$$`` balance, ``\\begin``/``\\end``, ``\\left``/``\\right``, braces, macros.
 
-Math is found the way pandoc finds it (``tex_math_dollars``): an opening ``$`` has a
-non-space character on its right, the closing one a non-space on its left and no digit after
-it, and inline math never crosses a blank line. So ``$ 17.83`` and ``$5 and $10`` are prices,
-not math. Code spans and blocks are blanked before this module sees the text.
+Where math is (and unclosed dollars) comes from :mod:`course_cli.check.dollars`; which macros
+are defined beyond the standard ones from :mod:`course_cli.check.mathdefs`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
 
+from course_cli.check.dollars import scan_dollars
 from course_cli.check.findings import Finding
-from course_cli.check.source import Doc, DollarProblem, MathSpan
+from course_cli.check.mathdefs import (
+    MathContext,
+    defined_environments,
+    defined_names,
+    mathjax_config_macros,
+    read_macro_names,
+)
+from course_cli.check.source import Doc, MathSpan
 
-_INLINE_STOP_RE = re.compile(r"\\.|\$|\n[ \t]*(?:\n|\Z)", re.S)
-_TEXISH_RE = re.compile(r"\\[A-Za-z]+|\^|_\{|[{}]")
-_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+__all__ = [
+    "MathContext",
+    "check_labels",
+    "check_math",
+    "check_references",
+    "defined_environments",
+    "defined_names",
+    "mathjax_config_macros",
+    "read_macro_names",
+    "scan_dollars",
+]
+
 _TOKEN_RE = re.compile(
     r"\\(begin|end)\s*\{([^{}]*)\}|\\(left|right)(?![A-Za-z])|\\([A-Za-z]+)|\\.|[{}]", re.S
 )
-_DEF_RE = re.compile(
-    r"\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|DeclarePairedDelimiter)"
-    r"\s*\{?\s*\\([A-Za-z]+)"
-    r"|\\(?:def|let|gdef|edef)\s*\\([A-Za-z]+)"
-)
-_ENVDEF_RE = re.compile(r"\\(?:re)?newenvironment\s*\{([^{}]+)\}")
-
-
-def _escaped(text: str, pos: int) -> bool:
-    n = 0
-    while pos > 0 and text[pos - 1] == "\\":
-        n += 1
-        pos -= 1
-    return n % 2 == 1
-
-
-def scan_dollars(text: str) -> tuple[list[MathSpan], list[DollarProblem]]:
-    """Find ``$…$`` and ``$$…$$`` spans in ``text`` (code already blanked).
-
-    Returns the spans and the problems: a ``$$`` never closed (or closed only after a blank
-    line), and a ``$`` that opens TeX-looking content but never closes.
-    """
-    spans: list[MathSpan] = []
-    problems: list[DollarProblem] = []
-    n = len(text)
-    i = text.find("$")
-    while 0 <= i < n:
-        if _escaped(text, i):
-            i = text.find("$", i + 1)
-            continue
-        if text.startswith("$$", i):
-            end = _display_end(text, i)
-            if end is None:
-                problems.append(_display_problem(text, i))
-                i = text.find("$", i + 2)
-                continue
-            spans.append(MathSpan(i, end + 2, i + 2, end, True))
-            i = text.find("$", end + 2)
-            continue
-        after = text[i + 1 : i + 2]
-        if not after or after.isspace():
-            i = text.find("$", i + 1)  # "$ 17.83": a price, not math
-            continue
-        close, reason = _inline_end(text, i)
-        if close is not None:
-            spans.append(MathSpan(i, close + 1, i + 1, close, False))
-            i = text.find("$", close + 1)
-            continue
-        problem = _inline_problem(text, i, reason)
-        if problem is not None:
-            problems.append(problem)
-        i = text.find("$", i + 1)
-    return spans, problems
-
-
-def _display_end(text: str, start: int) -> int | None:
-    pos = start + 2
-    while True:
-        end = text.find("$$", pos)
-        if end < 0:
-            return None
-        if not _escaped(text, end):
-            break
-        pos = end + 2
-    if _BLANK_LINE_RE.search(text, start + 2, end):
-        return None
-    return end
-
-
-def _display_problem(text: str, start: int) -> DollarProblem:
-    blank = _BLANK_LINE_RE.search(text, start + 2)
-    later = text.find("$$", start + 2)
-    if later >= 0 and blank is not None and blank.start() < later:
-        return DollarProblem(
-            start,
-            "display math opened with $$ runs into a blank line before its closing $$",
-            "remove the blank line inside $$ … $$",
-        )
-    return DollarProblem(start, "display math opened with $$ is never closed", "close it with $$")
-
-
-def _inline_end(text: str, start: int) -> tuple[int | None, str]:
-    for m in _INLINE_STOP_RE.finditer(text, start + 1):
-        token = m.group()
-        if token.startswith("\\"):
-            continue
-        if token != "$":
-            return None, "paragraph"
-        pos = m.start()
-        if text[pos - 1].isspace():
-            return None, "space"
-        if pos + 1 < len(text) and text[pos + 1].isdigit():
-            return None, "digit"
-        return pos, ""
-    return None, "paragraph"
-
-
-def _inline_problem(text: str, start: int, reason: str) -> DollarProblem | None:
-    stop = re.compile(r"\s").search(text, start + 1)
-    word = text[start + 1 : stop.start() if stop else len(text)]
-    if not _TEXISH_RE.search(word):
-        return None  # "$5 and $10", "$HOME": prose, not math
-    if reason == "space":
-        return DollarProblem(
-            start,
-            "inline math is not closed: the next $ follows a space",
-            "write $x$ with no space before the closing $",
-        )
-    if reason == "digit":
-        return DollarProblem(
-            start,
-            "inline math is not closed: the closing $ is followed by a digit",
-            "put a space after the closing $",
-        )
-    return DollarProblem(
-        start,
-        "inline math opened with $ is never closed in its paragraph",
-        "close it with $ (write \\$ for a literal dollar sign)",
-    )
-
-
-def defined_names(text: str) -> set[str]:
-    """Return the macro names (without backslash) that ``text`` defines."""
-    return {a or b for a, b in _DEF_RE.findall(text)}
-
-
-def defined_environments(text: str) -> set[str]:
-    """Return the environment names that ``text`` defines with ``\\newenvironment``."""
-    return set(_ENVDEF_RE.findall(text))
-
-
-def read_macro_names(path: Path) -> frozenset[str]:
-    """Return the macro names the shared macros file defines (empty when it is missing).
-
-    Uses ``course_cli.macros.read_macros`` when that module exists, else a line scan.
-    """
-    reader: Any = None
-    try:
-        from course_cli.macros import read_macros
-
-        reader = read_macros
-    except ImportError:
-        pass
-    if not path.is_file():
-        return frozenset()
-    if reader is not None:
-        try:
-            return frozenset(_names_of(reader(path)))
-        except Exception:
-            pass
-    try:
-        return frozenset(defined_names(path.read_text(encoding="utf-8", errors="replace")))
-    except OSError:
-        return frozenset()
-
-
-def _names_of(macros: object) -> Iterable[str]:
-    items: Iterable[object] = macros.keys() if isinstance(macros, dict) else macros  # type: ignore[assignment]
-    for item in items:
-        name = item if isinstance(item, str) else getattr(item, "name", "")
-        name = str(name).lstrip("\\")
-        if name:
-            yield name
-
-
-_MATHJAX_MACROS_RE = re.compile(r"\bmacros\s*:\s*\{", re.I)
-_MATHJAX_KEY_RE = re.compile(r"[{,]\s*[\"']?([A-Za-z]+)[\"']?\s*:")
-
-
-def mathjax_config_macros(root: Path, limit: int = 300) -> set[str]:
-    """Return macro names defined in MathJax configurations (``Macros: {name: …}``) found in
-    the HTML and JavaScript files under ``root`` (a site's layouts often define them)."""
-    import os
-
-    names: set[str] = set()
-    seen = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "node_modules"]
-        for name in files:
-            if not name.endswith((".html", ".js", ".mjs")):
-                continue
-            seen += 1
-            if seen > limit:
-                return names
-            path = Path(folder) / name
-            try:
-                if path.stat().st_size > 200_000:
-                    continue
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for m in _MATHJAX_MACROS_RE.finditer(text):
-                names.update(_top_level_keys(text, m.end() - 1))
-    return names
-
-
-def _top_level_keys(text: str, start: int) -> set[str]:
-    depth, i, keys = 0, start, set()
-    while i < len(text):
-        c = text[i]
-        if c in "{[":
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if depth == 0:
-                break
-        if depth == 1 and c in "{,":
-            m = _MATHJAX_KEY_RE.match(text, i)
-            if m:
-                keys.add(m.group(1))
-        i += 1
-    return keys
-
-
-class MathContext:
-    """What the math rules need to know beyond the file: the macros defined elsewhere."""
-
-    def __init__(
-        self,
-        shared_macros: Iterable[str] = (),
-        shared_path: str = "materials/macros.tex",
-        shared_missing: bool = False,
-    ):
-        self.shared = frozenset(shared_macros)
-        self.shared_path = shared_path
-        self.shared_missing = shared_missing
 
 
 def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
