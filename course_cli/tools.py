@@ -43,6 +43,14 @@ from course_cli.toolpaths import (
     write_typst_shim,
 )
 from course_cli.toolspecs import PANDOC_FATAL, TOOLS, ToolSpec
+from course_cli.toolversions import (
+    load_version_cache,
+    marp_package_json,
+    parse_version,
+    save_version_cache,
+    version_stamp,
+    version_tuple,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -172,17 +180,6 @@ def _decode_tail(data: bytes | str | None) -> str:
     return tail(text)
 
 
-def parse_version(text: str) -> str:
-    """Return the first dotted version number in ``text`` (``""`` if none)."""
-    m = re.search(r"\d+(?:\.\d+)+", text) or re.search(r"\d+", text)
-    return m.group(0) if m else ""
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"3.1.2"`` -> ``(3, 1, 2)``; non-numeric parts are ignored."""
-    return tuple(int(p) for p in re.findall(r"\d+", version))
-
-
 @dataclass
 class Toolbox:
     """Finds and runs the external tools of one course (or of no course: ``root=None``).
@@ -254,7 +251,7 @@ class Toolbox:
         """
         info = self.find(name)
         spec = TOOLS.get(name) or ToolSpec(name, (name,), "")
-        stamp = _stamp(info.path)
+        stamp = version_stamp(info.path)
         with self._lock:
             cache = self._load_versions()
             if stamp in cache:
@@ -288,7 +285,7 @@ class Toolbox:
 
     def _ask_version(self, name: str, info: ToolInfo, spec: ToolSpec) -> str:
         if name == "marp":
-            pkg = _marp_package_json(info.path)
+            pkg = marp_package_json(info.path)
             if pkg is not None:
                 return str(json.loads(pkg.read_text(encoding="utf-8"))["version"])
         done = run([info.path, *spec.version_args], timeout=60, check=False)
@@ -308,24 +305,14 @@ class Toolbox:
 
     def _load_versions(self) -> dict[str, str]:
         if self._versions is None:
-            self._versions = {}
-            if self.cache_file is not None and self.cache_file.is_file():
-                try:
-                    self._versions = dict(json.loads(self.cache_file.read_text(encoding="utf-8")))
-                except (ValueError, OSError):
-                    self._versions = {}
+            self._versions = {}  # what later calls see if reading the cache raises
+            self._versions = load_version_cache(self.cache_file)
         return self._versions
 
     def _save_versions(self, cache: dict[str, str]) -> None:
         if self.cache_file is None or self.read_only:
             return
-        try:
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_file.with_name(f".{self.cache_file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.cache_file)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        save_version_cache(self.cache_file, cache)
 
     # -- running ---------------------------------------------------------------------------
     def run(
@@ -373,22 +360,3 @@ class Toolbox:
             # Marp adds --no-sandbox by itself.
             env.setdefault("CHROME_NO_SANDBOX", os.environ.get("CHROME_NO_SANDBOX", "1"))
         return env
-
-
-def _stamp(path: Path) -> str:
-    try:
-        real = path.resolve()
-        st = real.stat()
-    except OSError:
-        return str(path)
-    return f"{path}|{real}|{st.st_mtime_ns}|{st.st_size}"
-
-
-def _marp_package_json(path: Path) -> Path | None:
-    """The package.json of marp-cli when ``path`` is its node_modules launcher."""
-    real = path.resolve()
-    for parent in real.parents:
-        candidate = parent / "package.json"
-        if candidate.is_file():
-            return candidate if parent.name == "marp-cli" else None
-    return None
