@@ -48,9 +48,11 @@ def load_version_cache(cache_file: Path | None) -> dict[str, str]:
     """The cached versions (stamp -> version); empty when there is no readable cache."""
     if cache_file is not None and cache_file.is_file():
         try:
-            return dict(json.loads(cache_file.read_text(encoding="utf-8")))
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             return {}
+        if isinstance(data, dict):  # anything else is a damaged cache: start afresh
+            return {str(k): str(v) for k, v in data.items()}
     return {}
 
 

@@ -185,3 +185,14 @@ def test_running_a_tool_older_than_needed_is_not_found(
     new = script(tmp_path / "pandoc3", "print('pandoc 3.1.2')")
     monkeypatch.setenv("PANDOC_PATH", str(new))
     assert Toolbox(tmp_path).run("pandoc", []).stdout == "pandoc 3.1.2\n"
+
+
+@pytest.mark.parametrize("content", ["5", "[1, 2]", "null", '"text"', "{not json"])
+def test_a_damaged_version_cache_is_ignored(tmp_path: Path, content: str) -> None:
+    from course_cli.toolversions import load_version_cache
+
+    cache = tmp_path / "tools.json"
+    cache.write_text(content, encoding="utf-8")
+    assert load_version_cache(cache) == {}
+    cache.write_text('{"stamp": "3.9"}', encoding="utf-8")
+    assert load_version_cache(cache) == {"stamp": "3.9"}
