@@ -12,7 +12,6 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,12 @@ from typing import Any
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
+from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, link_rewriter, linked_files
 from course_cli.sitemd import render_markdown
 
 SITE_DIR = "site"
 TEMPLATES = Path("templates") / "site"
-MATHJAX = Path("node_modules") / "mathjax-full" / "es5" / "tex-svg-full.js"
 ARTIFACTS = (
     ("slides.html", "Slides"),
     ("slides.pdf", "Slides (PDF)"),
@@ -53,7 +52,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         )
     out = options.build_dir / SITE_DIR
     template_files = tuple(sorted(p for p in templates.glob("*") if p.is_file()))
-    steps = _asset_steps(course, out, templates)
+    steps = asset_steps(course, out, templates)
     titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
@@ -77,69 +76,6 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 # -- assets --------------------------------------------------------------------------------
 
 
-def _asset_steps(course: Course, out: Path, templates: Path) -> list[BuildStep]:
-    steps = [_copy_step(templates / "site.css", out / "assets" / "site.css")]
-    mathjax = course.root / MATHJAX
-    if not mathjax.is_file():
-        raise CourseError(
-            f"{MATHJAX}: MathJax is not installed",
-            hint="run `npm ci` in the course folder (./scripts/setup.sh does it)",
-        )
-    steps.append(_copy_step(mathjax, out / "assets" / "mathjax" / "tex-svg-full.js"))
-    macros_path = course.path(course.macros)
-    steps.append(
-        BuildStep(
-            kind="site-mathjax-config",
-            output=out / "assets" / "mathjax-config.js",
-            inputs=(macros_path,) if macros_path.is_file() else (),
-            action=_write_mathjax_config,
-            key=key_of(version=1),
-            label="site: MathJax configuration",
-            payload=macros_path,
-        )
-    )
-    return steps
-
-
-def mathjax_config(macros_path: Path) -> str:
-    """Return the JavaScript that configures MathJax with the course macros (offline, SVG)."""
-    from course_cli.macros import read_macros
-
-    macros: dict[str, Any] = {}
-    if macros_path.is_file():
-        for name, (nargs, body) in read_macros(macros_path).items():
-            macros[name] = [body, nargs] if nargs else body
-    config = {
-        "tex": {
-            "inlineMath": [["\\(", "\\)"]],
-            "displayMath": [["\\[", "\\]"]],
-            "processEscapes": False,
-            "tags": "ams",
-            "macros": macros,
-        },
-        "svg": {"fontCache": "global"},
-        "options": {"ignoreHtmlClass": "no-math", "processHtmlClass": "math"},
-        "startup": {"typeset": True},
-    }
-    return "window.MathJax = " + json.dumps(config, indent=1, ensure_ascii=False) + ";\n"
-
-
-def _write_mathjax_config(tasks: Sequence[Task]) -> None:
-    for task in tasks:
-        task.out().write_text(mathjax_config(task.step.payload), encoding="utf-8")
-
-
-def _copy(tasks: Sequence[Task]) -> None:
-    for task in tasks:
-        shutil.copyfile(task.step.inputs[0], task.out())
-
-
-def _copy_step(src: Path, dst: Path) -> BuildStep:
-    return BuildStep(
-        kind="site-copy", output=dst, inputs=(src,), action=_copy, label=f"site: {dst.name}"
-    )
-
-
 # -- lessons -------------------------------------------------------------------------------
 
 
@@ -152,7 +88,7 @@ def _lesson_copies(
     steps, links, notebooks = [], [], []
     decks = sorted(built.glob("*.html")) if built.is_dir() else []
     for deck_html in decks:
-        steps.append(_copy_step(deck_html, page_dir / deck_html.name))
+        steps.append(copy_step(deck_html, page_dir / deck_html.name))
         label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
         links.append(Link(label, deck_html.name))
     for name, label in ARTIFACTS:
@@ -165,26 +101,26 @@ def _lesson_copies(
                 text = label
             else:
                 continue
-            steps.append(_copy_step(src, page_dir / src.name))
+            steps.append(copy_step(src, page_dir / src.name))
             links.append(Link(text, src.name))
     assets = built / "_assets"
     if assets.is_dir():
         for src in sorted(p for p in assets.rglob("*") if p.is_file()):
-            steps.append(_copy_step(src, page_dir / "_assets" / src.relative_to(assets)))
+            steps.append(copy_step(src, page_dir / "_assets" / src.relative_to(assets)))
     lesson_dir = lesson.dir(course.root)
     for img_dir in (lesson_dir / "slides" / "img",):
         if img_dir.is_dir():
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
-                steps.append(_copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+                steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
     nb_dir = lesson_dir / "notebooks"
     if nb_dir.is_dir():
         for src in sorted(nb_dir.glob("*.ipynb")):
-            steps.append(_copy_step(src, page_dir / "notebooks" / src.name))
+            steps.append(copy_step(src, page_dir / "notebooks" / src.name))
             notebooks.append(Link(src.stem, f"notebooks/{src.name}"))
     book_md = lesson_dir / "book"
     if book_md.is_dir():
         for src in sorted(book_md.glob("*.md")):
-            steps.append(_copy_step(src, page_dir / "book" / src.name))
+            steps.append(copy_step(src, page_dir / "book" / src.name))
     return steps, links, notebooks
 
 
@@ -196,7 +132,7 @@ def _linked_copies(
         dst = out / lesson.dirname / rel
         if dst not in planned:
             planned.add(dst)
-            steps.append(_copy_step(src, dst))
+            steps.append(copy_step(src, dst))
     return steps
 
 
@@ -361,7 +297,7 @@ def _book_steps(
     pdf = build_dir / "book" / Path(course.book.pdf).name
     has_pdf = pdf.is_file()
     if has_pdf:
-        steps.append(_copy_step(pdf, out / "book" / pdf.name))
+        steps.append(copy_step(pdf, out / "book" / pdf.name))
     chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
     steps.append(
         BuildStep(
