@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 PARTS = ("readme", "slides", "conspect", "exercises", "notebooks", "reading")
-_SHORT = {
+SHORT_NAMES = {  # column headings of the deliverables grid (list and check)
     "readme": "README",
     "slides": "slides",
     "conspect": "conspect",
@@ -101,7 +101,7 @@ def render_table(course: Course, rows: list[LessonRow]) -> Table:
     table.add_column("#", justify="right")
     table.add_column("Title", min_width=20, overflow="fold")
     for part in PARTS:
-        table.add_column(_SHORT[part], justify="center")
+        table.add_column(SHORT_NAMES[part], justify="center")
     table.add_column("Book")
     required = set(course.deliverables.required)
     for r in rows:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from course_cli.check.findings import RULES, Finding
 from course_cli.check.result import SCHEMA_VERSION, CheckReport
+from course_cli.inventory import SHORT_NAMES
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,14 +28,6 @@ _CELL = {
     "unreadable": ("?", "bold red"),
 }
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-_SHORT = {
-    "readme": "README",
-    "slides": "slides",
-    "conspect": "conspect",
-    "exercises": "ex.",
-    "notebooks": "nb.",
-    "reading": "read.",
-}
 
 
 def _groups(report: CheckReport) -> list[tuple[str, list[Finding]]]:
@@ -67,7 +60,7 @@ def grid(report: CheckReport) -> Any:
     table.add_column("#", justify="right")
     table.add_column("Lesson", overflow="ellipsis", no_wrap=True, max_width=28)
     for part in parts:
-        table.add_column(_SHORT.get(part, part), justify="center")
+        table.add_column(SHORT_NAMES.get(part, part), justify="center")
     table.add_column("errors", justify="right")
     table.add_column("warnings", justify="right")
     per: dict[int, dict[str, int]] = {}
