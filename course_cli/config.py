@@ -238,7 +238,17 @@ def _plain(msg: str, given: Any) -> str:
 
 
 def _semantic_problems(course: _CourseFile, doc: YamlDoc) -> list[tuple[int, str]]:
+    from course_cli.toolspecs import TOOLS
+
     problems = []
+    for name in course.build.tools:
+        if name not in TOOLS:
+            line = doc.line_of(("build", "tools", name))
+            close = difflib.get_close_matches(name, list(TOOLS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(TOOLS)
+            problems.append(
+                (line, f"{CONFIG_NAME}:{line}: build.tools.{name}: unknown tool ({hint})")
+            )
     seen: dict[int, int] = {}
     titles: dict[str, int] = {}
     for i, lesson in enumerate(course.lessons):

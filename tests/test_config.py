@@ -134,3 +134,12 @@ def test_select_lessons_by_number(make_course) -> None:
 def test_lesson_number_must_be_a_real_integer(make_course, value: str, message: str) -> None:
     root = make_course(yaml=f"title: T\nlessons:\n  - number: {value}\n    title: A\n")
     assert _errors(root) == [message]
+
+
+def test_unknown_tool_name_in_build_tools(make_course) -> None:
+    root = make_course(
+        yaml="title: T\nbuild:\n  tools:\n    chromiun: /usr/bin/chromium\nlessons: []\n"
+    )
+    assert _errors(root) == [
+        "course.yaml:4: build.tools.chromiun: unknown tool (did you mean 'chromium'?)"
+    ]
