@@ -144,22 +144,36 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         aux_dir=options.build_dir / ".book-aux",
         included=tuple(included),
     )
+    extra = (copy,) if copy.resolve() != primary.resolve() else ()
     return [
-        BuildStep(
-            kind="book",
-            output=primary,
-            extra_outputs=(copy,) if copy.resolve() != primary.resolve() else (),
-            inputs=tuple(inputs),
-            action=BookAction(job, tb),
-            key=key_of(
-                latexmk=tb.version("latexmk"),
-                xelatex=tb.version("xelatex"),
-                args=" ".join(latexmk_args(job)),
-            ),
-            label=f"book/{pdf_name}",
-        ),
+        latex_step(job, tb, primary, inputs, f"book/{pdf_name}", extra),
         *_lesson_books(course, lessons, options),  # build/lesson_NN/book.pdf (book-sync extracts)
     ]
+
+
+def latex_step(
+    job: BookJob,
+    tb: Toolbox,
+    output: Path,
+    inputs: Sequence[Path],
+    label: str,
+    extra_outputs: tuple[Path, ...] = (),
+) -> BuildStep:
+    """The step that typesets ``job`` (latexmk + xelatex + bibtex) into ``output``; its key
+    holds the TeX tool versions and the latexmk arguments."""
+    return BuildStep(
+        kind="book",
+        output=output,
+        extra_outputs=extra_outputs,
+        inputs=tuple(inputs),
+        action=BookAction(job, tb),
+        key=key_of(
+            latexmk=tb.version("latexmk"),
+            xelatex=tb.version("xelatex"),
+            args=" ".join(latexmk_args(job)),
+        ),
+        label=label,
+    )
 
 
 def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:

@@ -28,10 +28,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: Any) -> list[Any]
 
 def _step(course: Course, lesson: Lesson, main: Path, options: Any) -> Any:
     """The ``BuildStep`` that typesets one lesson's ``book.tex``."""
-    from course_cli.bookpdf import BookAction, BookJob, book_inputs, latexmk_args
-    from course_cli.build import BuildStep, key_of
+    from course_cli.bookpdf import BookJob, book_inputs, latex_step
 
-    tb = options.toolbox
     inputs, _ = book_inputs(main)
     # the figures it names are inputs; whole \graphicspath folders are not (the book's
     # folder is one, and the book's own PDF is written there)
@@ -42,15 +40,5 @@ def _step(course: Course, lesson: Lesson, main: Path, options: Any) -> Any:
         aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
         included=(),
     )
-    return BuildStep(
-        kind="book",
-        output=options.build_dir / lesson.dirname / "book.pdf",
-        inputs=tuple(inputs),
-        action=BookAction(job, tb),
-        key=key_of(
-            latexmk=tb.version("latexmk"),
-            xelatex=tb.version("xelatex"),
-            args=" ".join(latexmk_args(job)),
-        ),
-        label=f"{lesson.dirname}/book.pdf",
-    )
+    output = options.build_dir / lesson.dirname / "book.pdf"
+    return latex_step(job, options.toolbox, output, inputs, f"{lesson.dirname}/book.pdf")
