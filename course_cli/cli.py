@@ -214,7 +214,7 @@ def readme(
 def build(
     what: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="[slides|pdf|book|notebooks|site|all] [N…]: a target and lesson numbers.",
+        typer.Argument(help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
                        show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild what is up to date.")] = False,

@@ -119,7 +119,7 @@ def execute(
             if info is not None and "language_info" in info["content"]:
                 nb.metadata["language_info"] = info["content"]["language_info"]
             await _silent(client, _SETUP)
-            for index, cell in enumerate(nb.cells):  # noqa: B007 - read by the handler
+            for index, cell in enumerate(nb.cells):
                 count = client.code_cells_executed + 1
                 if cell.cell_type == "code":
                     counts[count] = index
@@ -134,8 +134,9 @@ def execute(
             f"{shown}: no Jupyter kernel named {KERNEL!r}",
             hint="pip install ipykernel (the course's setup installs it)",
         ) from exc
-    except CellTimeoutError as exc:
-        raise _failure(nb, index, counts, cell_lines, shown, None, f"timed out after {timeout} s")
+    except CellTimeoutError:
+        reason = f"timed out after {timeout} s"
+        raise _failure(nb, index, counts, cell_lines, shown, None, reason) from None
     except CellExecutionError as exc:
         raise _failure(nb, index, counts, cell_lines, shown, exc, "") from None
     except DeadKernelError as exc:
@@ -193,5 +194,9 @@ def _failure(
         location = f"{shown}:{cell_lines[where_index] + where_line - 1}"
     else:
         location = f"{shown}: cell {where_index + 1}, line {where_line}"
-    message = f"{location}: cell {cell_no} raised {reason}" if exc else f"{location}: cell {cell_no} {reason}"
+    message = (
+        f"{location}: cell {cell_no} raised {reason}"
+        if exc
+        else f"{location}: cell {cell_no} {reason}"
+    )
     return NotebookFailed(message, hint="\n".join(tail) or None)

@@ -98,12 +98,14 @@ def read_notebook(path: Path, root: Path) -> NotebookNode:
     shown = _rel(path, root)
     try:
         if path.suffix == ".py":
-            import jupytext
+            import jupytext  # type: ignore[import-untyped]
 
-            return jupytext.read(path)
+            nb: NotebookNode = jupytext.read(path)
+            return nb
         import nbformat
 
-        return nbformat.read(path, as_version=4)
+        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+        return nb
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ProblemsFound(f"{shown}: cannot read the notebook: {exc}") from exc
     except Exception as exc:  # jupytext/nbformat raise their own validation errors
@@ -162,9 +164,9 @@ def student_version(nb: NotebookNode, *, keep_outputs: bool) -> NotebookNode:
         tags = list(cell.get("metadata", {}).get("tags", []))
         if SOLUTION_TAG in tags:
             if cell.cell_type == "code":
-                stub = nbformat.v4.new_code_cell(CODE_STUB.rstrip("\n"))
+                stub = nbformat.v4.new_code_cell(CODE_STUB.rstrip("\n"))  # type: ignore[no-untyped-call]
             else:
-                stub = nbformat.v4.new_markdown_cell(MARKDOWN_STUB)
+                stub = nbformat.v4.new_markdown_cell(MARKDOWN_STUB)  # type: ignore[no-untyped-call]
             stub.metadata["tags"] = [STUB_TAG]
             cell = stub
         elif cell.cell_type == "code" and not keep_outputs:
@@ -185,4 +187,3 @@ def _rel(path: Path, root: Path) -> str:
 def shown(path: Path, root: Path) -> str:
     """``path`` relative to the course root (POSIX), for messages."""
     return _rel(path, root)
-

@@ -85,11 +85,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 
     Raises CourseError when a lesson has a notebook but MathJax is not installed.
     """
-    jobs = [
-        (lesson, src)
-        for lesson in lessons
-        for src in find_notebooks(lesson.dir(course.root))
-    ]
+    jobs = [(lesson, src) for lesson in lessons for src in find_notebooks(lesson.dir(course.root))]
     if not jobs:
         return []
     steps = asset_steps(course, options.build_dir / ASSETS)
@@ -284,9 +280,7 @@ def local_modules(modules: Iterable[str], lesson_dir: Path, root: Path) -> list[
         if origin is None or not _inside(origin.resolve(), root.resolve()):
             continue
         if origin.is_dir():
-            found.extend(
-                sorted(p for p in origin.rglob("*.py") if "__pycache__" not in p.parts)
-            )
+            found.extend(sorted(p for p in origin.rglob("*.py") if "__pycache__" not in p.parts))
         else:
             found.append(origin)
     return found
@@ -410,13 +404,14 @@ def build_notebook(job: NotebookJob, task: Task) -> None:
         cell_lines=lines,
     )
     figures = _collect_written(result.written, job, task.step.output.parent)
-    nbformat.write(nb, task.out())
+    nbformat.write(nb, task.out())  # type: ignore[no-untyped-call]
     links = _links(job, figures)
     html = task.step.extra_outputs[0]
     task.out(html).write_text(render_html(nb, job, links), encoding="utf-8")
     if job.solutions:
         student_nb, student_html = task.step.extra_outputs[1:3]
-        nbformat.write(student_version(nb, keep_outputs=False), task.out(student_nb))
+        student = student_version(nb, keep_outputs=False)
+        nbformat.write(student, task.out(student_nb))  # type: ignore[no-untyped-call]
         task.out(student_html).write_text(
             render_html(student_version(nb, keep_outputs=True), job, links), encoding="utf-8"
         )
@@ -485,7 +480,7 @@ def render_html(nb: NotebookNode, job: NotebookJob, links: list[PageLink]) -> st
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
         template_name="lab",
         extra_template_paths=[str(TEMPLATE_DIR)],
         template_file=TEMPLATE,

@@ -12,7 +12,7 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
-        copies, links, notebooks = _lesson_copies(
-            course, lesson, options.build_dir, out, solutions
-        )
+        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out, solutions)
         exercises = lesson.dir(course.root) / "exercises" / "README.md"
         if exercises.is_file():
             pages.append(_exercises_page(course, lesson, out, exercises, template_files, solutions))
@@ -100,7 +98,8 @@ def _lesson_copies(
     """Copy steps for a lesson's built outputs and notebooks, and the links to show."""
     built = build_dir / lesson.dirname
     page_dir = out / lesson.dirname
-    steps, links, notebooks = [], [], []
+    steps: list[BuildStep] = []
+    links: list[Link] = []
     decks = sorted(built.glob("*.html")) if built.is_dir() else []
     for deck_html in decks:
         steps.append(copy_step(deck_html, page_dir / deck_html.name))
@@ -238,21 +237,7 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
     for task in tasks:
         p = task.step.payload
         course, lesson, source = p["course"], p["lesson"], p["source"]
-        lesson_rewrite = link_rewriter(course, lesson, [Link("Exercises", "exercises.html")])
-        lesson_dir = lesson.dir(course.root).resolve()
-
-        def rewrite(href: str, base: Path = source.parent) -> str | None:
-            # The page sits beside the lesson page: resolve against exercises/, then ask the
-            # lesson page's rewriter with the path from the lesson folder.
-            if "://" in href or href.startswith(("#", "mailto:")):
-                return href
-            path_part, _, anchor = href.partition("#")
-            target = (base / path_part).resolve()
-            if not target.is_relative_to(lesson_dir):
-                return lesson_rewrite(href)
-            rel = target.relative_to(lesson_dir).as_posix() or "."
-            return lesson_rewrite(rel + (f"#{anchor}" if anchor else ""))
-
+        rewrite = _exercises_rewriter(course, lesson, source.parent)
         text = source.read_text(encoding="utf-8", errors="replace")
         html = _render(
             course,
@@ -264,6 +249,25 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
             body=render_markdown(text, rewrite, solutions=p["solutions"]),
         )
         task.out().write_text(html, encoding="utf-8")
+
+
+def _exercises_rewriter(course: Course, lesson: Lesson, base: Path) -> Callable[[str], str | None]:
+    """Links of the exercises page: it sits beside the lesson page, so resolve each against
+    exercises/ and ask the lesson page's rewriter with the path from the lesson folder."""
+    lesson_rewrite = link_rewriter(course, lesson, [Link("Exercises", "exercises.html")])
+    lesson_dir = lesson.dir(course.root).resolve()
+
+    def rewrite(href: str) -> str | None:
+        if "://" in href or href.startswith(("#", "mailto:")):
+            return href
+        path_part, _, anchor = href.partition("#")
+        target = (base / path_part).resolve()
+        if not target.is_relative_to(lesson_dir):
+            return lesson_rewrite(href)
+        rel = target.relative_to(lesson_dir).as_posix() or "."
+        return lesson_rewrite(rel + (f"#{anchor}" if anchor else ""))
+
+    return rewrite
 
 
 def notebook_copies(
@@ -285,7 +289,10 @@ def notebook_copies(
         name = src.name
         page = built / f"{name}.html"
         if page.is_file():
-            student_page, student_nb = built / f"{name}.student.html", built / f"{name}.student.ipynb"
+            student_page, student_nb = (
+                built / f"{name}.student.html",
+                built / f"{name}.student.ipynb",
+            )
             has_student = student_page.is_file() and student_nb.is_file()
             if solutions or not has_student:
                 steps.append(copy_step(page, dest / f"{name}.html"))

@@ -66,9 +66,9 @@ def link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Callable
                 return page + frag
             if target.suffix == ".ipynb":
                 return f"notebooks/{target.name}" if target.is_file() else None
-        if target.name == "README.md" and target.parent.name == "exercises":
-            if "exercises.html" in available and target.parent.parent == lesson_dir:
-                return "exercises.html" + frag
+        exercises = target.name == "README.md" and target.parent == lesson_dir / "exercises"
+        if exercises and "exercises.html" in available:
+            return "exercises.html" + frag
         return on_site(href, target)
 
     return rewrite

@@ -111,11 +111,17 @@ class DevTools:
             os.dup2(from_chrome_w, 4)
 
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe",
-             "--window-size=1200,900", "about:blank"],
+            [
+                exe,
+                *FLAGS,
+                f"--user-data-dir={self._profile.name}",
+                "--remote-debugging-pipe",
+                "--window-size=1200,900",
+                "about:blank",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=fds,  # noqa: PLW1509 - only dup2, before exec
+            preexec_fn=fds,
             pass_fds=(3, 4),  # kept open after fds() ran
         )
         os.close(to_chrome_r)

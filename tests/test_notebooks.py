@@ -165,8 +165,10 @@ def test_working_and_failing_notebooks(make_course) -> None:
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
     assert '<script src="../../assets/mathjax-notebook.js"></script>' in html
     assert not re.search(r"<script[^>]+src=\"https?:", html)
-    assert 'href="https://colab.research.google.com/github/example/course/blob/main/' \
+    assert (
+        'href="https://colab.research.google.com/github/example/course/blob/main/'
         'lessons/lesson_01/notebooks/good.ipynb"' in html
+    )
     assert '<details class="solution"><summary>Solution</summary>' in html
     # the figure the notebook saved went with it, out of the lesson folder
     assert (out / "good_files/saved_figure.png").read_bytes()[:4] == b"\x89PNG"
@@ -185,10 +187,7 @@ def test_working_and_failing_notebooks(make_course) -> None:
 
 
 def test_notebook_rebuilds_only_when_an_input_changes(make_course) -> None:
-    reader = (
-        HEADER
-        + '\n# %%\ntext = open("notebooks/data.txt").read()\nprint(text)\nassert text\n'
-    )
+    reader = HEADER + '\n# %%\ntext = open("notebooks/data.txt").read()\nprint(text)\nassert text\n'
     root = _course(
         make_course,
         {

@@ -84,7 +84,7 @@ The product of the first $n$ integers is $n!$.
 def test_markdown_solution_is_a_collapsed_details_block() -> None:
     html = render_markdown(EXERCISES)
     assert html.count('<details class="solution">\n<summary>Solution</summary>\n') == 2
-    assert "<p>Pair <span class=\"math\">\\(k\\)</span>" in html
+    assert '<p>Pair <span class="math">\\(k\\)</span>' in html
     assert "</details>" in html and ":::" not in html
     without = render_markdown(EXERCISES, solutions=False)
     assert "details" not in without and "Pair" not in without and "Linearity" not in without
@@ -156,7 +156,11 @@ def test_site_exercises_page_and_no_solutions_setting(make_course) -> None:
     lesson = (site / "index.html").read_text()
     assert '<a href="exercises.html">exercises/README.md</a>' in lesson
     assert '<details class="solution">' in lesson
-    yaml = (root / "course.yaml").read_text().replace("lessons:", "build:\n  solutions: false\nlessons:")
+    yaml = (
+        (root / "course.yaml")
+        .read_text()
+        .replace("lessons:", "build:\n  solutions: false\nlessons:")
+    )
     (root / "course.yaml").write_text(yaml)
     build(load_course(root), "site").raise_for_failures()
     assert "details" not in (site / "exercises.html").read_text()

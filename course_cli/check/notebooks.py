@@ -36,12 +36,22 @@ def _check_one(src: NotebookSource, root: Path, lesson: int | None) -> list[Find
         out.append(make(code, _rel(path, root), line, message, hint, lesson=lesson))
 
     if src.py is None and src.ipynb is not None:
-        find("N002", src.ipynb, None, f"{src.ipynb.name} has no paired {src.name}.py",
-             f"cd {_rel(src.folder, root)} && jupytext --set-formats ipynb,py:percent "
-             f"{src.ipynb.name}")
+        find(
+            "N002",
+            src.ipynb,
+            None,
+            f"{src.ipynb.name} has no paired {src.name}.py",
+            f"cd {_rel(src.folder, root)} && jupytext --set-formats ipynb,py:percent "
+            f"{src.ipynb.name}",
+        )
     if src.ipynb is None and src.py is not None:
-        find("N002", src.py, None, f"{src.py.name} has no paired {src.name}.ipynb",
-             f"cd {_rel(src.folder, root)} && jupytext --sync {src.py.name}")
+        find(
+            "N002",
+            src.py,
+            None,
+            f"{src.py.name} has no paired {src.name}.ipynb",
+            f"cd {_rel(src.folder, root)} && jupytext --sync {src.py.name}",
+        )
     ipynb_cells: list[tuple[str, str, tuple[str, ...]]] | None = None
     if src.ipynb is not None:
         text = src.ipynb.read_text(encoding="utf-8", errors="replace")
@@ -50,8 +60,13 @@ def _check_one(src: NotebookSource, root: Path, lesson: int | None) -> list[Find
             if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
                 raise ValueError("no list of cells")
         except ValueError as exc:
-            find("N005", src.ipynb, None, f"{src.ipynb.name} is not a notebook: {exc}",
-                 "recreate it from the .py with jupytext --sync")
+            find(
+                "N005",
+                src.ipynb,
+                None,
+                f"{src.ipynb.name} is not a notebook: {exc}",
+                "recreate it from the .py with jupytext --sync",
+            )
             data = None
         if data is not None:
             out.extend(_ipynb_findings(src.ipynb, text, data, root, lesson))
@@ -78,20 +93,35 @@ def _ipynb_findings(
             line = _line_of(text, r'"outputs"\s*:\s*\[\s*\{') or _line_of(
                 text, r'"execution_count"\s*:\s*\d'
             )
-            out.append(make(
-                "N003", rel, line,
-                f"{path.name} carries outputs (cell {index + 1} is the first); the committed "
-                "notebook must have none",
-                f"jupyter nbconvert --clear-output --inplace {rel}, or jupytext --sync the .py",
-                lesson=lesson,
-            ))
+            out.append(
+                make(
+                    "N003",
+                    rel,
+                    line,
+                    f"{path.name} carries outputs (cell {index + 1} is the first); the committed "
+                    "notebook must have none",
+                    f"jupyter nbconvert --clear-output --inplace {rel}, or jupytext --sync the .py",
+                    lesson=lesson,
+                )
+            )
             break
-    spec = data.get("metadata", {}).get("kernelspec") if isinstance(data.get("metadata"), dict) else None
+    spec = (
+        data.get("metadata", {}).get("kernelspec")
+        if isinstance(data.get("metadata"), dict)
+        else None
+    )
     problem = _kernel_problem(spec)
     if problem:
-        out.append(make("N004", rel, _line_of(text, r'"kernelspec"'), f"{path.name}: {problem}",
-                        "use the python3 kernel: jupytext --set-kernel python3 on the .py",
-                        lesson=lesson))
+        out.append(
+            make(
+                "N004",
+                rel,
+                _line_of(text, r'"kernelspec"'),
+                f"{path.name}: {problem}",
+                "use the python3 kernel: jupytext --set-kernel python3 on the .py",
+                lesson=lesson,
+            )
+        )
     return out
 
 
@@ -108,7 +138,9 @@ def _cell_key(cell: Any) -> tuple[str, str, tuple[str, ...]]:
     source = cell.get("source", "")
     if isinstance(source, list):
         source = "".join(source)
-    tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+    tags = (
+        cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+    )
     return str(cell.get("cell_type")), str(source).strip("\n"), tuple(sorted(map(str, tags)))
 
 
@@ -122,19 +154,34 @@ def _py_findings(
     rel = _rel(src.py, root)
     text = src.py.read_text(encoding="utf-8", errors="replace")
     try:
-        import jupytext
+        import jupytext  # type: ignore[import-untyped]
 
         nb = jupytext.reads(text, fmt="py:percent")
     except Exception as exc:  # jupytext raises its own error types
-        return [make("N005", rel, None, f"{src.py.name} cannot be read by jupytext: {exc}",
-                     None, lesson=lesson)]
+        return [
+            make(
+                "N005",
+                rel,
+                None,
+                f"{src.py.name} cannot be read by jupytext: {exc}",
+                None,
+                lesson=lesson,
+            )
+        ]
     out: list[Finding] = []
     header_end = _line_of(text, r"(?m)^# %%") or 1
     problem = _kernel_problem(nb.metadata.get("kernelspec"))
     if problem:
-        out.append(make("N004", rel, _line_of(text[: text.find("# %%")], r"kernelspec") or 1,
-                        f"{src.py.name}: {problem}",
-                        f"jupytext --set-kernel {KERNEL} {src.py.name}", lesson=lesson))
+        out.append(
+            make(
+                "N004",
+                rel,
+                _line_of(text[: text.find("# %%")], r"kernelspec") or 1,
+                f"{src.py.name}: {problem}",
+                f"jupytext --set-kernel {KERNEL} {src.py.name}",
+                lesson=lesson,
+            )
+        )
     if ipynb_cells is None or src.ipynb is None:
         return out
     py_cells = [_cell_key(c) for c in nb.cells]
@@ -150,8 +197,14 @@ def _py_findings(
         what = f"{src.py.name} has {len(py_cells)} cells, {src.ipynb.name} {len(ipynb_cells)}"
     else:
         what = f"cell {index + 1} of {src.py.name} differs from {src.ipynb.name}"
-    out.append(make(
-        "N001", rel, line, f"notebook pair out of sync: {what}",
-        f"edit the .py, then: jupytext --sync {rel}", lesson=lesson,
-    ))
+    out.append(
+        make(
+            "N001",
+            rel,
+            line,
+            f"notebook pair out of sync: {what}",
+            f"edit the .py, then: jupytext --sync {rel}",
+            lesson=lesson,
+        )
+    )
     return out
