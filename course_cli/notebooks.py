@@ -27,9 +27,10 @@ steps of their own.
 
 from __future__ import annotations
 
-import ast
+import contextlib
 import functools
 import json
+import os
 import re
 import shutil
 import sys
@@ -207,7 +208,10 @@ def _notebook_step(
         key=key_of(
             timeout=job.timeout,
             python=".".join(map(str, sys.version_info[:3])),
-            packages=imported_versions(modules - {m for m in modules if _is_local(m, local)}),
+            packages=imported_versions(
+                {m for m in modules if not _is_local(m, local)},
+                distributions(options.build_dir / ".cache"),
+            ),
             colab=job.colab or "",
             title=job.title,
             version=RENDER_VERSION,
@@ -241,21 +245,23 @@ def _code_text(path: Path) -> str:
     return text
 
 
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import\b|import[ \t]+([^#\n;]+))", re.MULTILINE
+)
+
+
 def imported_modules(code: str) -> set[str]:
-    """Top-level names of the modules ``code`` imports (absolute imports only)."""
-    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    """Top-level names of the modules ``code`` imports (absolute imports; read line by line,
+    which is fast and also works on code with IPython magics)."""
     names: set[str] = set()
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        for m in re.finditer(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", code, re.MULTILINE):
+    for m in _IMPORT_RE.finditer(code):
+        if m.group(1):
             names.add(m.group(1))
-        return names
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+        else:
+            for part in m.group(2).split(","):
+                name = part.strip().split(" ")[0].split(".")[0]
+                if name.isidentifier():
+                    names.add(name)
     return names
 
 
@@ -290,6 +296,7 @@ def _is_local(module: str, local: list[Path]) -> bool:
     return any(p.stem == module or module in p.parts for p in local)
 
 
+_PATH_LIKE_RE = re.compile(r"^[\w.~-][\w./ ~-]*(?:/|\.[A-Za-z0-9]{1,5})[\w./ -]*$")
 _STRING_RE = re.compile(r"""(?P<q>["'])(?P<s>[^"'\n]{1,200})(?P=q)""")
 
 
@@ -301,7 +308,7 @@ def referenced_files(code: str, lesson_dir: Path, root: Path) -> list[Path]:
     found: dict[Path, None] = {}
     for m in _STRING_RE.finditer(code):
         text = m.group("s").strip()
-        if not text or "://" in text or text.startswith("-") or len(text) < 3:
+        if not _PATH_LIKE_RE.match(text) or "://" in text:
             continue
         for base in (lesson_dir, root):
             try:
@@ -320,11 +327,50 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-@functools.cache
-def _distributions() -> dict[str, list[str]]:
+def _environment() -> list[str]:
+    """The names of the installed distributions' metadata folders (``numpy-2.4.6.dist-info``):
+    one directory listing per ``sys.path`` entry, so it is cheap."""
+    names: list[str] = []
+    for entry in sys.path:
+        try:
+            names.extend(n for n in os.listdir(entry or ".") if n.endswith(_DIST_SUFFIXES))
+        except OSError:
+            continue
+    return sorted(names)
+
+
+_DIST_SUFFIXES = (".dist-info", ".egg-info")
+_DISTRIBUTIONS: dict[Path, dict[str, list[str]]] = {}
+
+
+def distributions(cache_dir: Path) -> dict[str, list[str]]:
+    """Top-level module name -> the distributions that provide it.
+
+    ``importlib.metadata.packages_distributions()`` reads every distribution's file list (over
+    a second with torch installed), so its answer is kept in ``cache_dir`` under the listing of
+    the installed distributions, and recomputed only when that listing changes.
+    """
+    if cache_dir in _DISTRIBUTIONS:
+        return _DISTRIBUTIONS[cache_dir]
     from importlib.metadata import packages_distributions
 
-    return {k: list(v) for k, v in packages_distributions().items()}
+    from course_cli.fsutil import atomic_write
+    from course_cli.steps import hash_text
+
+    stamp = hash_text(sys.executable, *_environment())
+    cache = cache_dir / "notebook-distributions.json"
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("stamp") == stamp and isinstance(data.get("modules"), dict):
+            _DISTRIBUTIONS[cache_dir] = data["modules"]
+            return _DISTRIBUTIONS[cache_dir]
+    except (OSError, ValueError, AttributeError):
+        pass
+    modules = {k: sorted(set(v)) for k, v in packages_distributions().items()}
+    with contextlib.suppress(OSError):  # a read-only build folder: recompute next time
+        atomic_write(cache, json.dumps({"stamp": stamp, "modules": modules}, sort_keys=True))
+    _DISTRIBUTIONS[cache_dir] = modules
+    return modules
 
 
 @functools.cache
@@ -346,15 +392,15 @@ def _requires(dist: str) -> tuple[str, tuple[str, ...]]:
     return str(d.version), tuple(names)
 
 
-def imported_versions(modules: Iterable[str]) -> str:
+def imported_versions(modules: Iterable[str], dists: dict[str, list[str]]) -> str:
     """``name==version`` of the installed distributions that provide ``modules`` and of all
-    they require (recursively), sorted and comma-separated.
+    they require (recursively), sorted and comma-separated; ``dists`` maps module names to
+    distributions (:func:`distributions`).
 
     The kernel runs in this interpreter's environment (the ``python3`` kernel of ipykernel),
     so these are the versions the notebook ran with. Only what a notebook imports counts:
     upgrading an unrelated tool does not re-execute every notebook.
     """
-    dists = _distributions()
     todo = [d for m in sorted(modules) for d in dists.get(m, [])]
     seen: dict[str, str] = {}
     while todo:
