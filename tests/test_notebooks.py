@@ -310,3 +310,20 @@ def test_cli_build_notebooks_exit_code_and_message(make_course) -> None:
         "not allowed\n  (not built: build/lesson_01/notebooks/bad.ipynb)\nhint: "
     ) in done.stderr
     assert "course_cli/" not in done.stderr  # the notebook's traceback, not ours
+
+
+def test_package_key_names_imported_distributions_and_their_requirements(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    from course_cli.notebooks import distributions, imported_modules, imported_versions
+
+    code = "import json\nimport numpy as np\nfrom matplotlib import pyplot as plt\n# import torch\n"
+    modules = imported_modules(code)
+    assert modules == {"json", "numpy", "matplotlib"}
+    key = imported_versions(modules, distributions(tmp_path))
+    parts = dict(item.split("==") for item in key.split(","))
+    assert parts["numpy"] == version("numpy")
+    assert parts["matplotlib"] == version("matplotlib")
+    assert "pillow" in parts  # matplotlib requires it: an upgrade re-runs the notebook
+    assert "torch" not in parts and "jupytext" not in parts  # not imported: no effect
+    assert (tmp_path / "notebook-distributions.json").is_file()  # the map is cached
