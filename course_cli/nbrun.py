@@ -71,6 +71,22 @@ class RunResult:
     written: list[tuple[Path, bool]] = field(default_factory=list)
 
 
+def require() -> None:
+    """Raise ToolNotFoundError naming the packages notebook builds need when one is missing."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("nbformat", "nbclient", "nbconvert", "jupytext", "ipykernel")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise ToolNotFoundError(
+            f"{', '.join(missing)} not installed: notebooks cannot be executed and rendered",
+            hint=f"pip install {' '.join(missing)} (./scripts/setup.sh installs them)",
+        )
+
+
 def execute(
     nb: NotebookNode,
     *,

@@ -432,9 +432,11 @@ def build_notebook(job: NotebookJob, task: Task) -> None:
 
     Raises NotebookFailed (a cell raised or timed out) or another CourseError.
     """
+    from course_cli.nbrun import execute, require
+
+    require()
     import nbformat
 
-    from course_cli.nbrun import execute
     from course_cli.nbsource import cell_lines, read_notebook, shown, student_version
 
     src = job.source

@@ -327,3 +327,20 @@ def test_package_key_names_imported_distributions_and_their_requirements(tmp_pat
     assert "pillow" in parts  # matplotlib requires it: an upgrade re-runs the notebook
     assert "torch" not in parts and "jupytext" not in parts  # not imported: no effect
     assert (tmp_path / "notebook-distributions.json").is_file()  # the map is cached
+
+
+def test_missing_notebook_packages_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from course_cli.errors import ToolNotFoundError
+    from course_cli.nbrun import require
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "jupytext" else real(name)
+    )
+    with pytest.raises(ToolNotFoundError) as exc:
+        require()
+    assert exc.value.message == "jupytext not installed: notebooks cannot be executed and rendered"
+    assert exc.value.hint == "pip install jupytext (./scripts/setup.sh installs them)"
+    assert exc.value.exit_code == 3
