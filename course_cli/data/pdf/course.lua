@@ -5,7 +5,8 @@
 -- 2. Display math carrying \label{..} or \tag{..} becomes a numbered equation; \eqref{..}
 --    and \ref{..} (in text or alone in $..$) refer to it, in both outputs.
 -- 3. Solutions (fenced divs  ::: solution) move to a "Solutions" section at the end; where
---    each stood, a line links to it. Metadata course-solutions: false removes them instead.
+--    each stood, a line links to it. The section starts a new page. Metadata
+--    course-solutions: false removes them instead.
 -- 4. typst only: raw align/gather/equation environments become display math, and the TeX
 --    that pandoc's typst writer gets wrong (\! \; \| \tag \label, arg max limits) is fixed.
 
@@ -348,6 +349,12 @@ local function move_solutions(doc)
   end
   doc.blocks = blocks
   if #collected > 0 then
+    -- On a page of their own: a handout can be printed without them.
+    if LATEX then
+      doc.blocks:insert(pandoc.RawBlock("latex", "\\clearpage"))
+    elseif TYPST then
+      doc.blocks:insert(pandoc.RawBlock("typst", "#pagebreak()"))
+    end
     doc.blocks:insert(pandoc.Header(1, "Solutions", pandoc.Attr("solutions", { "unnumbered" })))
     for _, sol in ipairs(collected) do
       local title = "Solution " .. sol.n
