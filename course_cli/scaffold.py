@@ -15,7 +15,6 @@ from course_cli.config import CONFIG_NAME, Course, Lesson
 from course_cli.errors import ProblemsFound, UsageError
 from course_cli.fsutil import atomic_write
 
-TEMPLATE_DIR = Path("templates") / "lesson"
 PLACEHOLDER = "TODO(course)"
 """Marker of every placeholder a template leaves; `course check` flags files that keep it."""
 
@@ -127,9 +126,9 @@ def plan_lesson(
 
 
 def _render(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> tuple[PlannedFile, ...]:
-    from course_cli.templating import render_tree
+    from course_cli.templating import render_tree, template_dir
 
-    template_root = course.root / TEMPLATE_DIR
+    template_root = template_dir(course.root, "lesson")
     context = {
         "course_title": course.title,
         "number": lesson.number,

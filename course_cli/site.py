@@ -22,6 +22,7 @@ from course_cli.errors import CourseError
 from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, link_rewriter, linked_files
 from course_cli.sitemd import render_markdown
+from course_cli.templating import template_dirs, template_file
 
 SITE_DIR = "site"
 TEMPLATES = Path("templates") / "site"
@@ -44,15 +45,16 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 
     Raises CourseError when the site templates are missing.
     """
-    templates = course.root / TEMPLATES
-    if not (templates / "base.html.j2").is_file():
+    folders = template_dirs(course.root, "site")
+    names = sorted({p.name for folder in folders for p in folder.glob("*") if p.is_file()})
+    template_files = tuple(template_file(course.root, "site", name) for name in names)
+    if "base.html.j2" not in names:
         raise CourseError(
             f"{TEMPLATES}/base.html.j2: site template missing",
-            hint="restore templates/site/ from the course repository",
+            hint="delete templates/site/ to use the toolkit's default site templates",
         )
     out = options.build_dir / SITE_DIR
-    template_files = tuple(sorted(p for p in templates.glob("*") if p.is_file()))
-    steps = asset_steps(course, out, templates)
+    steps = asset_steps(course, out, template_file(course.root, "site", "site.css"))
     titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
@@ -331,7 +333,7 @@ def _render(course: Course, name: str, **context: Any) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
-        loader=FileSystemLoader(str(course.root / TEMPLATES)),
+        loader=FileSystemLoader([str(p) for p in template_dirs(course.root, "site")]),
         undefined=StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,

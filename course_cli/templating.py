@@ -11,6 +11,34 @@ from course_cli.errors import CourseError
 
 SUFFIX = ".j2"
 
+DEFAULTS = Path(__file__).resolve().parent / "data" / "templates"
+"""The toolkit's own templates (lesson scaffold, Marp theme and engine, site), shipped in the
+package so that the commands work in any course; ``course init`` copies them into a new course."""
+
+
+def template_dir(root: Path, kind: str) -> Path:
+    """The folder of ``kind`` templates (``lesson``, ``marp``, ``site``) a course uses.
+
+    Returns the course's own ``templates/<kind>/`` when it exists, else the toolkit's default.
+    A whole folder is chosen (not single files) where files form a tree, as the lesson scaffold does.
+    """
+    own = root / "templates" / kind
+    return own if own.is_dir() else DEFAULTS / kind
+
+
+def template_dirs(root: Path, kind: str) -> tuple[Path, ...]:
+    """The folders to look ``kind`` templates up in, file by file: the course's own first."""
+    own = root / "templates" / kind
+    return (own, DEFAULTS / kind) if own.is_dir() else (DEFAULTS / kind,)
+
+
+def template_file(root: Path, kind: str, name: str) -> Path:
+    """``templates/<kind>/<name>`` of the course when it exists, else the toolkit's default."""
+    for folder in template_dirs(root, kind):
+        if (folder / name).is_file():
+            return folder / name
+    return DEFAULTS / kind / name
+
 
 def _environment(root: Path) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -38,7 +66,7 @@ def render_tree(
     if not root.is_dir():
         raise CourseError(
             f"template folder {root} does not exist",
-            hint="restore templates/lesson/ from the course repository",
+            hint="restore it from git, or delete it to use the toolkit's default templates",
         )
     env = _environment(root)
     out = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.templating import template_dir
 from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
 
@@ -130,7 +131,7 @@ def template_lines(course: Course, lesson: Lesson) -> dict[str, TemplateLines]:
     """
     values = {course.title, lesson.title, lesson.summary, str(lesson.number), lesson.dirname}
     values = {v.strip() for v in values} - {""}
-    folder = course.root / "templates" / "lesson"
+    folder = template_dir(course.root, "lesson")
     out: dict[str, TemplateLines] = {}
     if not folder.is_dir():
         return out
