@@ -40,7 +40,9 @@ def template_file(root: Path, kind: str, name: str) -> Path:
     return DEFAULTS / kind / name
 
 
-def _environment(root: Path) -> Any:
+def environment(root: Path) -> Any:
+    """A Jinja environment over ``root``: strict variables, trailing newlines kept, the
+    ``yaml_str`` filter. Callers may add filters before rendering."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -55,7 +57,10 @@ def _environment(root: Path) -> Any:
 
 
 def render_tree(
-    root: Path, context: dict[str, Any], skip_dirs: set[str] | frozenset[str] = frozenset()
+    root: Path,
+    context: dict[str, Any],
+    skip_dirs: set[str] | frozenset[str] = frozenset(),
+    env: Any = None,
 ) -> list[tuple[Path, str]]:
     """Render every file under ``root`` (``*.j2`` through Jinja, others copied as text).
 
@@ -68,7 +73,7 @@ def render_tree(
             f"template folder {root} does not exist",
             hint="restore it from git, or delete it to use the toolkit's default templates",
         )
-    env = _environment(root)
+    env = env if env is not None else environment(root)
     out = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root)
