@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATES = REPO / "course_cli" / "data" / "templates"
 

@@ -407,7 +407,7 @@ def _click_exception() -> type[Exception]:
     try:
         from typer._click import exceptions
     except ImportError:  # Typer releases that depend on click itself
-        from click import exceptions  # type: ignore[no-redef]
+        from click import exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
     return exceptions.ClickException
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from course_cli import __version__
 from course_cli.config import CONFIG_NAME, load_course
 from course_cli.errors import ProblemsFound, UsageError
-from course_cli.fsutil import current_umask, atomic_write
+from course_cli.fsutil import atomic_write, current_umask
 from course_cli.templating import DEFAULTS
 
 INIT_DATA = Path(__file__).resolve().parent / "data" / "init"
@@ -27,8 +27,17 @@ RENAMED = {"gitignore": ".gitignore", "github": ".github"}
 """Package data avoids dot-names; these become the course's dot files."""
 EXECUTABLE = {"scripts/setup.sh", "scripts/test.sh"}
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
-    "&": r"\&", "_": r"\_", '"': r"\textquotedbl{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    '"': r"\textquotedbl{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
 }
 
 
@@ -62,9 +71,7 @@ def validate_title(title: str) -> str:
         raise UsageError("--title: the title is empty")
     bad = [ch for ch in text if ord(ch) < 32 or ord(ch) == 127]
     if bad:
-        raise UsageError(
-            f"--title: the title must be one line of text (it contains {bad[0]!r})"
-        )
+        raise UsageError(f"--title: the title must be one line of text (it contains {bad[0]!r})")
     return text
 
 
@@ -91,7 +98,8 @@ def _entries(root: Path, force: bool) -> tuple[str, ...]:
         return ()
     entries = tuple(sorted(p.name for p in root.iterdir()))
     if entries and not force:
-        shown = ", ".join(entries[:10]) + (f" … ({len(entries)} entries)" if len(entries) > 10 else "")
+        more = f" … ({len(entries)} entries)" if len(entries) > 10 else ""
+        shown = ", ".join(entries[:10]) + more
         raise ProblemsFound(
             f"{root}: the folder is not empty: {shown}",
             hint="nothing was written; choose an empty folder or pass --force to write into it",
@@ -115,7 +123,10 @@ def plan_init(root: Path, *, title: str | None, lessons: int, force: bool = Fals
     files.update(_default_templates())
     files.update(_lessons_and_readme(files))
     return InitPlan(
-        root=root, title=text_title, files=tuple(sorted(files.items())), existing=existing,
+        root=root,
+        title=text_title,
+        files=tuple(sorted(files.items())),
+        existing=existing,
         force=force,
     )
 

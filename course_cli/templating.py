@@ -20,7 +20,7 @@ def template_dir(root: Path, kind: str) -> Path:
     """The folder of ``kind`` templates (``lesson``, ``marp``, ``site``) a course uses.
 
     Returns the course's own ``templates/<kind>/`` when it exists, else the toolkit's default.
-    A whole folder is chosen (not single files) where files form a tree, as the lesson scaffold does.
+    A whole folder is chosen (not single files): the lesson scaffold is one tree.
     """
     own = root / "templates" / kind
     return own if own.is_dir() else DEFAULTS / kind

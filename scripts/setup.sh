@@ -88,7 +88,7 @@ stamp_of() {
   local f
   { "$VENV/bin/python" --version
     for f in requirements.txt pyproject.toml materials/lab/pyproject.toml; do
-      [[ -f "$f" ]] && sha256sum "$f"
+      if [[ -f "$f" ]]; then sha256sum "$f"; fi
     done; } 2>&1 | sha256sum | cut -d' ' -f1
 }
 py_stamp=$(stamp_of)

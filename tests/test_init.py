@@ -29,8 +29,12 @@ def as_unprivileged(argv: list[str]) -> list[str]:
         return argv
     if not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv: cannot drop privileges")
-    probe = subprocess.run([*NOBODY, sys.executable, "-c", "import course_cli, typer"],
-                           capture_output=True, cwd="/", env={**os.environ, "PYTHONPATH": str(REPO)})
+    probe = subprocess.run(
+        [*NOBODY, sys.executable, "-c", "import course_cli, typer"],
+        capture_output=True,
+        cwd="/",
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     if probe.returncode != 0:
         pytest.skip("the unprivileged user cannot read this checkout or its Python environment")
     return [*NOBODY, *argv]
@@ -44,12 +48,25 @@ def test_init_creates_a_course_that_checks_with_only_template_findings(
     assert done.exit_code == 0, done.stderr
     assert f"created the course in {target}" in done.stdout
     for rel in (
-        "course.yaml", "README.md", ".gitignore", "requirements.txt", "package.json",
-        "package-lock.json", "scripts/setup.sh", "scripts/test.sh", ".github/workflows/course.yml",
-        "materials/macros.tex", "materials/book/src.tex", "materials/book/refs.bib",
-        "materials/book/chapters/introduction.tex", "templates/lesson/README.md.j2",
-        "templates/marp/course.css", "templates/marp/engine.mjs", "templates/site/base.html.j2",
-        "lessons/lesson_01/README.md", "lessons/lesson_01/slides/slides.md",
+        "course.yaml",
+        "README.md",
+        ".gitignore",
+        "requirements.txt",
+        "package.json",
+        "package-lock.json",
+        "scripts/setup.sh",
+        "scripts/test.sh",
+        ".github/workflows/course.yml",
+        "materials/macros.tex",
+        "materials/book/src.tex",
+        "materials/book/refs.bib",
+        "materials/book/chapters/introduction.tex",
+        "templates/lesson/README.md.j2",
+        "templates/marp/course.css",
+        "templates/marp/engine.mjs",
+        "templates/site/base.html.j2",
+        "lessons/lesson_01/README.md",
+        "lessons/lesson_01/slides/slides.md",
         "lessons/lesson_02/conspect.md",
     ):
         assert (target / rel).is_file(), rel
@@ -97,7 +114,8 @@ def test_a_non_empty_folder_is_refused_and_listed(
     (target / "data").mkdir()
     done = run_cli("init", str(target))
     assert done.exit_code == 1
-    assert done.stderr.splitlines()[0] == f"error: {target}: the folder is not empty: data, notes.md"
+    first = done.stderr.splitlines()[0]
+    assert first == f"error: {target}: the folder is not empty: data, notes.md"
     assert sorted(p.name for p in target.iterdir()) == ["data", "notes.md"]
     assert (target / "notes.md").read_text() == "mine\n"
 
@@ -132,7 +150,8 @@ def test_a_file_is_refused(tmp_path: Path, run_cli: Callable[..., Result]) -> No
     assert target.read_text() == "x"
     under = run_cli("init", str(target / "sub"))
     assert under.exit_code == 2
-    assert under.stderr.splitlines()[0] == f"error: {target / 'sub'}: {target} is a file, not a folder"
+    first = under.stderr.splitlines()[0]
+    assert first == f"error: {target / 'sub'}: {target} is a file, not a folder"
 
 
 def test_an_unwritable_parent_is_refused_with_nothing_written() -> None:
@@ -147,8 +166,14 @@ def test_an_unwritable_parent_is_refused_with_nothing_written() -> None:
     parent.chmod(0o555)
     argv = [*prefix, sys.executable, "-m", "course_cli", "init", str(parent / "new")]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, cwd="/",
-                              env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+        )
     finally:
         parent.chmod(0o755)
         leftovers = list(parent.iterdir())
@@ -170,8 +195,14 @@ def test_a_folder_under_one_that_cannot_be_entered_is_a_one_line_error() -> None
     closed.mkdir(mode=0o700)
     argv = [*prefix, sys.executable, "-m", "course_cli", "init", str(closed / "new")]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, cwd="/",
-                              env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+        )
     finally:
         shutil.rmtree(outer)
     assert done.returncode == 2, done.stderr
@@ -186,8 +217,10 @@ def test_a_folder_under_one_that_cannot_be_entered_is_a_one_line_error() -> None
         (["--lessons", "100"], "error: --lessons: must be between 0 and 99, got 100"),
         (["--lessons", "-1"], "error: --lessons: must be between 0 and 99, got -1"),
         (["--title", "  "], "error: --title: the title is empty"),
-        (["--title", "Two\nlines"], "error: --title: the title must be one line of text "
-                                    "(it contains '\\n')"),
+        (
+            ["--title", "Two\nlines"],
+            "error: --title: the title must be one line of text (it contains '\\n')",
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(
