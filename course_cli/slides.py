@@ -40,7 +40,6 @@ from course_cli.decks import (
     staged_markdown,
 )
 from course_cli.errors import CourseError, UsageError
-from course_cli.templating import template_file
 from course_cli.marpcli import (
     BROWSER_FORMATS,
     MATH_MARKER,
@@ -49,6 +48,7 @@ from course_cli.marpcli import (
     marp_warnings,
     math_problems,
 )
+from course_cli.templating import template_file
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course_cli.templating import template_dir
 from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
+from course_cli.templating import template_dir
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
