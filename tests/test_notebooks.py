@@ -344,3 +344,18 @@ def test_missing_notebook_packages_are_named(monkeypatch: pytest.MonkeyPatch) ->
     assert exc.value.message == "jupytext not installed: notebooks cannot be executed and rendered"
     assert exc.value.hint == "pip install jupytext (./scripts/setup.sh installs them)"
     assert exc.value.exit_code == 3
+
+
+def test_check_of_a_pair_in_sync_does_not_import_jupytext() -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from course_cli.check.notebooks import check_notebooks\n"
+        "root = Path.cwd()\n"
+        "found = [f for d in sorted((root / 'lessons').glob('lesson_*'))"
+        " for f in check_notebooks(d, root)]\n"
+        "print(len(found), 'jupytext' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "0 False\n"  # every lesson pair in sync, read by the fast scanner

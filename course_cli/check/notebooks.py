@@ -153,6 +153,9 @@ def _py_findings(
     assert src.py is not None
     rel = _rel(src.py, root)
     text = src.py.read_text(encoding="utf-8", errors="replace")
+    spec, cells = quick_read(text)
+    if _kernel_problem(spec) is None and (ipynb_cells is None or cells == ipynb_cells):
+        return []  # the common case, without importing jupytext (a third of a second)
     try:
         import jupytext  # type: ignore[import-untyped]
 
@@ -208,3 +211,64 @@ def _py_findings(
         )
     )
     return out
+
+
+_MARKER_RE = re.compile(r"^#\s?%%(?!%)[ \t]*(?:\[(\w+)\])?(.*)$")
+_TAGS_RE = re.compile(r"\btags\s*=\s*\[([^\]]*)\]")
+_MAGIC_RE = re.compile(r"^# ?(%{1,2}\w|!)")
+
+
+def quick_read(text: str) -> tuple[dict[str, str] | None, list[tuple[str, str, tuple[str, ...]]]]:
+    """The kernelspec and the cells (type, source, tags) of a percent script, read by a small
+    line scanner that knows what lesson notebooks use (header, ``# %%`` markers with
+    ``[markdown]``/``[raw]`` and ``tags=[…]``, commented Markdown, commented magics).
+
+    Agreement with the ``.ipynb`` proves the pair in sync; on any disagreement the caller asks
+    jupytext, so a construct this scanner does not know costs time, never a false finding.
+    """
+    lines = text.splitlines()
+    start, spec = 0, None
+    if lines and lines[0].strip() == "# ---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "# ---"), 0)
+        start, spec = end + 1, _header_kernelspec(lines[1:end])
+    cells: list[tuple[str, str, tuple[str, ...]]] = []
+    kind, tags, body = "code", (), []  # type: tuple[str, tuple[str, ...], list[str]]
+    opened = False
+
+    def flush() -> None:
+        source = "\n".join(body).strip("\n")
+        if opened or source:
+            cells.append((kind, source, tags))
+
+    for line in lines[start:]:
+        m = _MARKER_RE.match(line)
+        if m is None:
+            if kind == "code":
+                body.append(line[2:] if _MAGIC_RE.match(line) else line)
+            else:
+                body.append(line[2:] if line.startswith("# ") else line.removeprefix("#"))
+            continue
+        flush()
+        word = (m.group(1) or "").lower()
+        kind = {"markdown": "markdown", "md": "markdown", "raw": "raw"}.get(word, "code")
+        t = _TAGS_RE.search(m.group(2))
+        tags = tuple(sorted(re.findall(r"[\"']([^\"']+)[\"']", t.group(1)))) if t else ()
+        body, opened = [], True
+    flush()
+    return spec, cells
+
+
+def _header_kernelspec(header: list[str]) -> dict[str, str] | None:
+    spec: dict[str, str] | None = None
+    indent = -1
+    for line in header:
+        body = line[1:] if line.startswith("#") else line
+        depth = len(body) - len(body.lstrip())
+        if body.strip() == "kernelspec:":
+            spec, indent = {}, depth
+        elif spec is not None and depth > indent and ":" in body:
+            key, _, value = body.strip().partition(":")
+            spec[key.strip()] = value.strip().strip("'\"")
+        elif spec is not None and body.strip():
+            break
+    return spec
