@@ -121,7 +121,7 @@ def test_lesson8_exercises_2_3_4_6_7() -> None:
     s = math.exp(lr.mean())
     assert round(lr.mean(), 4) == 0.0675 and round(s, 3) == 1.070
     assert np.allclose(np.round(np.exp(lr) / 4, 4), [0.2763, 0.2378, 0.3054, 0.2551])
-    assert round(s / 4, 4) == 0.2674
+    assert round(s / 4, 4) == 0.2675
     tau = 10 * math.acosh(math.sqrt(2))
     assert round(tau, 2) == 8.81
 
@@ -129,7 +129,7 @@ def test_lesson8_exercises_2_3_4_6_7() -> None:
         return 1 / math.cosh(t * (r_ - 1) / 2) ** 2
 
     assert (round(w(0.5, 1.0), 3), round(w(0.5, 1.05), 3)) == (0.94, 0.934)
-    for value in ("0.2674", "0.2763", "0.0231", "0.934", "0.57"):
+    for value in ("0.2675", "0.2763", "0.0231", "0.934", "0.57"):
         appears(value, 8, "exercises/README.md")
 
 
@@ -140,7 +140,7 @@ def test_lesson8_homework1_tilt_beta2() -> None:
     pi = w / Z
     er, kl = pi @ rew, pi @ np.log(pi / ref)
     assert np.allclose(np.round(pi, 3), [0.325, 0.322, 0.353])
-    assert (round(Z, 3), round(er, 3), round(kl, 3)) == (1.538, 1.028, 0.053)
+    assert (round(Z, 3), round(er, 3), round(kl, 3)) == (1.538, 1.028, 0.084)
     assert math.isclose(er - 2 * kl, 2 * math.log(Z))
     appears("1.538", 8, "README.md")
 
