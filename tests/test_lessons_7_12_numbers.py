@@ -30,9 +30,14 @@ def appears(value: str, n: int, name: str) -> None:
 # ---------------------------------------------------------------- lesson 7
 
 
-def chain(p_move_s1: float, p_move_s2: float, gamma: float = 0.5):
+Arr = np.ndarray
+
+
+def chain(p_move_s1: float, p_move_s2: float, gamma: float = 0.5) -> tuple[Arr, Arr, Arr, Arr]:
     """Two-state chain of the book: values V, action values Q and occupancy d (start in s1)."""
-    pol = np.array([[1 - p_move_s1, p_move_s1], [1 - p_move_s2, p_move_s2]])  # [state, (stay, move)]
+    pol = np.array(
+        [[1 - p_move_s1, p_move_s1], [1 - p_move_s2, p_move_s2]]
+    )  # [state, (stay, move)]
     nxt = np.array([[0, 1], [1, 0]])  # next state of (state, action)
     r = np.array([0.0, 1.0])
     P = np.zeros((2, 2))
@@ -192,7 +197,10 @@ def test_lesson8_homework5_weights() -> None:
     grpo_neg = np.where(r >= 0.8, r, 0.0)
     gspo_pos = np.where(s <= 1 + 4e-4, s, 0.0)
     gspo_neg = np.where(s >= 1 - 3e-4, s, 0.0)
-    sech2 = lambda x: 1 / np.cosh(x) ** 2  # noqa: E731
+
+    def sech2(x: Arr | float) -> Arr:
+        return np.asarray(1 / np.cosh(x) ** 2)
+
     sapo_pos, sapo_neg = sech2((r - 1) / 2) * r, sech2(1.05 * (r - 1) / 2) * r
     zero = [float((x == 0).mean()) for x in (grpo_pos, grpo_neg, gspo_pos, gspo_neg)]
     assert abs(zero[0] - 0.052) < 0.004 and abs(zero[1] - 0.0075) < 0.002
@@ -202,7 +210,10 @@ def test_lesson8_homework5_weights() -> None:
     assert [round(m, 2) for m in means] == [0.96, 1.02, 1.02, 1.02]
     out = math.exp(1.5)
     assert round(out, 2) == 4.48
-    assert (round(float(sech2((out - 1) / 2)) * out, 2), round(float(sech2(1.05 * (out - 1) / 2)) * out, 2)) == (0.52, 0.44)
+    assert (
+        round(float(sech2((out - 1) / 2)) * out, 2),
+        round(float(sech2(1.05 * (out - 1) / 2)) * out, 2),
+    ) == (0.52, 0.44)
     appears("0.52", 8, "README.md")
 
 
@@ -234,7 +245,10 @@ def test_lesson9_micro_batch_aggregation_example() -> None:
     lens = [[10, 10], [100]]
     vals = [[1.0, 1.0], [0.1]]
     tok_mean_global = (10 + 10 + 10) / 120
-    per_mb = [sum(n * v for n, v in zip(L, V)) / sum(L) for L, V in zip(lens, vals)]
+    per_mb = [
+        sum(n * v for n, v in zip(L, V, strict=True)) / sum(L)
+        for L, V in zip(lens, vals, strict=True)
+    ]
     naive = sum(per_mb) / 2
     assert round(tok_mean_global, 3) == 0.25 and round(naive, 3) == 0.55
     appears("0.55", 9, "conspect.md")
@@ -267,13 +281,20 @@ def test_lesson10_pass_at_k_beta_binomial() -> None:
 
     def betabin(c: int) -> float:
         return math.comb(n, c) * math.exp(
-            math.lgamma(c + a) + math.lgamma(n - c + b) - math.lgamma(n + a + b)
-            - math.lgamma(a) - math.lgamma(b) + math.lgamma(a + b)
+            math.lgamma(c + a)
+            + math.lgamma(n - c + b)
+            - math.lgamma(n + a + b)
+            - math.lgamma(a)
+            - math.lgamma(b)
+            + math.lgamma(a + b)
         )
 
     pc = [betabin(c) for c in range(n + 1)]
     assert math.isclose(sum(pc), 1)
-    unb = {k: sum(pc[c] * (1 - math.comb(n - c, k) / math.comb(n, k)) for c in range(n + 1)) for k in true}
+    unb = {
+        k: sum(pc[c] * (1 - math.comb(n - c, k) / math.comb(n, k)) for c in range(n + 1))
+        for k in true
+    }
     plug = {k: sum(pc[c] * (1 - (1 - c / n) ** k) for c in range(n + 1)) for k in true}
     for k in true:
         assert math.isclose(unb[k], true[k])
@@ -335,19 +356,22 @@ def test_lesson11_difference_losses_leave_unseen_logit(beta: float) -> None:
     theta = rng.normal(size=5)
     ref = np.full(5, np.log(0.2))
 
-    def loss(t: np.ndarray, w: int, l: int) -> float:
+    def loss(t: np.ndarray, w: int, lo: int) -> float:
         logp = t - np.log(np.exp(t).sum())
-        u = beta * ((logp[w] - ref[w]) - (logp[l] - ref[l]))
+        u = beta * ((logp[w] - ref[w]) - (logp[lo] - ref[lo]))
         return float(np.log1p(np.exp(-u)))
 
-    for w, l in product(range(4), range(4)):
-        if w == l:
+    for w, lo in product(range(4), range(4)):
+        if w == lo:
             continue
         grad = np.array(
-            [(loss(theta + 1e-6 * e, w, l) - loss(theta - 1e-6 * e, w, l)) / 2e-6 for e in np.eye(5)]
+            [
+                (loss(theta + 1e-6 * e, w, lo) - loss(theta - 1e-6 * e, w, lo)) / 2e-6
+                for e in np.eye(5)
+            ]
         )
         assert abs(grad[4]) < 1e-8 and abs(grad.sum()) < 1e-8
-        assert np.allclose(grad, grad[w] * (np.eye(5)[w] - np.eye(5)[l]), atol=1e-8)
+        assert np.allclose(grad, grad[w] * (np.eye(5)[w] - np.eye(5)[lo]), atol=1e-8)
 
 
 def test_lesson10_aime_interval() -> None:
