@@ -115,7 +115,7 @@ def group_adv():
     ax.set_ylim(0, 8)
     ax.set_xticks([0, 0.5, 1])
     ax.set_yticks([2, 4, 6, 8])
-    ax.set_title(r"std factor $1/\sqrt{p(1-p)}$", fontsize=18, color=INK)
+    ax.set_title("std factor 1/√(p(1−p))", fontsize=18, color=INK)
     fig.tight_layout(w_pad=4)
     save(fig, "group_adv.svg")
 
@@ -150,6 +150,7 @@ def sapo_gate():
     ax.set_ylabel("gradient weight")
     ax.set_xlim(0, 4)
     ax.set_ylim(0, 1.12)
+    ax.set_yticks([0.25, 0.5, 0.75, 1.0])
     ax.set_xticks([0, 0.8, 1.2, 2, 3, 4])
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
