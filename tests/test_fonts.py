@@ -42,7 +42,7 @@ def test_conspect_header_pairs_text_and_math_fonts() -> None:
 
 
 def test_slide_theme_asks_for_the_computer_modern_sans_first() -> None:
-    css = (REPO / "templates" / "marp" / "course.css").read_text()
+    css = (REPO / "course_cli" / "data" / "templates" / "marp" / "course.css").read_text()
     assert (
         "font-family: 'CMU Sans Serif', 'Latin Modern Sans', 'DejaVu Sans', 'Noto Sans', Arial, "
         "sans-serif;" in css
