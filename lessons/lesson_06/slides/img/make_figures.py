@@ -1,7 +1,7 @@
 """Write the two plots of the lesson 6 deck as plain SVG (no plotting library needed).
 
   baseline_variance.svg  variance of the single-sample estimator vs a constant baseline
-                         (Book Example ex:bandit-baseline: 0.16 b^2 - 0.256 b + 0.1424)
+                         (Book Example 3.17: 0.16 b^2 - 0.256 b + 0.1424)
   gae_weights.svg        weights (gamma*lambda)^l of the TD errors in GAE, gamma = 0.99
 
 Run:  python make_figures.py
