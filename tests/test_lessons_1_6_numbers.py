@@ -121,6 +121,10 @@ def test_l04_hw2_tilted_optimum_table() -> None:
     assert table[0.5][1:] == (1.764, 0.915) and table[1.0][1:] == (1.35, 0.323)
     assert table[5.0][1:] == (0.827, 0.013) and table[0.1][1] == 2.0
     assert table[0.1][2] == 1.609  # close to log(1/0.2) = 1.609
+    q01 = ref * np.exp(r / 0.1)
+    q01 /= q01.sum()
+    assert (f"{q01[0]:.1e}", f"{q01[1]:.1e}") == ("5.2e-09", "6.8e-05")
+    assert math.isclose(float(ref @ r), 0.7)
     assert list(table[1.0][0]) == [0.179, 0.292, 0.529]
 
 
