@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -18,7 +20,8 @@
 #
 # 1. the minibatch gradient $\hat g=\frac1B\sum_{b=1}^B g_{i_b}$ with indices drawn uniformly
 #    (with replacement) is **unbiased**: its mean is the full gradient $\bar g$;
-# 2. its covariance is $\Sigma/B$, so $\operatorname{tr}\operatorname{Cov}[\hat g]=\operatorname{tr}\Sigma/B$
+# 2. its covariance is $\Sigma/B$, so
+#    $\operatorname{tr}\operatorname{Cov}[\hat g]=\operatorname{tr}\Sigma/B$
 #    (the $1/B$ law);
 # 3. with a constant step size, SGD with small batches makes faster progress per example seen
 #    at first but ends in a wider "noise ball" around the minimum.
@@ -27,6 +30,8 @@
 # with `assert`.
 
 # %%
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -83,7 +88,10 @@ for B in batch_sizes:
     tr_cov = np.trace(np.cov(g_hat.T))
     se = np.sqrt(np.diag(Sigma) / (B * draws))  # standard error of each coordinate of the mean
     rows.append((B, tr_cov, np.trace(Sigma) / B))
-    print(f"B={B:3d}  mean={mean.round(4)}  tr Cov={tr_cov:.5f}  tr(Sigma)/B={np.trace(Sigma) / B:.5f}")
+    print(
+        f"B={B:3d}  mean={mean.round(4)}  tr Cov={tr_cov:.5f}",
+        f"tr(Sigma)/B={np.trace(Sigma) / B:.5f}",
+    )
     assert np.all(np.abs(mean - g_bar) < 4 * se)  # unbiased, up to Monte Carlo error
     assert abs(tr_cov / (np.trace(Sigma) / B) - 1) < 0.12  # the 1/B law, within sampling error
 
@@ -132,7 +140,10 @@ for B in batch_sizes:
             losses.append(loss(theta))
     curves[B] = (np.array(seen), np.array(losses))
     tail = curves[B][1][-50:]
-    print(f"B={B:3d}: final excess loss {losses[-1] - L_star:.5f}, spread over the last quarter {tail.std():.5f}")
+    print(
+        f"B={B:3d}: final excess loss {losses[-1] - L_star:.5f},",
+        f"spread over the last quarter {tail.std():.5f}",
+    )
 
 # Every run closes most of the gap between the starting loss log 2 and the optimum ...
 for B in batch_sizes:
@@ -141,7 +152,7 @@ for B in batch_sizes:
 # run decreases as the batch grows.
 excess = [np.mean(curves[B][1][-50:] - L_star) for B in batch_sizes]
 print("mean excess loss over the last quarter:", np.round(excess, 5))
-assert all(a > b for a, b in zip(excess, excess[1:]))
+assert all(a > b for a, b in itertools.pairwise(excess))
 assert excess[-1] < 0.005
 # Early on (after 1000 examples), small batches have made more progress per example.
 early = {B: np.interp(1000, *curves[B]) for B in batch_sizes}
@@ -161,8 +172,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Reading the plots.** The measured trace of the covariance lies on the line $\operatorname{tr}\Sigma/B$.
-# Per example seen, $B=1$ is fastest at first (it takes 64 times more steps), but with a constant step
+# **Reading the plots.** The measured trace of the covariance lies on the line
+# $\operatorname{tr}\Sigma/B$.
+# Per example seen, $B=1$ is fastest at first (it takes 64 times more steps), but with a constant
+# step
 # size its iterates keep jumping around the minimum: the stationary excess loss is proportional to
 # $\eta\operatorname{tr}(H\Sigma)/B$ to first order, the noise term of lesson 2's step expansion.
 # Lowering $\eta$ or raising $B$ shrinks the noise ball; policy-gradient methods face the same

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -81,7 +83,7 @@ class Value:
         return self * other**-1
 
     def backward(self):
-        """Reverse-mode sweep: visit nodes in reverse topological order, accumulate d self / d node."""
+        """Reverse-mode sweep: visit nodes in reverse topological order, sum d(self)/d(node)."""
         order, seen = [], set()
 
         def visit(v):
@@ -96,7 +98,7 @@ class Value:
             v.grad = 0.0
         self.grad = 1.0
         for v in reversed(order):
-            for p, local in zip(v.parents, v.local_grads):
+            for p, local in zip(v.parents, v.local_grads, strict=False):
                 p.grad += local * v.grad  # chain rule; += because a node can be used twice
 
 
@@ -112,7 +114,9 @@ out.backward()
 h = 1e-6
 fd_a = (f(Value(0.7 + h), Value(-1.3)).data - f(Value(0.7 - h), Value(-1.3)).data) / (2 * h)
 fd_b = (f(Value(0.7), Value(-1.3 + h)).data - f(Value(0.7), Value(-1.3 - h)).data) / (2 * h)
-print(f"engine: df/da={a.grad:.8f}, df/db={b.grad:.8f};  finite differences: {fd_a:.8f}, {fd_b:.8f}")
+print(
+    f"engine: df/da={a.grad:.8f}, df/db={b.grad:.8f};  finite differences: {fd_a:.8f}, {fd_b:.8f}"
+)
 assert abs(a.grad - fd_a) < 1e-8 and abs(b.grad - fd_b) < 1e-8
 
 # %% [markdown]
@@ -133,7 +137,11 @@ def tiny_loss(params, x=(0.5, -1.0), target=0.3):
     return (pred - target) ** 2
 
 
-params = ([[Value(w) for w in row] for row in W1v], [Value(v) for v in b1v], [Value(v) for v in W2v])
+params = (
+    [[Value(w) for w in row] for row in W1v],
+    [Value(v) for v in b1v],
+    [Value(v) for v in W2v],
+)
 L = tiny_loss(params)
 L.backward()
 flat = [v for row in params[0] for v in row] + params[1] + params[2]
@@ -153,10 +161,12 @@ assert worst < 1e-7
 # ## 2. The matrix backward pass of a two-layer network (homeworks 1 and 2)
 #
 # $Z=\mathrm{ReLU}(XW_1^\top+b_1)W_2^\top+b_2$ for a minibatch $X\in\mathbb R^{B\times n_0}$, loss
-# $\ell=\frac1B\sum_i\big(-z_{i,y_i}+\log\sum_k e^{z_{ik}}\big)$.  With $P=\mathrm{softmax}(Z)$ row-wise
+# $\ell=\frac1B\sum_i\big(-z_{i,y_i}+\log\sum_k e^{z_{ik}}\big)$.  With $P=\mathrm{softmax}(Z)$
+# row-wise
 # and $Y$ the one-hot labels: $\Delta_2=(P-Y)/B$, $\partial\ell/\partial W_2=\Delta_2^\top H$,
 # $\partial\ell/\partial b_2=\mathbf 1^\top\Delta_2$, $\Delta_1=(\Delta_2W_2)\odot[A>0]$,
 # $\partial\ell/\partial W_1=\Delta_1^\top X$, $\partial\ell/\partial b_1=\mathbf 1^\top\Delta_1$.
+
 
 # %%
 def forward_backward(params, X, y):
@@ -201,7 +211,7 @@ _, grads, _ = forward_backward(params, X[:16], y[:16])
 
 # Central finite differences on every entry, float64.
 rel_errors = []
-for p, g in zip(params, grads):
+for p, g in zip(params, grads, strict=False):
     num = np.zeros_like(p)
     for i in np.ndindex(p.shape):
         old = p[i]
@@ -226,7 +236,7 @@ history = []
 for step in range(1, 2001):
     loss, grads, P = forward_backward(params, X, y)
     history.append(loss)
-    for k, (p, g) in enumerate(zip(params, grads)):
+    for k, (p, g) in enumerate(zip(params, grads, strict=False)):
         m[k] = beta1 * m[k] + (1 - beta1) * g
         v[k] = beta2 * v[k] + (1 - beta2) * g * g
         p -= lr * (m[k] / (1 - beta1**step)) / (np.sqrt(v[k] / (1 - beta2**step)) + 1e-8)
@@ -255,10 +265,12 @@ plt.show()
 #
 # A 30-layer network of width $n=256$, no biases, input $x\sim\mathcal N(0,I)$, weights
 # $\mathcal N(0,\sigma^2)$ with $\sigma=c\sqrt{2/n}$.  For ReLU the lecture's recursion
-# $\Var[a^{l+1}]=n\sigma^2\,\E[\mathrm{ReLU}(a^l)^2]=n\sigma^2\Var[a^l]/2=c^2\Var[a^l]$ predicts that the
+# $\mathrm{Var}[a^{l+1}]=n\sigma^2\,\mathbb{E}[\mathrm{ReLU}(a^l)^2]$
+# $=n\sigma^2\mathrm{Var}[a^l]/2=c^2\mathrm{Var}[a^l]$ predicts that the
 # standard deviation of the pre-activations is multiplied by $c$ per layer; the error signals
 # $\delta^l$ obey the same factor going backwards.  We also run tanh with Glorot
 # ($\sigma^2=1/n$ for equal fan-in and fan-out).
+
 
 # %%
 def layer_stats(c, act="relu", depth=30, width=256, batch=500, seed=0):
@@ -275,7 +287,7 @@ def layer_stats(c, act="relu", depth=30, width=256, batch=500, seed=0):
     # backward: start from a standard-normal error signal at the top
     delta = rng.normal(size=(batch, width))
     stds_d = []
-    for W, a in zip(reversed(Ws), reversed(pre)):
+    for W, a in zip(reversed(Ws), reversed(pre), strict=False):
         deriv = (a > 0).astype(float) if act == "relu" else 1 - np.tanh(a) ** 2
         delta = delta * deriv
         stds_d.append(delta.std())
@@ -289,8 +301,10 @@ for c, (sa, sd) in results.items():
     # slope of log std against depth, fitted over layers 5..30
     slope_a = np.polyfit(np.arange(5, 30), np.log(sa[5:]), 1)[0]
     slope_d = np.polyfit(np.arange(5, 30), np.log(sd[5:]), 1)[0]
-    print(f"c={c}: std(a^1)={sa[0]:.3g}, std(a^30)={sa[-1]:.3g}; per-layer factor "
-          f"forward {np.exp(slope_a):.3f}, backward {np.exp(-slope_d):.3f}  (theory {c})")
+    print(
+        f"c={c}: std(a^1)={sa[0]:.3g}, std(a^30)={sa[-1]:.3g}; per-layer factor "
+        f"forward {np.exp(slope_a):.3f}, backward {np.exp(-slope_d):.3f}  (theory {c})"
+    )
     assert abs(np.exp(slope_a) - c) < 0.05 * c
     assert abs(np.exp(-slope_d) - c) < 0.05 * c
 sa_he = results[1.0][0]
@@ -316,7 +330,8 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Reading the plots.** With $c=0.5$ the signal shrinks by half per layer ($0.5^{30}\approx10^{-9}$),
+# **Reading the plots.** With $c=0.5$ the signal shrinks by half per layer
+# ($0.5^{30}\approx10^{-9}$),
 # with $c=2$ it doubles; only $c=1$ (He) keeps both the forward activations and the backward
 # error signals at a constant scale, so every layer gets gradients of comparable size.  The
 # first layer differs slightly from the rest because its input is Gaussian rather than a ReLU

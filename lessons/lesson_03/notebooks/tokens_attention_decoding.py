@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -20,13 +22,14 @@
 #    followed by decoding gives back the text;
 # 2. **causal self-attention**: rows of the attention matrix are distributions over the past, the
 #    output at position $t$ does not change when later tokens change, unmasked attention is
-#    permutation-equivariant and the causal mask breaks that; $\Var[q^\top k]=d_k$;
+#    permutation-equivariant and the causal mask breaks that; $\mathrm{Var}[q^\top k]=d_k$;
 # 3. **decoding**: greedy, temperature, top-$k$ and top-$p$ (nucleus) as transformations of one
 #    next-token distribution; sampled frequencies match them, and truncation has a price in KL.
 #
 # numpy and matplotlib only, fixed seeds, a few seconds.
 
 # %%
+import itertools
 from collections import Counter
 
 import matplotlib.pyplot as plt
@@ -45,15 +48,16 @@ corpus = (
 # Each step counts adjacent symbol pairs (weighted by word frequency), merges the most frequent
 # pair (ties: the lexicographically smallest) everywhere, and records the merge.
 
+
 # %%
 def word_counts(text):
-    return Counter(tuple(w) + ("_",) for w in text.split())
+    return Counter((*tuple(w), "_") for w in text.split())
 
 
 def pair_counts(words):
     pairs = Counter()
     for w, c in words.items():
-        for a, b in zip(w, w[1:]):
+        for a, b in itertools.pairwise(w):
             pairs[a, b] += c
     return pairs
 
@@ -86,7 +90,7 @@ def train_bpe(text, n_merges):
 def encode(text, merges):
     tokens = []
     for w in text.split():
-        symbols = tuple(w) + ("_",)
+        symbols = (*tuple(w), "_")
         for pair, _ in merges:  # apply merges in the order they were learned
             symbols = merge_word(symbols, pair)
         tokens.extend(symbols)
@@ -102,11 +106,20 @@ for k, ((a, b), c) in enumerate(merges[:10], 1):
     print(f"merge {k:2d}: {a!r} + {b!r} -> {a + b!r}  (count {c})")
 
 lengths = [len(encode(corpus, merges[:m])) for m in range(len(merges) + 1)]
-print("tokens in the corpus after 0, 5, 10, 25 merges:", lengths[0], lengths[5], lengths[10], lengths[25])
+print(
+    "tokens in the corpus after 0, 5, 10, 25 merges:",
+    lengths[0],
+    lengths[5],
+    lengths[10],
+    lengths[25],
+)
 assert decode(encode(corpus, merges)) == " ".join(corpus.split())  # lossless
-assert all(a >= b for a, b in zip(lengths, lengths[1:]))  # every merge shortens (or keeps) the text
+assert all(
+    a >= b for a, b in itertools.pairwise(lengths)
+)  # every merge shortens (or keeps) the text
 assert lengths[-1] < 0.5 * lengths[0]  # 25 merges halve the sequence length on this corpus
-# The first merge is the most frequent adjacent pair of the raw text: "at", as a direct count confirms.
+# The first merge is the most frequent adjacent pair of the raw text: "at", as a direct count
+# confirms.
 assert merges[0] == (("a", "t"), corpus.count("at"))
 print("a new sentence:", encode("the fat rat sat", merges))
 assert decode(encode("the fat rat sat", merges)) == "the fat rat sat"
@@ -114,7 +127,8 @@ assert decode(encode("the fat rat sat", merges)) == "the fat rat sat"
 # %% [markdown]
 # ## 2. Causal self-attention
 #
-# $\mathrm{Attn}(X)=\mathrm{softmax}\big(QK^\top/\sqrt{d_k}+M\big)V$ with $Q=XW_Q$, $K=XW_K$, $V=XW_V$ and
+# $\mathrm{Attn}(X)=\mathrm{softmax}\big(QK^\top/\sqrt{d_k}+M\big)V$ with $Q=XW_Q$, $K=XW_K$,
+# $V=XW_V$ and
 # $M_{ts}=-\infty$ for $s>t$.
 
 # %%
@@ -228,7 +242,9 @@ assert np.allclose(temperature(z, 1.0), pi)
 assert np.allclose(temperature(z, 0.01), greedy(z), atol=1e-12)  # tau -> 0 is greedy
 taus = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 4.0])
 H = [entropy(temperature(z, t)) for t in taus]
-assert all(a < b for a, b in zip(H, H[1:])) and H[-1] < np.log(len(z))  # entropy rises with tau
+assert all(a < b for a, b in itertools.pairwise(H)) and H[-1] < np.log(
+    len(z)
+)  # entropy rises with tau
 assert np.count_nonzero(top_k(z, 3)) == 3
 q_p = top_p(z, 0.8)
 S = q_p > 0
@@ -251,8 +267,13 @@ print(f"KL(q_top-p || pi) = {kl:.4f} = -log {pi[S].sum():.3f}")
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
-panels = [("softmax, τ = 1", pi), ("τ = 0.5", temperature(z, 0.5)), ("top-k, k = 3", top_k(z, 3)), ("top-p, p = 0.8", q_p)]
-for ax, (title, q) in zip(axes, panels):
+panels = [
+    ("softmax, τ = 1", pi),
+    ("τ = 0.5", temperature(z, 0.5)),
+    ("top-k, k = 3", top_k(z, 3)),
+    ("top-p, p = 0.8", q_p),
+]
+for ax, (title, q) in zip(axes, panels, strict=False):
     ax.bar(range(len(z)), pi, color="#c9d6e8", label="π")
     ax.bar(range(len(z)), q, width=0.5, color="#1d4e89", label="sampling q")
     ax.set_title(title)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -17,12 +19,14 @@
 # Homeworks 3 and 4 of Lesson 4 on synthetic data, where the true ("gold") reward is known:
 #
 # 1. fit a linear reward model $r_w(f)=w^\top f$ to 5000 Bradley–Terry preference labels by gradient
-#    descent on $-\log\sigma(r_w(f_w)-r_w(f_l))$; its held-out accuracy approaches the Bayes accuracy and
+#    descent on $-\log\sigma(r_w(f_w)-r_w(f_l))$; its held-out accuracy approaches the Bayes
+#    accuracy and
 #    $w$ is recovered (the scale is identified by the logistic noise, an additive offset is not in
 #    the model);
 # 2. best-of-$n$ selection with a proxy fitted on only 200 pairs: the proxy reward of the chosen
 #    candidate keeps rising with $n$; the gold reward rises less than under selection by the gold
-#    reward itself (the proxy's errors are selected for); and when the proxy has learned a spurious liking for length that the gold reward
+#    reward itself (the proxy's errors are selected for); and when the proxy has learned a
+#    spurious liking for length that the gold reward
 #    penalises, the gold reward peaks and then falls;
 # 3. the KL of best-of-$n$ to the base distribution is $\log n-(n-1)/n$ for a continuous score.
 #
@@ -43,7 +47,7 @@ def sigmoid(x):
 
 
 def make_pairs(m, rng, reward=lambda F: F @ w_true):
-    """m pairs of responses (feature rows); label 1 if the first is preferred, drawn from Bradley-Terry."""
+    """m pairs of responses (feature rows); label 1 if the first is preferred (Bradley-Terry)."""
     F1, F2 = rng.normal(size=(m, dim)), rng.normal(size=(m, dim))
     label = rng.random(m) < sigmoid(reward(F1) - reward(F2))
     return F1, F2, label
@@ -71,8 +75,16 @@ def fit(D, label, steps=3000, lr=0.5):
 F1, F2, lab = make_pairs(50, rng)
 w0 = rng.normal(size=dim)
 _, g0 = bt_loss_grad(w0, F1 - F2, lab)
-fd = np.array([(bt_loss_grad(w0 + 1e-6 * e, F1 - F2, lab)[0] - bt_loss_grad(w0 - 1e-6 * e, F1 - F2, lab)[0]) / 2e-6
-               for e in np.eye(dim)])
+fd = np.array(
+    [
+        (
+            bt_loss_grad(w0 + 1e-6 * e, F1 - F2, lab)[0]
+            - bt_loss_grad(w0 - 1e-6 * e, F1 - F2, lab)[0]
+        )
+        / 2e-6
+        for e in np.eye(dim)
+    ]
+)
 assert np.allclose(fd, g0, atol=1e-8)
 
 # %% [markdown]
@@ -95,7 +107,8 @@ assert np.allclose(sigmoid((T1 @ w_hat + 3.0) - (T2 @ w_hat + 3.0)), sigmoid((T1
 # %% [markdown]
 # ## 2. Best-of-$n$ with a proxy fitted on 200 pairs
 #
-# For each $n\in\{1,2,4,\dots,1024\}$ we draw $n$ candidates $f\sim\mathcal N(0,I)$, pick the one the
+# For each $n\in\{1,2,4,\dots,1024\}$ we draw $n$ candidates $f\sim\mathcal N(0,I)$, pick the one
+# the
 # proxy likes best, and average its proxy and gold reward over 2000 repetitions.
 
 # %%
@@ -116,11 +129,14 @@ def best_of_n(proxy, gold, sample, rng):
 
 F1, F2, lab = make_pairs(200, rng)
 w_small = fit(F1 - F2, lab)
-print("cosine(proxy, gold) =", round(w_small @ w_true / np.linalg.norm(w_small) / np.linalg.norm(w_true), 3))
+print(
+    "cosine(proxy, gold) =",
+    round(w_small @ w_true / np.linalg.norm(w_small) / np.linalg.norm(w_true), 3),
+)
 proxyA, goldA = best_of_n(
     proxy=lambda C: C @ w_small,
     gold=lambda C: C @ w_true,
-    sample=lambda shape, rng: rng.normal(size=shape + (dim,)),
+    sample=lambda shape, rng: rng.normal(size=(*shape, dim)),
     rng=rng,
 )
 kl_bon = np.log(ns) - (ns - 1) / ns
@@ -131,7 +147,7 @@ print("gold    :", goldA.round(2))
 _, goldOracle = best_of_n(
     proxy=lambda C: C @ w_true,
     gold=lambda C: C @ w_true,
-    sample=lambda shape, rng: rng.normal(size=shape + (dim,)),
+    sample=lambda shape, rng: rng.normal(size=(*shape, dim)),
     rng=rng,
 )
 print("oracle  :", goldOracle.round(2))
@@ -146,9 +162,10 @@ assert np.all(goldA[3:] < goldOracle[3:])  # ... but the proxy's errors cost gol
 # length stands in for the quality the proxy cannot see and gets a positive weight.  At selection
 # time length and quality are independent.
 
+
 # %%
 def sample_train(shape, rng):
-    F = rng.normal(size=shape + (dim,))
+    F = rng.normal(size=(*shape, dim))
     quality = F @ w_true / np.linalg.norm(w_true)
     length = 0.8 * quality + 0.6 * rng.normal(size=shape)
     return np.concatenate([F, length[..., None]], axis=-1)
@@ -158,7 +175,7 @@ def gold_len(C):
     return C[..., :dim] @ w_true - 0.3 * C[..., dim] ** 2
 
 
-seen = list(range(5)) + [dim]  # the features the proxy can see
+seen = [*range(5), dim]  # the features the proxy can see
 A1, A2 = sample_train((200,), rng), sample_train((200,), rng)
 labB = rng.random(200) < sigmoid(gold_len(A1) - gold_len(A2))
 w_proxyB = fit((A1 - A2)[:, seen], labB)
@@ -168,7 +185,7 @@ assert w_proxyB[-1] > 0.3
 proxyB, goldB = best_of_n(
     proxy=lambda C: C[..., seen] @ w_proxyB,
     gold=gold_len,
-    sample=lambda shape, rng: rng.normal(size=shape + (dim + 1,)),
+    sample=lambda shape, rng: rng.normal(size=(*shape, dim + 1)),
     rng=rng,
 )
 peak = int(np.argmax(goldB))
@@ -181,7 +198,8 @@ assert 0 < peak < len(ns) - 1 and goldB[-1] < goldB[peak] - 0.2  # the gold rise
 #
 # If the proxy score $S$ of a candidate has a continuous CDF $F$, then $U=F(S)$ is uniform and the
 # best of $n$ has $U_{\max}$ with density $nu^{n-1}$, so
-# $\KL(\pi_{\mathrm{BoN}}\|\pi)=\E[\log(nU_{\max}^{n-1})]=\log n-(n-1)/n$.  We check it with the empirical
+# $D_{\mathrm{KL}}(\pi_{\mathrm{BoN}}\|\pi)=\mathbb{E}[\log(nU_{\max}^{n-1})]=\log n-(n-1)/n$.  We
+# check it with the empirical
 # CDF of 200,000 proxy scores.
 
 # %%
@@ -213,4 +231,5 @@ plt.show()
 # **Reading the plots.** Left: selecting hard on an imperfect proxy still helps the gold reward,
 # but less than the proxy claims. Right: once the proxy rewards something the gold reward does not
 # want, harder selection first helps (the proxy is still mostly right) and then hurts — the shape
-# Gao et al. (2023) found for best-of-$n$, gold reward $\approx d(\alpha-\beta d)$ in $d=\sqrt{\KL}$.
+# Gao et al. (2023) found for best-of-$n$, gold reward $\approx d(\alpha-\beta d)$ in
+# $d=\sqrt{D_{\mathrm{KL}}}$.
