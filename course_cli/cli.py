@@ -7,6 +7,7 @@ Heavy modules are imported inside the commands so that ``course --help`` stays f
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -343,11 +344,17 @@ def serve(
 
 def main() -> None:
     """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
+    from course_cli import interrupts
+
+    interrupts.install()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CourseError as exc:
         _report(exc)
         sys.exit(int(exc.exit_code))
+    except interrupts.Interrupted as exc:
+        typer.echo(exc.message, err=True)
+        sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -356,11 +363,35 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
+    except OSError as exc:
+        if exc.errno in _DISK_ERRNOS:  # a full or read-only disk: the user's to fix, no bug
+            _report(_disk_error(exc))
+            sys.exit(int(ExitCode.PROBLEMS))
+        raise
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         if isinstance(exc, _click_exception()):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(int(ExitCode.USAGE))
         raise
+    # In non-standalone mode Typer *returns* the code of a typer.Exit or of Ctrl+C (130).
+    if isinstance(code, int) and code:
+        if code == 130:
+            typer.echo("Interrupted.", err=True)
+        sys.exit(code)
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def _disk_error(exc: OSError) -> CourseError:
+    """A one-line error for a file that could not be written: what, where, why."""
+    where = exc.filename or "a file"
+    from course_cli.errors import DiskError
+
+    return DiskError(
+        f"cannot write {where}: {exc.strerror or exc}",
+        hint="free some space or make the folder writable, then run the command again",
+    )
 
 
 def _click_exception() -> type[Exception]:

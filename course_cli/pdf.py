@@ -248,8 +248,9 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
     if typst:
         args += [
             f"--include-in-header={tpl['course-header.typ']}",
-            # Images are copied next to the .typ file and referred to by absolute path.
-            f"--extract-media={output.parent / 'media'}",
+            # Images are copied next to the .typ file (pandoc runs there) and referred to by
+            # relative path: typst compiles with that folder as its root and reads nothing else.
+            "--extract-media=media",
             f"--variable=mainfont:{FONTS['mainfont']}",
             f"--variable=codefont:{FONTS['monofont']}",
             "--variable=margin.x:2.5cm",
@@ -296,7 +297,8 @@ def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | N
     source = read_source(bib, root)
     found = list(_BIB_START_RE.finditer(source))
     kept = []
-    for m, end in zip(found, [*(f.start() for f in found[1:]), len(source)], strict=True):
+    ends = [*(f.start() for f in found[1:]), len(source)] if found else []
+    for m, end in zip(found, ends, strict=True):
         if m.group(1).lower() in ("string", "preamble") or m.group(2) in keys:
             kept.append(source[m.start() : end])
     out = work / "cited.bib"
@@ -377,8 +379,8 @@ def compile_typst(source: Path, output: Path, name: str, text: str) -> ToolFaile
             hint="pip install typst",
         ) from exc
     try:
-        # root "/": pandoc refers to the extracted images by absolute path.
-        typst.compile(str(source), output=str(output), root="/")
+        # The .typ file's folder is typst's root: #read("/etc/hostname") finds nothing.
+        typst.compile(str(source), output=str(output), root=str(source.parent))
     except typst.TypstError as exc:
         return typst_failure(name, text, str(getattr(exc, "diagnostic", "") or f"error: {exc}"))
     return None

@@ -1,0 +1,62 @@
+"""The course boundary: every path the toolkit reads or writes must lie inside the course.
+
+A path is inside when it resolves (symlinks followed) to the course root or below. Files that
+resolve elsewhere (``\\input{/etc/hostname}``, ``img/leak.svg -> /etc/passwd``, an absolute
+``book.pdf``) are refused, so no host file is ever published or overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: the most a course source file may hold; a larger one (``/dev/zero``) is refused unread
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
+#: environment for every external tool: TeX opens no file outside its working folder tree
+#: (kpathsea's "paranoid" mode refuses absolute paths, ``..`` and dot files).
+TEX_SANDBOX_ENV = {"openin_any": "p", "openout_any": "p", "shell_escape": "f"}
+
+
+def course_root_of(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds course.yaml, else ``start``'s folder."""
+    start = start.resolve()
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        if (folder / "course.yaml").is_file():
+            return folder
+    return here
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path`` resolves (symlinks followed) to ``root`` or a path below it."""
+    try:
+        real = Path(os.path.realpath(path))
+        base = Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+    return real == base or base in real.parents
+
+
+def escapes(path: Path, root: Path) -> bool:
+    """True when ``path`` is a symlink (or under one) that leads outside ``root``."""
+    return not is_inside(path, root)
+
+
+def shown(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it is written below it, else as given."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_bounded(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """Read at most ``limit`` bytes of ``path``; raise OSError(EFBIG) when there is more."""
+    import errno
+
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
+    return data
