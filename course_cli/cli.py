@@ -134,6 +134,16 @@ def new_lesson(
     root: RootOption = None,
 ) -> None:
     """Add a lesson to course.yaml (if new) and scaffold lessons/lesson_NN/ from templates."""
+    if dry_run:  # writes nothing: needs no lock
+        _new_lesson(number, title, summary, with_, dry_run, force, root)
+        return
+    from course_cli import scaffold
+
+    # Validate first (bad input writes nothing, not even the lock), then plan again under the
+    # lock: another new-lesson may have changed course.yaml meanwhile.
+    scaffold.plan_lesson(
+        _course(root), number, title=title, summary=summary, with_parts=with_, force=force
+    )
     with _exclusive(root, "new-lesson", no_wait):
         _new_lesson(number, title, summary, with_, dry_run, force, root)
 

@@ -40,3 +40,29 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def newline_of(raw: bytes) -> str:
+    """The line ending a file uses: ``\\r\\n``, ``\\r`` or ``\\n`` (the first one found)."""
+    for nl in (b"\r\n", b"\n", b"\r"):
+        if nl in raw:
+            return nl.decode()
+    return "\n"
+
+
+def write_keeping_style(path: Path, text: str) -> None:
+    """Atomically replace the text file ``path`` with ``text`` (written with ``\\n``), keeping
+    what the user chose: its line endings, its byte-order mark, and a symlink (the file it
+    points to is updated; the link stays a link)."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        raw = target.read_bytes()
+    except OSError:
+        raw = b""
+    nl = newline_of(raw)
+    if nl != "\n":
+        text = text.replace("\r\n", "\n").replace("\n", nl)
+    data = text.encode("utf-8")
+    if raw.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + data
+    atomic_write(target, data)
