@@ -60,3 +60,31 @@ def read_bounded(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
     return data
+
+
+def copy_inside(src: Path, dst: Path, root: Path | None = None) -> None:
+    """Copy the course file ``src`` to ``dst``; refuse (ProblemsFound, exit 1) a ``src`` that
+    resolves outside the course (``root``, default: the course around ``dst``), e.g. a
+    symlink ``img/leak.svg -> /etc/passwd``, so that no host file is published."""
+    import shutil
+
+    from course_cli.errors import ProblemsFound
+
+    base = root or course_root_of(dst)
+    if not is_inside(src, base) and not _installed_tool_file(src, base):
+        raise ProblemsFound(
+            f"{shown(src, base)}: a symlink to {os.path.realpath(src)}, outside the course "
+            "folder; it is not copied",
+            hint="copy the file into the course instead of linking to it",
+        )
+    shutil.copyfile(src, dst)
+
+
+def _installed_tool_file(path: Path, root: Path) -> bool:
+    """True for a file of the course's installed Node tools (``node_modules``, often a
+    symlink to a shared install): the toolkit's own assets, e.g. MathJax, not course content."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return False
+    return bool(rel.parts) and rel.parts[0] == "node_modules"

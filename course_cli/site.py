@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from course_cli.boundary import is_inside
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
@@ -86,7 +87,12 @@ def _lesson_copies(
     built = build_dir / lesson.dirname
     page_dir = out / lesson.dirname
     steps, links, notebooks = [], [], []
-    decks = sorted(built.glob("*.html")) if built.is_dir() else []
+    # Dotfiles are the engine's temporary outputs (.slides.part-1a2b.html), never pages.
+    decks = (
+        sorted(p for p in built.glob("*.html") if not p.name.startswith("."))
+        if built.is_dir()
+        else []
+    )
     for deck_html in decks:
         steps.append(copy_step(deck_html, page_dir / deck_html.name))
         label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
@@ -111,10 +117,13 @@ def _lesson_copies(
     for img_dir in (lesson_dir / "slides" / "img",):
         if img_dir.is_dir():
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
-                steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+                if is_inside(src, course.root):  # a symlink out of the course is not published
+                    steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
     nb_dir = lesson_dir / "notebooks"
     if nb_dir.is_dir():
         for src in sorted(nb_dir.glob("*.ipynb")):
+            if not is_inside(src, course.root):  # a symlink out of the course: never linked
+                continue
             steps.append(copy_step(src, page_dir / "notebooks" / src.name))
             notebooks.append(Link(src.stem, f"notebooks/{src.name}"))
     book_md = lesson_dir / "book"
@@ -337,7 +346,9 @@ def _render(course: Course, name: str, **context: Any) -> str:
         keep_trailing_newline=True,
     )
     try:
-        return env.get_template(name).render(course=course, **context)
+        from course_cli.sitesafe import with_csp
+
+        return with_csp(env.get_template(name).render(course=course, **context))
     except Exception as exc:
         from jinja2 import TemplateError
 

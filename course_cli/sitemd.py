@@ -77,7 +77,10 @@ def render_markdown(text: str, rewrite_href: Callable[[str], str | None] | None 
         f'<div class="math" id="{html.escape(t[i].info)}">\\[{html.escape(t[i].content)}\\]</div>\n'
     )
     rules["front_matter"] = lambda t, i, o, e: ""
-    return str(md.renderer.render(tokens, md.options, {}))
+    from course_cli.sitesafe import sanitize
+
+    # Raw HTML in the Markdown passes markdown-it untouched: clean the whole body.
+    return sanitize(str(md.renderer.render(tokens, md.options, {})))
 
 
 def local_targets(text: str) -> list[str]:

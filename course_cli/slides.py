@@ -16,11 +16,11 @@ and speaker notes need no browser.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.boundary import copy_inside
 from course_cli.build import (
     BuildOptions,
     BuildStep,
@@ -199,4 +199,4 @@ def _version(tb: Toolbox, name: str) -> str:
 def copy_assets(tasks: Sequence[Task]) -> None:
     """Action: copy each image next to the HTML that shows it."""
     for task in tasks:
-        shutil.copyfile(task.step.inputs[0], task.out())
+        copy_inside(task.step.inputs[0], task.out())
