@@ -8,6 +8,7 @@ resolve elsewhere (``\\input{/etc/hostname}``, ``img/leak.svg -> /etc/passwd``, 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 #: the most a course source file may hold; a larger one (``/dev/zero``) is refused unread
@@ -88,3 +89,41 @@ def _installed_tool_file(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return bool(rel.parts) and rel.parts[0] == "node_modules"
+
+
+#: TeX commands that open a file by name (reading, or writing with \openout)
+_TEX_OPENERS = (
+    r"input|include|subfile|InputIfFileExists|IfFileExists|lstinputlisting|verbatiminput|"
+    r"VerbatimInput|includegraphics|includepdf|includesvg|includestandalone|import|subimport|"
+    r"inputfrom|subinputfrom|bibliography|addbibresource|openin|openout|graphicspath"
+)
+_TEX_FILE_RE = re.compile(
+    r"\\(" + _TEX_OPENERS + r")(?![A-Za-z@])\*?\s*"
+    r"(?:\\[A-Za-z@]+\s*=?\s*)?"  # \openin\handle=
+    r"(?:\[[^\]\n]*\]\s*)?"  # [options]
+    r"(?:\{\{?([^{}\n]*)\}?\}|([^\s{}\\%]+))"  # {name}, {{dir/}} or a bare name
+)
+
+
+def tex_escapes(
+    text: str, base: Path, root: Path, *, comments: bool = True
+) -> list[tuple[int, str, str]]:
+    """The file names that TeX ``text`` opens outside ``root``: (line, command, name).
+
+    Names are resolved from ``base`` (the folder TeX runs in), symlinks followed; an
+    absolute name or one that climbs out with ``..`` is reported (LaTeX comments skipped
+    unless ``comments`` is False, for Markdown). Names made of macros
+    cannot be resolved here; the TeX sandbox (``openin_any``) covers those.
+    """
+    if comments:  # LaTeX source: % starts a comment (Markdown has none)
+        text = re.sub(r"(?<!\\)%[^\n]*", "", text)
+    out: list[tuple[int, str, str]] = []
+    for m in _TEX_FILE_RE.finditer(text):
+        raw = (m.group(2) if m.group(2) is not None else m.group(3) or "").strip()
+        for name in (part.strip() for part in raw.split(",")):
+            if not name or name.startswith("\\") or "#" in name:
+                continue
+            if os.path.isabs(name) or name.startswith("~") or not is_inside(base / name, root):
+                line = text.count("\n", 0, m.start()) + 1
+                out.append((line, m.group(1), name))
+    return out

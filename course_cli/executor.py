@@ -21,6 +21,7 @@ from course_cli.errors import (
     CourseError,
     DiskError,
     ExitCode,
+    ProblemsFound,
     ToolFailedError,
     ToolNotFoundError,
     UsageError,
@@ -68,12 +69,24 @@ def execute(
 
 
 def _check_unique_outputs(steps: Sequence[BuildStep]) -> None:
+    """Raise ProblemsFound (exit 1) before anything runs when two steps write one file (a
+    deck named conspect.md and the conspect both make conspect.pdf)."""
     seen: dict[Path, BuildStep] = {}
     for step in steps:
         for out in step.outputs:
             if out in seen:
-                raise ValueError(f"two build steps write {out}: {seen[out].kind} and {step.kind}")
+                first = seen[out]
+                raise ProblemsFound(
+                    f"two build steps write {out}: {first.label or first.kind} (from "
+                    f"{_source(first)}) and {step.label or step.kind} (from {_source(step)}); "
+                    "nothing was built",
+                    hint="rename one of the two sources",
+                )
             seen[out] = step
+
+
+def _source(step: BuildStep) -> str:
+    return str(step.inputs[0]) if step.inputs else step.kind
 
 
 def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:

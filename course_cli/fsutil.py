@@ -66,3 +66,32 @@ def write_keeping_style(path: Path, text: str) -> None:
     if raw.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
     atomic_write(target, data)
+
+
+def clean_leftovers(build_dir: Path) -> list[Path]:
+    """Remove what an interrupted or killed build left in ``build_dir``: the staging and
+    temporary folders and the engine's ``.NAME.part-TOKEN.EXT`` files; return what went.
+
+    Call it only while holding the course's lock: another build's temporaries look the same.
+    """
+    import re
+    import shutil
+
+    removed: list[Path] = []
+    if not build_dir.is_dir():
+        return removed
+    for name in (".staging", ".tmp", "tmp"):
+        folder = build_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            for child in folder.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+                removed.append(child)
+    part = re.compile(r"^\..+\.part-[0-9a-f]{8}(\.[^.]+)?$")
+    for path in build_dir.rglob(".*.part-*"):
+        if path.is_file() and part.match(path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

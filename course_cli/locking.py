@@ -57,7 +57,7 @@ def course_lock(
             return
         if build.exists() and not build.is_dir():
             raise UsageError(
-                "build is not a folder; course writes its outputs and lock there",
+                "build is not a folder; course build writes its outputs there",
                 hint="move or delete build",
             ) from exc
         raise

@@ -21,8 +21,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.boundary import tex_escapes
 from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of, read_source
-from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
+from course_cli.errors import (
+    CourseError,
+    ProblemsFound,
+    ToolFailedError,
+    ToolNotFoundError,
+    UsageError,
+)
 from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_failure
 
 if TYPE_CHECKING:
@@ -137,6 +144,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         output = options.build_dir / lesson.dirname / "conspect.pdf"
         try:
             text = read_source(src, root)
+            refuse_outside_files(text, src, root)
         except CourseError as exc:  # an unreadable conspect fails its own step only
             steps.append(
                 BuildStep(
@@ -161,7 +169,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             bibliography=bib if bib.is_file() else None,
             macros=macros,
             templates=templates,
-            work_dir=options.build_dir / ".tmp",
+            work_dir=tex_work_dir(options.build_dir),
             root=root,
         )
         inputs = [src, *local_images(text, src.parent), macros, *templates.values()]
@@ -175,7 +183,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 action=ConspectAction(job, tb),
                 key=key_of(
                     engine=engine,
-                    pandoc=tb.usable_version("pandoc"),
+                    pandoc=tb.identity("pandoc", usable=True),
                     engine_version=engine_version(tb, engine),
                     title=job.title,
                     subtitle=job.subtitle,
@@ -188,13 +196,36 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     return steps
 
 
+def tex_work_dir(build_dir: Path) -> Path:
+    """Where pandoc runs TeX: ``build/tmp``. kpathsea's paranoid mode refuses every path
+    with a dot folder in it (``.tmp``, a course under ``~/.local``), so such a course uses
+    the system's temporary folder instead."""
+    work = build_dir.resolve() / "tmp"
+    if any(part.startswith(".") for part in work.parts[1:]):
+        return Path(tempfile.gettempdir()) / "course-tex"
+    return work
+
+
+def refuse_outside_files(text: str, src: Path, root: Path) -> None:
+    """Raise ProblemsFound (exit 1) naming the line when the conspect's raw TeX opens a file
+    outside the course (``\\input{/etc/hostname}``, ``\\openin…=/etc/hostname``)."""
+    found = tex_escapes(text, src.parent, root, comments=False)
+    if found:
+        line, command, name = found[0]
+        raise ProblemsFound(
+            f"{src.relative_to(root).as_posix()}:{line}: \\{command}{{{name}}} opens a file "
+            "outside the course folder; refused",
+            hint="keep every file the conspect reads inside the course",
+        )
+
+
 def engine_version(toolbox: Toolbox, engine: str) -> str:
     """The version of ``engine``: the ``typst`` module's, or the TeX engine's (cached).
 
     Raises ToolNotFoundError when the engine is not installed.
     """
     if engine != "typst":
-        return toolbox.version(engine)
+        return toolbox.identity(engine)
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -349,7 +380,8 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
             cwd=work,
             timeout=PANDOC_TIMEOUT,
             check=False,
-            env={"TMPDIR": str(work)},
+            # TeX may read and write only there (kpathsea's paranoid mode + TEXMFOUTPUT).
+            env={"TMPDIR": str(work), "TEXMFOUTPUT": str(work)},
         )
         # pandoc's warnings come first: they are usually the cause of an engine error too.
         problem = pandoc_problems(job.name, text, done.stderr)

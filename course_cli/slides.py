@@ -39,7 +39,7 @@ from course_cli.decks import (
     is_inside,
     staged_markdown,
 )
-from course_cli.errors import CourseError, UsageError
+from course_cli.errors import CourseError, ProblemsFound, UsageError
 from course_cli.marpcli import (
     BROWSER_FORMATS,
     MATH_MARKER,
@@ -118,6 +118,13 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     assets: dict[Path, BuildStep] = {}
     for lesson, path in find_decks(course, lessons):
         out_dir = options.build_dir / lesson.dirname
+        if path.stem in RESERVED_STEMS:
+            raise ProblemsFound(
+                f"{path.relative_to(course.root).as_posix()}: a deck may not be named "
+                f"{path.name}: its PDF would replace build/{lesson.dirname}/{path.stem}.pdf, "
+                "another output; nothing was built",
+                hint=f"rename the deck, e.g. to {path.stem}-slides.md",
+            )
         try:
             deck = analyze_deck(path, course.root, lesson.dirname)
         except CourseError as exc:  # an unreadable deck fails its own outputs only
@@ -173,6 +180,10 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     return steps + list(assets.values())
 
 
+#: deck names whose outputs would replace another output of the lesson folder
+RESERVED_STEMS = frozenset({"conspect", "book"})
+
+
 def _unreadable_deck(
     path: Path, out_dir: Path, exts: Sequence[str], error: CourseError, lesson: Lesson
 ) -> list[BuildStep]:
@@ -191,7 +202,7 @@ def _unreadable_deck(
 
 def _version(tb: Toolbox, name: str) -> str:
     try:
-        return tb.version(name)
+        return tb.identity(name)  # version, path and binary hash: part of the step keys
     except CourseError:
         return "missing"  # the action reports the missing tool, so HTML can still build
 

@@ -212,11 +212,20 @@ def sandbox_env(
     """
     from course_cli.boundary import TEX_SANDBOX_ENV, course_root_of
 
-    env = {**base, **(extra or {})}
-    env.update(TEX_SANDBOX_ENV)
-    if cwd is not None:
+    env = {**base, **TEX_SANDBOX_ENV, **(extra or {})}  # a caller may relax it (the book)
+    if cwd is not None and not (extra and "TEXMFOUTPUT" in extra):
         env["TEXMFOUTPUT"] = str(course_root_of(Path(cwd)))
     return env
+
+
+def _node_script(path: Path) -> bool:
+    """True when ``path`` is a script run by node (``#!/usr/bin/env node``)."""
+    try:
+        with Path(os.path.realpath(path)).open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"node" in first
 
 
 def fatal_lines(text: str, patterns: Sequence[str]) -> list[str]:
@@ -321,6 +330,32 @@ class Toolbox:
             self._save_versions(cache)
         return version
 
+    def identity(self, name: str, *, usable: bool = False) -> str:
+        """What a build step's key records about tool ``name``: its version, its path and a
+        hash of its binary (cached by path, mtime and size), so that another binary with the
+        same version string (a PANDOC_PATH that writes nothing) makes outputs stale.
+
+        With ``usable`` the version is checked against the tool's ``min_version`` first.
+        Raises like :meth:`version`.
+        """
+        version = self.usable_version(name) if usable else self.version(name)
+        info = self.find(name)
+        stamp = "sha256|" + version_stamp(info.path)
+        with self._lock:
+            cache = self._load_versions()
+            digest = cache.get(stamp)
+        if digest is None:
+            from course_cli.fsutil import sha256_file
+
+            try:
+                digest = sha256_file(Path(os.path.realpath(info.path)))
+            except OSError:
+                digest = "unreadable"
+            with self._lock:
+                cache[stamp] = digest
+                self._save_versions(cache)
+        return f"{version} at {info.path} (sha256 {digest[:16]})"
+
     def usable_version(self, name: str) -> str:
         """Return the version of tool ``name`` after checking its ``min_version``.
 
@@ -390,7 +425,8 @@ class Toolbox:
         spec = TOOLS.get(name)
         if spec is not None and spec.min_version:
             self.usable_version(name)
-        if spec is not None and spec.node_bin and self.has("node"):
+        if spec is not None and spec.node_bin and (self.has("node") or _node_script(info.path)):
+            # A Node launcher without node would fail with exit 127: say "missing" (exit 3).
             self.usable_version("node")
         return run(
             [info.path, *args],
