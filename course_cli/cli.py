@@ -413,7 +413,17 @@ def main() -> None:
     """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
     from course_cli import interrupts
 
-    interrupts.install()
+    previous = interrupts.install()
+    try:
+        _run()
+    finally:
+        interrupts.restore(previous)
+
+
+def _run() -> None:
+    """Run the app; exit with the code of its error, interrupt or typer.Exit."""
+    from course_cli import interrupts
+
     try:
         code = app(standalone_mode=False)
     except CourseError as exc:

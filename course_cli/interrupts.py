@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 _EVENT = threading.Event()
 _LOCK = threading.Lock()
@@ -58,13 +59,27 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
-def install() -> None:
-    """Route SIGINT and SIGTERM to :class:`Interrupted` (main thread only; else a no-op)."""
+Handlers = dict[int, Any]
+
+
+def install() -> Handlers:
+    """Route SIGINT and SIGTERM to :class:`Interrupted` (main thread only; else a no-op);
+    forget an earlier interrupt. Returns the previous handlers for :func:`restore`."""
+    reset()
+    previous: Handlers = {}
     if threading.current_thread() is not threading.main_thread():
-        return
+        return previous
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError, OSError):
-            signal.signal(sig, _handler)
+            previous[sig] = signal.signal(sig, _handler)
+    return previous
+
+
+def restore(previous: Handlers) -> None:
+    """Put back the handlers :func:`install` replaced (the CLI run in-process, in tests)."""
+    for sig, handler in previous.items():
+        with contextlib.suppress(ValueError, OSError, TypeError):
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

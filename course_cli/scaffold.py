@@ -196,6 +196,10 @@ def check_target(plan: LessonPlan) -> None:
     """Raise a CourseError when the lesson folder cannot be written: a file or a symlink
     out of the course in its place, a file among its parents, a read-only folder."""
     root = plan.root
+    if plan.config_text is not None and not is_inside(root / CONFIG_NAME, root):
+        raise ProblemsFound(
+            f"{CONFIG_NAME} links to a file outside the course folder; nothing was written"
+        )
     folder = plan.lesson_dir
     rel = folder.relative_to(root).as_posix()
     if not is_inside(folder, root):
