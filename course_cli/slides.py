@@ -177,7 +177,39 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                             batch="slides-assets",
                         ),
                     )
+    prune_removed_decks(course, lessons, options.build_dir)
     return steps + list(assets.values())
+
+
+def prune_removed_decks(course: Course, lessons: Sequence[Lesson], build_dir: Path) -> list[Path]:
+    """Delete the slide outputs of decks that no longer exist (``build/.manifest.json`` says
+    which files slides made), so that the site stops linking them; return what went."""
+    import json
+
+    from course_cli.manifest import MANIFEST_NAME
+
+    try:
+        data = json.loads((build_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        outputs = dict(data.get("outputs", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    folders = {lesson.dirname: lesson.dir(course.root) / "slides" for lesson in lessons}
+    removed = []
+    for rel, entry in outputs.items():
+        parts = Path(rel).parts
+        kind = entry.get("kind", "") if isinstance(entry, dict) else ""
+        if len(parts) != 3 or parts[0] != "build" or parts[1] not in folders:
+            continue
+        if kind not in {"slides-html", "slides-pdf", "slides-pptx", "slides-notes"}:
+            continue
+        stem = parts[2].removesuffix(".notes.txt").rsplit(".", 1)[0]
+        if (folders[parts[1]] / f"{stem}.md").is_file():
+            continue
+        path = course.root / rel
+        if path.is_file() and is_inside(path, build_dir):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 #: deck names whose outputs would replace another output of the lesson folder

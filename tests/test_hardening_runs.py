@@ -447,3 +447,48 @@ def test_row27_timed_out_tool_and_its_children_are_stopped(tmp_path: Path) -> No
         run([script], timeout=1)
     assert exc.value.message == f"timed out after 1 s: {script}"
     assert _wait_for(lambda: not _sleepers(marker), 5)
+
+
+# --------------------------------------------------------------------------- row 22
+def test_row22_outputs_of_a_deleted_deck_are_removed_and_unlinked(make_course) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from course_cli.config import load_course
+    from course_cli.slides import prune_removed_decks
+
+    root = make_course(
+        {
+            "lessons/lesson_01/README.md": "# Lesson 1: First steps\n\nText.\n",
+            "lessons/lesson_01/slides/slides.md": "---\nmarp: true\n---\n\n# Deck\n",
+        }
+    )
+    link_node_modules(root)
+    out = root / "build/lesson_01"
+    out.mkdir(parents=True)
+    made = {
+        "slides.html": "slides-html",
+        "slides.pdf": "slides-pdf",
+        "evil.html": "slides-html",
+        "evil.pdf": "slides-pdf",
+        "evil.notes.txt": "slides-notes",
+        "conspect.pdf": "pdf",
+    }
+    for name in made:
+        (out / name).write_bytes(MINI_PDF if name.endswith(".pdf") else b"<html></html>")
+    manifest = {
+        "version": 1,
+        "files": {},
+        "outputs": {
+            f"build/lesson_01/{n}": {"fingerprint": "x", "kind": k} for n, k in made.items()
+        },
+    }
+    (root / "build/.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    course = load_course(root)
+    removed = prune_removed_decks(course, course.lessons, root / "build")
+    assert sorted(p.name for p in removed) == ["evil.html", "evil.notes.txt", "evil.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["conspect.pdf", "slides.html", "slides.pdf"]
+    done = course_cmd(root, "build", "site")
+    assert done.returncode == 0, done.stderr
+    page = (root / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
+    assert "evil" not in page
+    assert "slides.html" in page
