@@ -183,7 +183,8 @@ def _communicate(
         except subprocess.TimeoutExpired as exc:
             interrupts.stop_group(proc)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                _, exc.stderr = proc.communicate(timeout=5)
+                _, err = proc.communicate(timeout=5)
+                exc.stderr = _printable(err or "").encode()
             raise
         except BaseException:
             interrupts.stop_group(proc)
