@@ -10,6 +10,7 @@ and runs the incremental build for just those lessons. Errors never stop the ser
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import re
 import threading
@@ -258,8 +259,10 @@ def make_server(site: Path, host: str, port: int, state: LiveState) -> Threading
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
+        in_use = getattr(exc, "errno", None) == errno.EADDRINUSE
         raise CourseError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="choose another --port"
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="choose another --port" if in_use else "check --host (e.g. 127.0.0.1)",
         ) from None
     server.daemon_threads = True
     return server

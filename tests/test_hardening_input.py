@@ -317,3 +317,13 @@ def test_row24_idle_connections_are_closed(server: int) -> None:
     assert time.perf_counter() - start < 8
     assert b"hi" not in data
     sock.close()
+
+
+def test_row28_bad_host_hint_names_the_host_not_the_port(tmp_path: Path) -> None:
+    from course_cli.errors import CourseError
+    from course_cli.serve import LiveState, make_server
+
+    with pytest.raises(CourseError) as exc:
+        make_server(tmp_path / "site", "256.1.1.1", 0, LiveState())
+    assert exc.value.message.startswith("cannot listen on 256.1.1.1:0: ")
+    assert exc.value.hint == "check --host (e.g. 127.0.0.1)"
