@@ -378,3 +378,36 @@ def test_row26_symlinked_lesson_folder_out_of_the_course_is_refused(  # type: ig
     ) in done.stderr
     assert list(out.iterdir()) == []
     assert snapshot(root) == before
+
+
+# --------------------------------------------------------------------------- rows 5, 8: check
+def test_row05_row08_check_reports_what_leaves_the_course(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = make_course(
+        {
+            "lessons/lesson_01/README.md": "# Lesson 1: First steps\n",
+            "lessons/lesson_01/conspect.md": CONSPECT + "A \\input{/etc/hostname} b\n",
+        }
+    )
+    (root / "lessons/lesson_01/slides/img").mkdir(parents=True)
+    (root / "lessons/lesson_01/slides/img/leak.svg").symlink_to("/etc/passwd")
+    (root / "lessons/lesson_01/notebooks").mkdir()
+    (root / "lessons/lesson_01/notebooks/leak.ipynb").symlink_to("/etc/passwd")
+    result = run_cli("check", "1", "--format", "json", "--root", str(root))
+    assert result.exit_code == 1
+    import json
+
+    found = [
+        (f["path"], f["line"], f["message"])
+        for f in json.loads(result.stdout)["findings"]
+        if f["code"] == "F006"
+    ]
+    assert found == [
+        ("lessons/lesson_01/conspect.md", 9,
+         "\\input{/etc/hostname} opens a file outside the course folder"),
+        ("lessons/lesson_01/notebooks/leak.ipynb", None,
+         "lessons/lesson_01/notebooks/leak.ipynb links to /etc/passwd, outside the course "
+         "folder; it is not built or published"),
+        ("lessons/lesson_01/slides/img/leak.svg", None,
+         "lessons/lesson_01/slides/img/leak.svg links to /etc/passwd, outside the course "
+         "folder; it is not built or published"),
+    ]  # fmt: skip
