@@ -40,6 +40,8 @@ class Interrupted(BaseException):
     @property
     def message(self) -> str:
         """The one line the CLI prints."""
+        if self.signum == signal.SIGHUP:
+            return "Hung up."
         return "Interrupted." if self.signum == signal.SIGINT else "Terminated."
 
 
@@ -69,7 +71,8 @@ def install() -> Handlers:
     previous: Handlers = {}
     if threading.current_thread() is not threading.main_thread():
         return previous
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP too: a closed terminal must stop the tools (they run in their own sessions).
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(ValueError, OSError):
             previous[sig] = signal.signal(sig, _handler)
     return previous

@@ -62,6 +62,7 @@ def _wait_for(predicate, seconds: float = 30.0) -> bool:  # type: ignore[no-unty
         (signal.SIGINT, True, 130, "Interrupted."),
         (signal.SIGINT, False, 130, "Interrupted."),
         (signal.SIGTERM, False, 143, "Terminated."),
+        (signal.SIGHUP, False, 129, "Hung up."),
     ],
 )
 def test_row02_row18_interrupt_stops_tools_keeps_outputs_and_exits_128_plus_signal(  # type: ignore[no-untyped-def]
