@@ -73,7 +73,34 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     steps.extend(pages)
     steps.append(_index_page(course, out, template_files))
     steps.extend(_book_steps(course, options.build_dir, out, template_files, titles, book_files))
+    prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
     return steps
+
+
+def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[Path]:
+    """Delete the site's copies of outputs that are gone (a deleted deck, a conspect whose
+    build failed): files the manifest records as site copies that no step makes any more.
+    Returns what went."""
+    import json
+
+    from course_cli.manifest import MANIFEST_NAME
+
+    try:
+        data = json.loads((build_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        outputs = dict(data.get("outputs", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    site = build_dir / SITE_DIR
+    removed = []
+    for rel, entry in outputs.items():
+        if not isinstance(entry, dict) or entry.get("kind") != "site-copy":
+            continue
+        path = root / rel
+        if path in planned or not is_inside(path, site) or not path.is_file():
+            continue
+        path.unlink()
+        removed.append(path)
+    return removed
 
 
 # -- assets --------------------------------------------------------------------------------

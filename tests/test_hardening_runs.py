@@ -493,3 +493,20 @@ def test_row22_outputs_of_a_deleted_deck_are_removed_and_unlinked(make_course) -
     page = (root / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
     assert "evil" not in page
     assert "slides.html" in page
+
+
+def test_row22_site_copy_of_a_failed_output_is_removed(make_course) -> None:  # type: ignore[no-untyped-def]
+    root = make_course({"lessons/lesson_01/README.md": "# Lesson 1: First steps\n\nText.\n"})
+    link_node_modules(root)
+    (root / "build/lesson_01").mkdir(parents=True)
+    (root / "build/lesson_01/conspect.pdf").write_bytes(MINI_PDF)
+    assert course_cmd(root, "build", "site").returncode == 0
+    copy = root / "build/site/lesson_01/conspect.pdf"
+    assert copy.read_bytes() == MINI_PDF
+    (root / "build/lesson_01/conspect.pdf").unlink()  # what a failed conspect build does
+    done = course_cmd(root, "build", "site")
+    assert done.returncode == 0, done.stderr
+    assert not copy.exists()
+    page = (root / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
+    assert "conspect.pdf" not in page
+    assert (root / "build/site/assets/site.css").is_file()  # planned copies stay
