@@ -510,3 +510,28 @@ def test_row22_site_copy_of_a_failed_output_is_removed(make_course) -> None:  # 
     page = (root / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
     assert "conspect.pdf" not in page
     assert (root / "build/site/assets/site.css").is_file()  # planned copies stay
+
+
+# --------------------------------------------------------------------------- row 28
+def test_row28_moving_the_course_folder_keeps_outputs_fresh(tmp_path: Path) -> None:
+    import shutil
+
+    from course_cli.build import BuildStep, execute, key_of
+
+    def make(root: Path) -> list[BuildStep]:
+        def action(tasks):  # type: ignore[no-untyped-def]
+            for t in tasks:
+                t.out().write_text("made", encoding="utf-8")
+
+        src = root / "lessons/a.md"
+        args = f"--lua-filter={root}/templates/pdf/course.lua --resource-path={root}/lessons"
+        return [BuildStep("x", root / "build/a.txt", (src,), action, key=key_of(args=args))]
+
+    first = tmp_path / "one" / "course"
+    (first / "lessons").mkdir(parents=True)
+    (first / "lessons/a.md").write_text("a", encoding="utf-8")
+    assert [r.status for r in execute(make(first), root=first).results] == ["built"]
+    moved = tmp_path / "two" / "elsewhere"
+    moved.parent.mkdir()
+    shutil.move(first, moved)
+    assert [r.status for r in execute(make(moved), root=moved).results] == ["fresh"]
