@@ -311,13 +311,20 @@ def watch_and_rebuild(
         state.finish(run_builds(root, [Rebuild("all")], log))
     paths = [root / p for p in WATCHED if (root / p).exists()]
     for changes in watch(*paths, stop_event=stop, debounce=300, step=50, yield_on_timeout=False):
-        builds = plan_rebuild(root, (Path(p) for _, p in changes))
+        builds = plan_rebuild(root, relevant_changes(course, (Path(p) for _, p in changes)))
         if not builds:
             continue
         log("changed: " + ", ".join(sorted({Path(p).name for _, p in changes})))
         with state.lock:
             state.building = True
         state.finish(run_builds(root, builds, log))
+
+
+def relevant_changes(course: Course, paths: Iterable[Path]) -> list[Path]:
+    """The changed ``paths`` that are sources: the book PDF copy the build itself writes
+    (``book.pdf`` of course.yaml) would otherwise trigger one more rebuild after every build."""
+    own = course.path(course.book.pdf).resolve()
+    return [p for p in paths if Path(p).resolve() != own]
 
 
 def serve(course: Course, host: str, port: int, log: Log, initial_build: bool = True) -> None:

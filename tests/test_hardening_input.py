@@ -327,3 +327,18 @@ def test_row28_bad_host_hint_names_the_host_not_the_port(tmp_path: Path) -> None
         make_server(tmp_path / "site", "256.1.1.1", 0, LiveState())
     assert exc.value.message.startswith("cannot listen on 256.1.1.1:0: ")
     assert exc.value.hint == "check --host (e.g. 127.0.0.1)"
+
+
+def test_row28_serve_ignores_the_book_pdf_it_writes_itself(make_course) -> None:  # type: ignore[no-untyped-def]
+    from course_cli.config import load_course
+    from course_cli.serve import Rebuild, plan_rebuild, relevant_changes
+
+    root = make_course()
+    course = load_course(root)
+    own = root / "materials/book/LLM_alignment_book.pdf"
+    chapter = root / "materials/book/chapters/a.tex"
+    assert relevant_changes(course, [own]) == []
+    assert plan_rebuild(root, relevant_changes(course, [own, chapter])) == [
+        Rebuild("book"),
+        Rebuild("site"),
+    ]
