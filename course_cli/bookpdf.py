@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course_cli.build import BuildOptions, BuildStep, Task, key_of
-from course_cli.errors import ToolFailedError
+from course_cli.boundary import is_inside, tex_escapes
+from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of
+from course_cli.errors import ProblemsFound, ToolFailedError
 from course_cli.macros import strip_comment
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class BookJob:
     root: Path
     aux_dir: Path
     included: tuple[Path, ...]  # the \\include'd files (their .aux go into subfolders)
+    fresh: bool = False  # --force: start from an empty aux folder
 
 
 def book_inputs(main: Path) -> tuple[list[Path], list[Path]]:
@@ -143,8 +145,22 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         root=course.root,
         aux_dir=options.build_dir / ".book-aux",
         included=tuple(included),
+        fresh=options.force,
     )
     extra = (copy,) if copy.resolve() != primary.resolve() else ()
+    escape = outside_files(inputs, course.root)
+    if escape is not None:  # refused before TeX runs; the old PDF stays
+        inputs = [p for p in inputs if is_inside(p, course.root)]
+        return [
+            BuildStep(
+                kind="book",
+                output=primary,
+                extra_outputs=extra,
+                inputs=tuple(inputs),
+                action=FailingAction(escape),
+                label=f"book/{pdf_name}",
+            )
+        ]
     return [
         latex_step(job, tb, primary, inputs, f"book/{pdf_name}", extra),
         *_lesson_books(course, lessons, options),  # build/lesson_NN/book.pdf (book-sync extracts)
@@ -168,8 +184,8 @@ def latex_step(
         inputs=tuple(inputs),
         action=BookAction(job, tb),
         key=key_of(
-            latexmk=tb.version("latexmk"),
-            xelatex=tb.version("xelatex"),
+            latexmk=tb.identity("latexmk"),
+            xelatex=tb.identity("xelatex"),
             args=" ".join(latexmk_args(job)),
         ),
         label=label,
@@ -210,6 +226,43 @@ class BookAction:
                 shutil.copyfile(pdf, staged)
 
 
+def outside_files(files: Sequence[Path], root: Path) -> ProblemsFound | None:
+    """The error for the first file name in the TeX ``files`` that leads outside the course
+    (``\\input{/etc/hostname}``, ``\\openin…=/proc/self/environ``), or None."""
+    for path in files:
+        shown = _rel(path, root)
+        if not is_inside(path, root):
+            return ProblemsFound(
+                f"{shown}: the book reads this file, which is outside the course folder; refused"
+            )
+        if path.suffix != ".tex" or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for line, command, name in tex_escapes(text, path.parent, root):
+            return ProblemsFound(
+                f"{shown}:{line}: \\{command}{{{name}}} opens a file outside the course "
+                "folder; refused",
+                hint="keep every file the book reads inside the course",
+            )
+    return None
+
+
+_AUX_SUFFIXES = {".aux", ".bbl", ".bcf", ".blg", ".fdb_latexmk", ".fls", ".out", ".toc", ".xdv"}
+
+
+def reset_aux(aux_dir: Path, *, everything: bool = False) -> None:
+    """Drop the aux files a full disk or a kill left empty (latexmk would trust them and
+    report every reference undefined for ever); with ``everything`` the whole folder."""
+    if not aux_dir.is_dir():
+        return
+    if everything:
+        shutil.rmtree(aux_dir, ignore_errors=True)
+        return
+    for path in aux_dir.rglob("*"):
+        if path.suffix in _AUX_SUFFIXES and path.is_file() and path.stat().st_size == 0:
+            path.unlink(missing_ok=True)
+
+
 def build_book(job: BookJob, toolbox: Toolbox) -> Path:
     """Run latexmk; return the PDF in the aux folder.
 
@@ -217,11 +270,22 @@ def build_book(job: BookJob, toolbox: Toolbox) -> Path:
     every undefined reference and citation with where it is used.
     """
     base = job.main.parent
+    reset_aux(job.aux_dir, everything=job.fresh)
     job.aux_dir.mkdir(parents=True, exist_ok=True)
     for inc in job.included:  # TeX writes chapters/x.aux below -outdir but does not mkdir
         with contextlib.suppress(ValueError):
             (job.aux_dir / inc.parent.relative_to(base)).mkdir(parents=True, exist_ok=True)
-    done = toolbox.run("latexmk", latexmk_args(job), cwd=base, timeout=LATEXMK_TIMEOUT, check=False)
+    # The book climbs to ../macros.tex, which kpathsea's paranoid reading mode refuses; its
+    # file names were checked against the course boundary when it was planned (tex_escapes),
+    # so TeX reads in "restricted" mode (no dot files) and writes in paranoid mode.
+    done = toolbox.run(
+        "latexmk",
+        latexmk_args(job),
+        cwd=base,
+        timeout=LATEXMK_TIMEOUT,
+        check=False,
+        env={"openin_any": "r"},
+    )
     log_path = job.aux_dir / (job.main.stem + ".log")
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
     pdf = job.aux_dir / (job.main.stem + ".pdf")

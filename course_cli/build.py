@@ -22,6 +22,7 @@ when an output is missing or when its fingerprint changed. Content hashes are ca
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import time
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from course_cli.errors import ProblemsFound, UsageError
 from course_cli.executor import execute
+from course_cli.fsutil import clean_leftovers
 from course_cli.manifest import MANIFEST_NAME, MANIFEST_VERSION, Manifest
 from course_cli.steps import (
     Action,
@@ -167,6 +169,8 @@ def build(
     targets = resolve_targets(target)
     lessons = course.select(numbers)
     check_build_dir(course.root / "build", course.root)
+    with contextlib.suppress(OSError):  # a read-only build/: the steps report it
+        clean_leftovers(course.root / "build")  # of a killed run: the caller holds the lock
     jobs = jobs or course.build.jobs or os.cpu_count() or 1
     options = BuildOptions(
         root=course.root,

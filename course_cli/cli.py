@@ -7,8 +7,11 @@ Heavy modules are imported inside the commands so that ``course --help`` stays f
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -41,6 +44,34 @@ RootOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help="Output format: text or json.", show_default=True)
 ]
+
+
+NoWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait",
+        help="Exit 2 at once when another build, sync or edit runs in this course.",
+    ),
+]
+
+
+@contextlib.contextmanager
+def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
+    """Hold the course's lock (build/.lock) while the block runs; tell the user when waiting."""
+    from course_cli.config import find_root
+    from course_cli.locking import course_lock
+
+    if root is not None and not (root / "course.yaml").is_file():
+        _course(root)  # raises the usual "no course.yaml" error
+    base = root.resolve() if root is not None else find_root()
+
+    def told(message: str) -> None:
+        from course_cli.console import err_console
+
+        err_console().print(message, markup=False)
+
+    with course_lock(base, what, wait=not no_wait, on_wait=told):
+        yield
 
 
 def _course(root: Path | None) -> Course:
@@ -99,9 +130,33 @@ def new_lesson(
         bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
     """Add a lesson to course.yaml (if new) and scaffold lessons/lesson_NN/ from templates."""
+    if dry_run:  # writes nothing: needs no lock
+        _new_lesson(number, title, summary, with_, dry_run, force, root)
+        return
+    from course_cli import scaffold
+
+    # Validate first (bad input writes nothing, not even the lock), then plan again under the
+    # lock: another new-lesson may have changed course.yaml meanwhile.
+    scaffold.plan_lesson(
+        _course(root), number, title=title, summary=summary, with_parts=with_, force=force
+    )
+    with _exclusive(root, "new-lesson", no_wait):
+        _new_lesson(number, title, summary, with_, dry_run, force, root)
+
+
+def _new_lesson(
+    number: str,
+    title: str | None,
+    summary: str | None,
+    with_: str,
+    dry_run: bool,
+    force: bool,
+    root: Path | None,
+) -> None:
     from course_cli import scaffold
     from course_cli.console import console
 
@@ -232,14 +287,18 @@ def readme(
     check_only: Annotated[
         bool, typer.Option("--check", help="Exit 1 if README.md's roadmap is out of date.")
     ] = False,
+    no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
     """Regenerate the roadmap table in README.md from course.yaml."""
     from course_cli import readme as readme_mod
     from course_cli.console import console
 
-    course = _course(root)
-    result = readme_mod.update_readme(course, write=not check_only)
+    if check_only:
+        result = readme_mod.update_readme(_course(root), write=False)
+    else:
+        with _exclusive(root, "readme", no_wait):
+            result = readme_mod.update_readme(_course(root), write=True)
     if check_only and result.changed:
         from course_cli.errors import ProblemsFound
 
@@ -276,6 +335,7 @@ def build(
                      help="Keep or leave out `::: solution` blocks in PDFs and the site "
                      "(default: course.yaml build.solutions, true).", show_default=False),
     ] = None,
+    no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
     """Build slides, conspect PDFs, the book, notebooks and the site into build/ (only what is
@@ -286,12 +346,13 @@ def build(
 
     target, numbers = build_mod.parse_build_args(what or [])
     course = _course(root)
-    report = build_mod.build(
-        course, target, numbers, force=force, jobs=jobs,
-        formats=formats.split(",") if formats else None,
-        progress=make_progress(course.root),
-        extra=_build_extra(engine, solutions),
-    )  # fmt: skip
+    with _exclusive(course.root, "build", no_wait):
+        report = build_mod.build(
+            course, target, numbers, force=force, jobs=jobs,
+            formats=formats.split(",") if formats else None,
+            progress=make_progress(course.root),
+            extra=_build_extra(engine, solutions),
+        )  # fmt: skip
     console().print(report.summary(), markup=False)
     report.raise_for_failures()
 
@@ -322,6 +383,7 @@ def book_sync(
         bool, typer.Option("--outline", help="Print the book's numbered tree and exit.")
     ] = False,
     fmt: FormatOption = "text",
+    no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
     """Write lessons/lesson_NN/book/ (LaTeX + Markdown extracts) from the book source."""
@@ -332,7 +394,11 @@ def book_sync(
     if show_outline:
         typer.echo(booksync.outline(course, fmt), nl=False)
         return
-    report = booksync.sync(course, lessons or [], check=check_only, force=force)
+    if check_only:
+        report = booksync.sync(course, lessons or [], check=True, force=force)
+    else:
+        with _exclusive(course.root, "book-sync", no_wait):
+            report = booksync.sync(course, lessons or [], check=False, force=force)
     if fmt == "json":
         typer.echo(json.dumps(booksync.to_json(report), indent=2))
     else:
@@ -390,19 +456,37 @@ def serve(
     def log(line: str) -> None:
         out.print(line, markup=False)
 
+    from course_cli.interrupts import Interrupted
+
     try:
         serve_mod.serve(course, host, port, log, initial_build=not no_build)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         log("stopped")
 
 
 def main() -> None:
     """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
+    from course_cli import interrupts
+
+    previous = interrupts.install()
     try:
-        app(standalone_mode=False)
+        _run()
+    finally:
+        interrupts.restore(previous)
+
+
+def _run() -> None:
+    """Run the app; exit with the code of its error, interrupt or typer.Exit."""
+    from course_cli import interrupts
+
+    try:
+        code = app(standalone_mode=False)
     except CourseError as exc:
         _report(exc)
         sys.exit(int(exc.exit_code))
+    except interrupts.Interrupted as exc:
+        typer.echo(exc.message, err=True)
+        sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -411,11 +495,35 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
+    except OSError as exc:
+        if exc.errno in _DISK_ERRNOS:  # a full or read-only disk: the user's to fix, no bug
+            _report(_disk_error(exc))
+            sys.exit(int(ExitCode.PROBLEMS))
+        raise
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         if isinstance(exc, _click_exception()):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(int(ExitCode.USAGE))
         raise
+    # In non-standalone mode Typer *returns* the code of a typer.Exit or of Ctrl+C (130).
+    if isinstance(code, int) and code:
+        if code == 130:
+            typer.echo("Interrupted.", err=True)
+        sys.exit(code)
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def _disk_error(exc: OSError) -> CourseError:
+    """A one-line error for a file that could not be written: what, where, why."""
+    where = exc.filename or "a file"
+    from course_cli.errors import DiskError
+
+    return DiskError(
+        f"cannot write {where}: {exc.strerror or exc}",
+        hint="free some space or make the folder writable, then run the command again",
+    )
 
 
 def _click_exception() -> type[Exception]:

@@ -18,6 +18,8 @@ from course_cli.errors import ConfigError, UsageError
 from course_cli.yamlpos import YamlDoc, load_yaml
 
 CONFIG_NAME = "course.yaml"
+#: the highest lesson number (folders are lesson_01 … lesson_999)
+MAX_LESSON = 999
 
 Deliverable = Literal["readme", "slides", "conspect", "exercises", "notebooks", "reading"]
 PdfEngine = Literal["xelatex", "lualatex", "pdflatex", "typst"]
@@ -91,7 +93,7 @@ class CheckConfig(_Model):
 
 
 class Lesson(_Model):
-    number: StrictInt = Field(ge=1)
+    number: StrictInt = Field(ge=1, le=MAX_LESSON)
     title: str = Field(min_length=1, pattern=r"^[^\n]*$")
     summary: str = ""
     book: list[str] = Field(default_factory=list)
@@ -193,6 +195,7 @@ def load_course(root: Path) -> Course:
         problems.extend(_describe(exc, doc))
     if course is not None:
         problems.extend(_semantic_problems(course, doc))
+        problems.extend(_path_problems(course, doc, root))
     if problems:
         problems.sort(key=lambda p: p[0])
         raise ConfigError([msg for _, msg in problems], hint=f"fix {CONFIG_NAME} and run again")
@@ -273,6 +276,58 @@ def _plain(msg: str, given: Any) -> str:
     if given is not None and not isinstance(given, dict | list):
         return f"{msg} (got {given!r})"
     return msg
+
+
+#: folders of sources: an output path of course.yaml may never point into them
+_SOURCE_DIRS = ("lessons", "templates", ".git")
+
+
+def _path_problems(course: _CourseFile, doc: YamlDoc, root: Path) -> list[tuple[int, str]]:
+    """Paths of course.yaml that would read or write outside the course, or overwrite a
+    source: every path must stay inside the course (symlinks followed); ``book.pdf`` is the
+    one output outside build/ and must be a ``.pdf`` that is no source and no other file."""
+    from course_cli.boundary import is_inside
+
+    problems: list[tuple[int, str]] = []
+    fields = {
+        ("book", "source"): course.book.source,
+        ("book", "pdf"): course.book.pdf,
+        ("book", "bibliography"): course.book.bibliography,
+        ("macros",): course.macros,
+    }
+    for loc, value in fields.items():
+        line = doc.line_of(loc)
+        where = f"{CONFIG_NAME}:{line}: {'.'.join(loc)}"
+        if Path(value).is_absolute() or not is_inside(root / value, root):
+            problems.append((line, f"{where}: {value!r} is outside the course folder"))
+    pdf = course.book.pdf
+    line = doc.line_of(("book", "pdf"))
+    where = f"{CONFIG_NAME}:{line}: book.pdf"
+    target = root / pdf
+    inputs = {course.book.source, course.book.bibliography, course.macros, CONFIG_NAME}
+    if not Path(pdf).is_absolute() and is_inside(target, root):
+        parts = Path(pdf).parts
+        if Path(pdf).suffix.lower() != ".pdf":
+            problems.append((line, f"{where}: {pdf!r} must be a .pdf file (the book's copy)"))
+        elif Path(pdf).as_posix() in inputs or (parts and parts[0] in _SOURCE_DIRS):
+            problems.append(
+                (line, f"{where}: {pdf!r} is a source of the course; the book is not copied there")
+            )
+        elif target.is_dir():
+            problems.append((line, f"{where}: {pdf!r} is a folder"))
+        elif target.is_file() and not _is_pdf(target):
+            problems.append(
+                (line, f"{where}: {pdf!r} exists and is not a PDF; it would be overwritten")
+            )
+    return problems
+
+
+def _is_pdf(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(1024).find(b"%PDF-") >= 0
+    except OSError:
+        return False
 
 
 def _semantic_problems(course: _CourseFile, doc: YamlDoc) -> list[tuple[int, str]]:

@@ -31,7 +31,9 @@ _CSS_URL = re.compile(r"url\(\s*(?:\"([^\"]+)\"|'([^']+)'|([^)'\"\s]+))\s*\)")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_KATEX = re.compile(r"(?:^|<!--)\s*math\s*:\s*['\"]?katex\b", re.MULTILINE)
+# Linear: after a line start only blanks of that line ([ \t]*); a \s* there would run over
+# every following blank line at every line start (quadratic on a large deck).
+_KATEX = re.compile(r"(?:^[ \t]*|<!--\s*)math[ \t]*:[ \t]*['\"]?katex\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,13 @@ class ToolFailedError(CourseError):
     """An external program ran and failed, or produced a broken output (exit 4)."""
 
     exit_code = ExitCode.TOOL_FAILED
+
+
+class DiskError(CourseError):
+    """A file could not be written: the disk is full or read-only (exit 1)."""
+
+    exit_code = ExitCode.PROBLEMS
+
+
+class BrokenOutputError(ToolFailedError):
+    """A tool exited 0 but its output is empty, torn or not what it should be (exit 4)."""

@@ -15,8 +15,19 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from course_cli.errors import CourseError, ToolFailedError, UsageError
+from course_cli import interrupts
+from course_cli.errors import (
+    BrokenOutputError,
+    CourseError,
+    DiskError,
+    ExitCode,
+    ProblemsFound,
+    ToolFailedError,
+    ToolNotFoundError,
+    UsageError,
+)
 from course_cli.manifest import MANIFEST_NAME, Manifest
+from course_cli.outputcheck import output_problem
 from course_cli.steps import BuildReport, BuildStep, NullProgress, Progress, StepResult, Task
 
 
@@ -58,12 +69,24 @@ def execute(
 
 
 def _check_unique_outputs(steps: Sequence[BuildStep]) -> None:
+    """Raise ProblemsFound (exit 1) before anything runs when two steps write one file (a
+    deck named conspect.md and the conspect both make conspect.pdf)."""
     seen: dict[Path, BuildStep] = {}
     for step in steps:
         for out in step.outputs:
             if out in seen:
-                raise ValueError(f"two build steps write {out}: {seen[out].kind} and {step.kind}")
+                first = seen[out]
+                raise ProblemsFound(
+                    f"two build steps write {out}: {first.label or first.kind} (from "
+                    f"{_source(first)}) and {step.label or step.kind} (from {_source(step)}); "
+                    "nothing was built",
+                    hint="rename one of the two sources",
+                )
             seen[out] = step
+
+
+def _source(step: BuildStep) -> str:
+    return str(step.inputs[0]) if step.inputs else step.kind
 
 
 def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
@@ -121,11 +144,19 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
             errors = dict(unit[0].action(tasks) or {})
         except CourseError as exc:
             errors = {step: exc for step in unit}
+        except OSError as exc:  # a full or read-only disk while the tool wrote
+            errors = {step: _os_error(exc) for step in unit}
         seconds = time.perf_counter() - start
         results = []
         for task in tasks:
-            err = errors.get(task.step) or _install(task)
-            if err:
+            if interrupts.interrupted():
+                # Ctrl+C: the tools were stopped mid-way; keep every old output, install nothing.
+                results.append(StepResult(task.step, "failed", seconds, _INTERRUPTED))
+                continue
+            err = errors.get(task.step)
+            if err is None:
+                err = _install(task)
+            elif _source_failure(err):
                 _remove_outdated(task.step)
             status = "failed" if err else "built"
             results.append(StepResult(task.step, status, seconds, err))
@@ -164,7 +195,27 @@ def _staged_path(out: Path, token: str) -> Path:
     return out.with_name(f".{out.stem}.part-{token}{out.suffix}")
 
 
+_INTERRUPTED = CourseError("interrupted", exit_code=ExitCode.PROBLEMS)
+
+
+def _source_failure(err: CourseError) -> bool:
+    """True when a failure means the old outputs no longer match their sources (delete them);
+    a missing tool, a full disk or an interrupt says nothing about the sources (keep them)."""
+    return err is not _INTERRUPTED and not isinstance(
+        err, ToolNotFoundError | DiskError | BrokenOutputError
+    )
+
+
+def _os_error(exc: OSError) -> CourseError:
+    return DiskError(
+        f"cannot write {exc.filename or 'an output'}: {exc.strerror or exc}",
+        hint="free some space or make build/ writable, then build again",
+    )
+
+
 def _install(task: Task) -> CourseError | None:
+    """Rename the staged outputs into place once every one of them looks sound; else the
+    error (the old outputs stay, nothing is recorded as fresh)."""
     missing = [final for final, tmp in task.staged.items() if not tmp.is_file()]
     if missing:
         return ToolFailedError(
@@ -172,5 +223,15 @@ def _install(task: Task) -> CourseError | None:
             + ", ".join(p.name for p in missing)
         )
     for final, tmp in task.staged.items():
-        os.replace(tmp, final)
+        problem = output_problem(tmp)
+        if problem is not None:
+            return BrokenOutputError(
+                f"{task.step.kind}: the tool reported success but {final.name} {problem}; "
+                "the previous output is kept"
+            )
+    try:
+        for final, tmp in task.staged.items():
+            os.replace(tmp, final)
+    except OSError as exc:
+        return _os_error(exc)
     return None

@@ -40,3 +40,58 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def newline_of(raw: bytes) -> str:
+    """The line ending a file uses: ``\\r\\n``, ``\\r`` or ``\\n`` (the first one found)."""
+    for nl in (b"\r\n", b"\n", b"\r"):
+        if nl in raw:
+            return nl.decode()
+    return "\n"
+
+
+def write_keeping_style(path: Path, text: str) -> None:
+    """Atomically replace the text file ``path`` with ``text`` (written with ``\\n``), keeping
+    what the user chose: its line endings, its byte-order mark, and a symlink (the file it
+    points to is updated; the link stays a link)."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        raw = target.read_bytes()
+    except OSError:
+        raw = b""
+    nl = newline_of(raw)
+    if nl != "\n":
+        text = text.replace("\r\n", "\n").replace("\n", nl)
+    data = text.encode("utf-8")
+    if raw.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + data
+    atomic_write(target, data)
+
+
+def clean_leftovers(build_dir: Path) -> list[Path]:
+    """Remove what an interrupted or killed build left in ``build_dir``: the staging and
+    temporary folders and the engine's ``.NAME.part-TOKEN.EXT`` files; return what went.
+
+    Call it only while holding the course's lock: another build's temporaries look the same.
+    """
+    import re
+    import shutil
+
+    removed: list[Path] = []
+    if not build_dir.is_dir():
+        return removed
+    for name in (".staging", ".tmp", "tmp"):
+        folder = build_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            for child in folder.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+                removed.append(child)
+    part = re.compile(r"^\..+\.part-[0-9a-f]{8}(\.[^.]+)?$")
+    for path in build_dir.rglob(".*.part-*"):
+        if path.is_file() and part.match(path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -64,9 +64,11 @@ class Manifest:
 
     def fingerprint(self, step: BuildStep) -> str:
         """SHA-256 over the step's kind, key, output names and input content hashes."""
+        # The course's own path is no part of a key: moving the folder rebuilds nothing.
+        here = str(self.root)
         doc = {
             "kind": step.kind,
-            "key": [list(pair) for pair in step.key],
+            "key": [[name, value.replace(here, "<course>")] for name, value in step.key],
             "outputs": [self.rel(p) for p in step.outputs],
             "inputs": [[self.rel(p), self.file_hash(p)] for p in step.inputs],
         }

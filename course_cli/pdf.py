@@ -21,8 +21,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.boundary import tex_escapes
 from course_cli.build import BuildOptions, BuildStep, FailingAction, Task, key_of, read_source
-from course_cli.errors import CourseError, ToolFailedError, ToolNotFoundError, UsageError
+from course_cli.errors import (
+    CourseError,
+    ProblemsFound,
+    ToolFailedError,
+    ToolNotFoundError,
+    UsageError,
+)
 from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_failure
 
 if TYPE_CHECKING:
@@ -140,6 +147,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         output = options.build_dir / lesson.dirname / "conspect.pdf"
         try:
             text = read_source(src, root)
+            refuse_outside_files(text, src, root)
         except CourseError as exc:  # an unreadable conspect fails its own step only
             steps.append(
                 BuildStep(
@@ -164,7 +172,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             bibliography=bib if bib.is_file() else None,
             macros=macros,
             templates=templates,
-            work_dir=options.build_dir / ".tmp",
+            work_dir=tex_work_dir(options.build_dir),
             root=root,
             solutions=solutions,
         )
@@ -179,7 +187,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 action=ConspectAction(job, tb),
                 key=key_of(
                     engine=engine,
-                    pandoc=tb.usable_version("pandoc"),
+                    pandoc=tb.identity("pandoc", usable=True),
                     engine_version=engine_version(tb, engine),
                     title=job.title,
                     subtitle=job.subtitle,
@@ -192,13 +200,36 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     return steps
 
 
+def tex_work_dir(build_dir: Path) -> Path:
+    """Where pandoc runs TeX: ``build/tmp``. kpathsea's paranoid mode refuses every path
+    with a dot folder in it (``.tmp``, a course under ``~/.local``), so such a course uses
+    the system's temporary folder instead."""
+    work = build_dir.resolve() / "tmp"
+    if any(part.startswith(".") for part in work.parts[1:]):
+        return Path(tempfile.gettempdir()) / "course-tex"
+    return work
+
+
+def refuse_outside_files(text: str, src: Path, root: Path) -> None:
+    """Raise ProblemsFound (exit 1) naming the line when the conspect's raw TeX opens a file
+    outside the course (``\\input{/etc/hostname}``, ``\\openin…=/etc/hostname``)."""
+    found = tex_escapes(text, src.parent, root, comments=False)
+    if found:
+        line, command, name = found[0]
+        raise ProblemsFound(
+            f"{src.relative_to(root).as_posix()}:{line}: \\{command}{{{name}}} opens a file "
+            "outside the course folder; refused",
+            hint="keep every file the conspect reads inside the course",
+        )
+
+
 def engine_version(toolbox: Toolbox, engine: str) -> str:
     """The version of ``engine``: the ``typst`` module's, or the TeX engine's (cached).
 
     Raises ToolNotFoundError when the engine is not installed.
     """
     if engine != "typst":
-        return toolbox.version(engine)
+        return toolbox.identity(engine)
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -254,8 +285,9 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
     if typst:
         args += [
             f"--include-in-header={tpl['course-header.typ']}",
-            # Images are copied next to the .typ file and referred to by absolute path.
-            f"--extract-media={output.parent / 'media'}",
+            # Images are copied next to the .typ file (pandoc runs there) and referred to by
+            # relative path: typst compiles with that folder as its root and reads nothing else.
+            "--extract-media=media",
             f"--variable=mainfont:{FONTS['mainfont']}",
             f"--variable=codefont:{FONTS['monofont']}",
             "--variable=margin.x:2.5cm",
@@ -305,7 +337,8 @@ def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | N
     source = read_source(bib, root)
     found = list(_BIB_START_RE.finditer(source))
     kept = []
-    for m, end in zip(found, [*(f.start() for f in found[1:]), len(source)], strict=True):
+    ends = [*(f.start() for f in found[1:]), len(source)] if found else []
+    for m, end in zip(found, ends, strict=True):
         if m.group(1).lower() in ("string", "preamble") or m.group(2) in keys:
             kept.append(source[m.start() : end])
     out = work / "cited.bib"
@@ -356,7 +389,8 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
             cwd=work,
             timeout=PANDOC_TIMEOUT,
             check=False,
-            env={"TMPDIR": str(work)},
+            # TeX may read and write only there (kpathsea's paranoid mode + TEXMFOUTPUT).
+            env={"TMPDIR": str(work), "TEXMFOUTPUT": str(work)},
         )
         # pandoc's warnings come first: they are usually the cause of an engine error too.
         problem = pandoc_problems(job.name, text, done.stderr)
@@ -386,8 +420,8 @@ def compile_typst(source: Path, output: Path, name: str, text: str) -> ToolFaile
             hint="pip install typst",
         ) from exc
     try:
-        # root "/": pandoc refers to the extracted images by absolute path.
-        typst.compile(str(source), output=str(output), root="/")
+        # The .typ file's folder is typst's root: #read("/etc/hostname") finds nothing.
+        typst.compile(str(source), output=str(output), root=str(source.parent))
     except typst.TypstError as exc:
         return typst_failure(name, text, str(getattr(exc, "diagnostic", "") or f"error: {exc}"))
     return None

@@ -7,13 +7,16 @@ conflicts with an existing one, unless ``force`` is set.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_cli.config import CONFIG_NAME, Course, Lesson
-from course_cli.errors import ProblemsFound, UsageError
-from course_cli.fsutil import atomic_write
+from course_cli.boundary import is_inside
+from course_cli.config import CONFIG_NAME, MAX_LESSON, Course, Lesson
+from course_cli.errors import DiskError, ProblemsFound, UsageError
+from course_cli.fsutil import atomic_write, write_keeping_style
 
 PLACEHOLDER = "TODO(course)"
 """Marker of every placeholder a template leaves; `course check` flags files that keep it."""
@@ -50,11 +53,15 @@ class LessonPlan:
 def parse_number(raw: str) -> int:
     """Return the lesson number in ``raw``; raises UsageError unless it is a whole number ≥ 1."""
     text = raw.strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):  # ASCII digits only: "٣" is no lesson number
         raise UsageError(f"lesson number must be a whole number, got {raw!r}")
+    if len(text.lstrip("+-")) > 6:
+        raise UsageError(f"lesson number must be at most {MAX_LESSON}, got {text[:12]}…")
     number = int(text)
     if number < 1:
         raise UsageError(f"lesson number must be 1 or more, got {number}")
+    if number > MAX_LESSON:
+        raise UsageError(f"lesson number must be at most {MAX_LESSON}, got {number}")
     return number
 
 
@@ -110,7 +117,7 @@ def plan_lesson(
                     f"lesson {other.number} already has the title {title!r}",
                     hint="lesson titles must be unique",
                 )
-        lesson = Lesson(number=number, title=title, summary=(summary or "").strip())
+        lesson = _new_lesson(number, title, (summary or "").strip())
         from course_cli.yamledit import add_lesson
 
         config_text = add_lesson(course.config_path, lesson)
@@ -178,10 +185,73 @@ def raise_for_conflicts(plan: LessonPlan) -> None:
         )
 
 
+def _new_lesson(number: int, title: str, summary: str) -> Lesson:
+    """The Lesson for the options; UsageError naming the option when pydantic refuses it."""
+    from pydantic import ValidationError
+
+    try:
+        return Lesson(number=number, title=title, summary=summary)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "title"
+        why = "must be one line" if "pattern" in err["type"] else str(err["msg"]).lower()
+        raise UsageError(f"--{field}: {why} (got {err.get('input')!r})") from None
+
+
+def check_target(plan: LessonPlan) -> None:
+    """Raise a CourseError when the lesson folder cannot be written: a file or a symlink
+    out of the course in its place, a file among its parents, a read-only folder."""
+    root = plan.root
+    if plan.config_text is not None and not is_inside(root / CONFIG_NAME, root):
+        raise ProblemsFound(
+            f"{CONFIG_NAME} links to a file outside the course folder; nothing was written"
+        )
+    folder = plan.lesson_dir
+    rel = folder.relative_to(root).as_posix()
+    if not is_inside(folder, root):
+        raise ProblemsFound(
+            f"{rel} leads outside the course folder (a symlink?); nothing was written",
+            hint=f"remove the link {rel}",
+        )
+    for path in (folder, *folder.parents):
+        if path == root:
+            break
+        if path.exists() and not path.is_dir():
+            shown_path = path.relative_to(root).as_posix()
+            raise ProblemsFound(
+                f"{shown_path} is a file, not a folder; nothing was written",
+                hint=f"move or delete {shown_path}",
+            )
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), root)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ProblemsFound(
+            f"{existing.relative_to(root).as_posix() or '.'} is not writable; nothing was written"
+        )
+
+
 def apply(plan: LessonPlan) -> None:
-    """Carry out the plan. Raises ProblemsFound (nothing written) when files conflict."""
+    """Carry out the plan: the lesson's files first, course.yaml last, so a failure leaves
+    course.yaml as it was (and removes the files this run created).
+
+    Raises ProblemsFound (nothing written) when files conflict or the folder cannot be
+    written, DiskError when a write fails (the created files are removed again).
+    """
     raise_for_conflicts(plan)
-    if plan.config_text is not None:
-        atomic_write(plan.root / CONFIG_NAME, plan.config_text)
-    for f in plan.files:
-        atomic_write(f.path, f.content)
+    check_target(plan)
+    created: list[Path] = []
+    try:
+        for f in plan.files:
+            existed = f.path.exists()
+            atomic_write(f.path, f.content)
+            if not existed:
+                created.append(f.path)
+        if plan.config_text is not None:
+            write_keeping_style(plan.root / CONFIG_NAME, plan.config_text)
+    except OSError as exc:
+        for path in reversed(created):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise DiskError(
+            f"cannot write {exc.filename or plan.lesson_dir}: {exc.strerror or exc}",
+            hint="course.yaml was not changed",
+        ) from None

@@ -9,6 +9,8 @@ and runs the incremental build for just those lessons. Errors never stop the ser
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import re
 import threading
@@ -20,6 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from course_cli.boundary import is_inside
 from course_cli.config import CONFIG_NAME, Course, load_course
 from course_cli.errors import CourseError, UsageError
 
@@ -139,18 +142,84 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
     return [Rebuild(t, tuple(sorted(targets[t] or ()))) for t in order if t in targets]
 
 
+#: an idle or slow connection is closed after this many seconds (no thread held for ever)
+IDLE_TIMEOUT = 20.0
+#: the longest request path answered; longer ones get 414
+MAX_PATH = 2048
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def host_allowed(header: str | None, bound: str) -> bool:
+    """True when the Host header names this machine: localhost, an IP literal or the address
+    the server was bound to. Other names are refused (DNS rebinding)."""
+    if not header:
+        return True  # HTTP/1.0 clients send none
+    name = header.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    if name in _LOCAL_HOSTS or name == bound.lower():
+        return True
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class _Handler(SimpleHTTPRequestHandler):
     state: LiveState
+    timeout = IDLE_TIMEOUT  # socket timeout: idle connections are dropped
 
-    def __init__(self, *args: Any, state: LiveState, **kwargs: Any):
+    def __init__(self, *args: Any, state: LiveState, bound: str = "127.0.0.1", **kwargs: Any):
         self.state = state
+        self.bound = bound
         super().__init__(*args, **kwargs)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the terminal for build messages."""
 
     def do_GET(self) -> None:
+        """Answer a GET; a bad request gets an error status, never a traceback."""
+        try:
+            self._get()
+        except (ValueError, OSError):  # NUL bytes, over-long names, vanished files
+            with contextlib.suppress(OSError):
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+    def do_HEAD(self) -> None:
+        """Like GET, without the body."""
+        try:
+            if not self._allowed():
+                return
+            super().do_HEAD()
+        except (ValueError, OSError):
+            with contextlib.suppress(OSError):
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _allowed(self) -> bool:
+        if not host_allowed(self.headers.get("Host"), self.bound):
+            self.send_error(HTTPStatus.FORBIDDEN, "unknown Host")
+            return False
+        if len(self.path) > MAX_PATH:
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            return False
+        return True
+
+    def translate_path(self, path: str) -> str:
+        """The file for ``path``; a symlink that leads out of the site maps to nothing."""
+        local = super().translate_path(path)
+        if not is_inside(Path(local), Path(self.directory)):
+            return str(Path(self.directory) / ".outside-the-site")  # never exists: 404
+        return local
+
+    def _get(self) -> None:
         """Serve the status, the live script, HTML pages with the script, or plain files."""
+        if not self._allowed():
+            return
         path = self.path.split("?", 1)[0]
         if path == STATUS_PATH:
             self._send(json.dumps(self.state.snapshot()).encode(), "application/json")
@@ -187,14 +256,16 @@ class _Handler(SimpleHTTPRequestHandler):
 def make_server(site: Path, host: str, port: int, state: LiveState) -> ThreadingHTTPServer:
     """Return an HTTP server for ``site``; raises CourseError when the port is taken."""
     site.mkdir(parents=True, exist_ok=True)
-    handler = partial(_Handler, directory=str(site), state=state)
+    handler = partial(_Handler, directory=str(site), state=state, bound=host)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port: {port} is not a port number (0–65535)")
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
+        in_use = getattr(exc, "errno", None) == errno.EADDRINUSE
         raise CourseError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="choose another --port"
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="choose another --port" if in_use else "check --host (e.g. 127.0.0.1)",
         ) from None
     server.daemon_threads = True
     return server
@@ -206,19 +277,25 @@ Log = Callable[[str], None]
 def run_builds(root: Path, builds: list[Rebuild], log: Log) -> str | None:
     """Run ``builds`` with the incremental engine; return the error text or None."""
     from course_cli import build as build_mod
+    from course_cli.locking import course_lock
 
     try:
-        course = load_course(root)
-        for item in builds:
-            numbers = [n for n in item.numbers if any(x.number == n for x in course.lessons)]
-            if item.numbers and not numbers:
-                continue
-            report = build_mod.build(course, item.target, numbers)
-            log(f"{item.target}: {report.summary()}")
-            report.raise_for_failures()
+        with course_lock(root, "serve (rebuild)", on_wait=log):
+            course = load_course(root)
+            for item in builds:
+                numbers = [n for n in item.numbers if any(x.number == n for x in course.lessons)]
+                if item.numbers and not numbers:
+                    continue
+                report = build_mod.build(course, item.target, numbers)
+                log(f"{item.target}: {report.summary()}")
+                report.raise_for_failures()
     except CourseError as exc:
         lines = getattr(exc, "messages", None) or [exc.message]
         text = "\n".join(lines) + (f"\nhint: {exc.hint}" if exc.hint else "")
+        log(f"error: {text}")
+        return text
+    except Exception as exc:  # a bug must not kill the watcher: report it, keep watching
+        text = f"internal error: {type(exc).__name__}: {exc}"
         log(f"error: {text}")
         return text
     return None
@@ -237,13 +314,20 @@ def watch_and_rebuild(
         state.finish(run_builds(root, [Rebuild("all")], log))
     paths = [root / p for p in WATCHED if (root / p).exists()]
     for changes in watch(*paths, stop_event=stop, debounce=300, step=50, yield_on_timeout=False):
-        builds = plan_rebuild(root, (Path(p) for _, p in changes))
+        builds = plan_rebuild(root, relevant_changes(course, (Path(p) for _, p in changes)))
         if not builds:
             continue
         log("changed: " + ", ".join(sorted({Path(p).name for _, p in changes})))
         with state.lock:
             state.building = True
         state.finish(run_builds(root, builds, log))
+
+
+def relevant_changes(course: Course, paths: Iterable[Path]) -> list[Path]:
+    """The changed ``paths`` that are sources: the book PDF copy the build itself writes
+    (``book.pdf`` of course.yaml) would otherwise trigger one more rebuild after every build."""
+    own = course.path(course.book.pdf).resolve()
+    return [p for p in paths if Path(p).resolve() != own]
 
 
 def serve(course: Course, host: str, port: int, log: Log, initial_build: bool = True) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from course_cli.boundary import is_inside
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
@@ -85,7 +86,34 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     steps.extend(pages)
     steps.append(_index_page(course, out, template_files))
     steps.extend(_book_steps(course, options.build_dir, out, template_files, titles, book_files))
+    prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
     return steps
+
+
+def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[Path]:
+    """Delete the site's copies of outputs that are gone (a deleted deck, a conspect whose
+    build failed): files the manifest records as site copies that no step makes any more.
+    Returns what went."""
+    import json
+
+    from course_cli.manifest import MANIFEST_NAME
+
+    try:
+        data = json.loads((build_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        outputs = dict(data.get("outputs", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    site = build_dir / SITE_DIR
+    removed = []
+    for rel, entry in outputs.items():
+        if not isinstance(entry, dict) or entry.get("kind") != "site-copy":
+            continue
+        path = root / rel
+        if path in planned or not is_inside(path, site) or not path.is_file():
+            continue
+        path.unlink()
+        removed.append(path)
+    return removed
 
 
 # -- assets --------------------------------------------------------------------------------
@@ -102,7 +130,12 @@ def _lesson_copies(
     page_dir = out / lesson.dirname
     steps: list[BuildStep] = []
     links: list[Link] = []
-    decks = sorted(built.glob("*.html")) if built.is_dir() else []
+    # Dotfiles are the engine's temporary outputs (.slides.part-1a2b.html), never pages.
+    decks = (
+        sorted(p for p in built.glob("*.html") if not p.name.startswith("."))
+        if built.is_dir()
+        else []
+    )
     for deck_html in decks:
         steps.append(copy_step(deck_html, page_dir / deck_html.name))
         label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
@@ -127,7 +160,8 @@ def _lesson_copies(
     for img_dir in (lesson_dir / "slides" / "img",):
         if img_dir.is_dir():
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
-                steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+                if is_inside(src, course.root):  # a symlink out of the course is not published
+                    steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
     nb_steps, notebooks = notebook_copies(lesson_dir, built / "notebooks", page_dir, solutions)
     steps.extend(nb_steps)
     book_md = lesson_dir / "book"
@@ -309,7 +343,7 @@ def notebook_copies(
                 for f in sorted(p for p in files.rglob("*") if p.is_file()):
                     steps.append(copy_step(f, dest / f.relative_to(built)))
             links.append(Link(name, f"notebooks/{name}.html"))
-        elif src.ipynb is not None:
+        elif src.ipynb is not None and is_inside(src.ipynb, lesson_dir.parents[1]):
             steps.append(copy_step(src.ipynb, dest / src.ipynb.name))
             links.append(Link(name, f"notebooks/{src.ipynb.name}"))
     return steps, links
@@ -486,7 +520,9 @@ def _render(course: Course, name: str, **context: Any) -> str:
         keep_trailing_newline=True,
     )
     try:
-        return env.get_template(name).render(course=course, **context)
+        from course_cli.sitesafe import with_csp
+
+        return with_csp(env.get_template(name).render(course=course, **context))
     except Exception as exc:
         from jinja2 import TemplateError
 

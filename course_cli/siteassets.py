@@ -4,11 +4,11 @@ course macros) and the copy step every copied file of the site uses."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from course_cli.boundary import copy_inside
 from course_cli.build import BuildStep, Task, key_of
 from course_cli.config import Course
 from course_cli.errors import CourseError
@@ -70,7 +70,7 @@ def _write_mathjax_config(tasks: Sequence[Task]) -> None:
 
 def _copy(tasks: Sequence[Task]) -> None:
     for task in tasks:
-        shutil.copyfile(task.step.inputs[0], task.out())
+        copy_inside(task.step.inputs[0], task.out())
 
 
 def copy_step(src: Path, dst: Path) -> BuildStep:

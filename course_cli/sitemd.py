@@ -112,7 +112,10 @@ def render_markdown(
         '<details class="solution">\n<summary>Solution</summary>\n'
     )
     rules["container_solution_close"] = lambda t, i, o, e: "</details>\n"
-    return str(md.renderer.render(tokens, md.options, {}))
+    from course_cli.sitesafe import sanitize
+
+    # Raw HTML in the Markdown passes markdown-it untouched: clean the whole body.
+    return sanitize(str(md.renderer.render(tokens, md.options, {})))
 
 
 def local_targets(text: str) -> list[str]:

@@ -16,11 +16,11 @@ and speaker notes need no browser.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.boundary import copy_inside
 from course_cli.build import (
     BuildOptions,
     BuildStep,
@@ -39,7 +39,7 @@ from course_cli.decks import (
     is_inside,
     staged_markdown,
 )
-from course_cli.errors import CourseError, UsageError
+from course_cli.errors import CourseError, ProblemsFound, UsageError
 from course_cli.marpcli import (
     BROWSER_FORMATS,
     MATH_MARKER,
@@ -120,6 +120,13 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     assets: dict[Path, BuildStep] = {}
     for lesson, path in find_decks(course, lessons):
         out_dir = options.build_dir / lesson.dirname
+        if path.stem in RESERVED_STEMS:
+            raise ProblemsFound(
+                f"{path.relative_to(course.root).as_posix()}: a deck may not be named "
+                f"{path.name}: its PDF would replace build/{lesson.dirname}/{path.stem}.pdf, "
+                "another output; nothing was built",
+                hint=f"rename the deck, e.g. to {path.stem}-slides.md",
+            )
         try:
             deck = analyze_deck(path, course.root, lesson.dirname)
         except CourseError as exc:  # an unreadable deck fails its own outputs only
@@ -172,7 +179,43 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                             batch="slides-assets",
                         ),
                     )
+    prune_removed_decks(course, lessons, options.build_dir)
     return steps + list(assets.values())
+
+
+def prune_removed_decks(course: Course, lessons: Sequence[Lesson], build_dir: Path) -> list[Path]:
+    """Delete the slide outputs of decks that no longer exist (``build/.manifest.json`` says
+    which files slides made), so that the site stops linking them; return what went."""
+    import json
+
+    from course_cli.manifest import MANIFEST_NAME
+
+    try:
+        data = json.loads((build_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        outputs = dict(data.get("outputs", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    folders = {lesson.dirname: lesson.dir(course.root) / "slides" for lesson in lessons}
+    removed = []
+    for rel, entry in outputs.items():
+        parts = Path(rel).parts
+        kind = entry.get("kind", "") if isinstance(entry, dict) else ""
+        if len(parts) != 3 or parts[0] != "build" or parts[1] not in folders:
+            continue
+        if kind not in {"slides-html", "slides-pdf", "slides-pptx", "slides-notes"}:
+            continue
+        stem = parts[2].removesuffix(".notes.txt").rsplit(".", 1)[0]
+        if (folders[parts[1]] / f"{stem}.md").is_file():
+            continue
+        path = course.root / rel
+        if path.is_file() and is_inside(path, build_dir):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+#: deck names whose outputs would replace another output of the lesson folder
+RESERVED_STEMS = frozenset({"conspect", "book"})
 
 
 def _unreadable_deck(
@@ -193,7 +236,7 @@ def _unreadable_deck(
 
 def _version(tb: Toolbox, name: str) -> str:
     try:
-        return tb.version(name)
+        return tb.identity(name)  # version, path and binary hash: part of the step keys
     except CourseError:
         return "missing"  # the action reports the missing tool, so HTML can still build
 
@@ -201,4 +244,4 @@ def _version(tb: Toolbox, name: str) -> str:
 def copy_assets(tasks: Sequence[Task]) -> None:
     """Action: copy each image next to the HTML that shows it."""
     for task in tasks:
-        shutil.copyfile(task.step.inputs[0], task.out())
+        copy_inside(task.step.inputs[0], task.out())

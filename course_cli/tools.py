@@ -23,6 +23,7 @@ broken output (pandoc's "Could not convert TeX math", Marp's "local file is miss
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_cli import interrupts
 from course_cli.errors import ToolFailedError, ToolNotFoundError
 from course_cli.toolpaths import (
     TYPST_SHIM,
@@ -120,21 +122,10 @@ def run(
     regular expressions.
     """
     args = [str(a) for a in argv]
-    full_env = {**os.environ, **env} if env else None
+    full_env = sandbox_env(os.environ, env, cwd)
     start = time.perf_counter()
     try:
-        proc = subprocess.run(  # argv list, never a shell
-            args,
-            cwd=cwd,
-            env=full_env,
-            input=input,
-            stdin=subprocess.DEVNULL if input is None else None,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
+        returncode, stdout, stderr = _communicate(args, cwd, full_env, input, timeout)
     except FileNotFoundError as exc:
         raise ToolNotFoundError(f"{args[0]}: program not found", hint=None) from exc
     except OSError as exc:  # not a program (exec format error), no permission, …
@@ -148,6 +139,7 @@ def run(
             f"timed out after {timeout:g} s: {command_line(args)}",
             hint=_decode_tail(exc.stderr) or None,
         ) from exc
+    proc = subprocess.CompletedProcess(args, returncode, stdout, stderr)
     done = Completed(
         tuple(args), proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
     )
@@ -163,6 +155,78 @@ def run(
             hint="\n".join(bad),
         )
     return done
+
+
+def _communicate(
+    args: list[str],
+    cwd: Path | None,
+    env: Mapping[str, str],
+    input: str | None,
+    timeout: float,
+) -> tuple[int, str, str]:
+    """Run ``args`` in a new process group; on a timeout or an interrupt stop the whole group
+    (the tool's own children too) before the exception goes on."""
+    proc = subprocess.Popen(  # argv list, never a shell
+        args,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,  # its own group: Ctrl+C reaches course, which stops it
+    )
+    with interrupts.registered(proc):
+        try:
+            stdout, stderr = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            interrupts.stop_group(proc)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                _, err = proc.communicate(timeout=5)
+                exc.stderr = _printable(err or "").encode()
+            raise
+        except BaseException:
+            interrupts.stop_group(proc)
+            raise
+    return proc.returncode, stdout, _printable(stderr)
+
+
+_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tabs and newlines
+    stay), so a tool's stderr cannot drive the terminal through an error hint."""
+    return _CONTROL_RE.sub("", text) if text else text
+
+
+def sandbox_env(
+    base: Mapping[str, str], extra: Mapping[str, str] | None, cwd: Path | None
+) -> dict[str, str]:
+    """The environment of a tool: ``base`` + ``extra``, with TeX confined to the course.
+
+    kpathsea's paranoid mode (``openin_any=p``, ``openout_any=p``) refuses absolute paths,
+    ``..`` and dot files; ``TEXMFOUTPUT`` (the course around ``cwd``) is the one absolute
+    tree TeX may still open, so ``\\input{/etc/hostname}`` fails while the course's own
+    outputs work.
+    """
+    from course_cli.boundary import TEX_SANDBOX_ENV, course_root_of
+
+    env = {**base, **TEX_SANDBOX_ENV, **(extra or {})}  # a caller may relax it (the book)
+    if cwd is not None and not (extra and "TEXMFOUTPUT" in extra):
+        env["TEXMFOUTPUT"] = str(course_root_of(Path(cwd)))
+    return env
+
+
+def _node_script(path: Path) -> bool:
+    """True when ``path`` is a script run by node (``#!/usr/bin/env node``)."""
+    try:
+        with Path(os.path.realpath(path)).open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"node" in first
 
 
 def fatal_lines(text: str, patterns: Sequence[str]) -> list[str]:
@@ -267,6 +331,32 @@ class Toolbox:
             self._save_versions(cache)
         return version
 
+    def identity(self, name: str, *, usable: bool = False) -> str:
+        """What a build step's key records about tool ``name``: its version, its path and a
+        hash of its binary (cached by path, mtime and size), so that another binary with the
+        same version string (a PANDOC_PATH that writes nothing) makes outputs stale.
+
+        With ``usable`` the version is checked against the tool's ``min_version`` first.
+        Raises like :meth:`version`.
+        """
+        version = self.usable_version(name) if usable else self.version(name)
+        info = self.find(name)
+        stamp = "sha256|" + version_stamp(info.path)
+        with self._lock:
+            cache = self._load_versions()
+            digest = cache.get(stamp)
+        if digest is None:
+            from course_cli.fsutil import sha256_file
+
+            try:
+                digest = sha256_file(Path(os.path.realpath(info.path)))
+            except OSError:
+                digest = "unreadable"
+            with self._lock:
+                cache[stamp] = digest
+                self._save_versions(cache)
+        return f"{version} at {info.path} (sha256 {digest[:16]})"
+
     def usable_version(self, name: str) -> str:
         """Return the version of tool ``name`` after checking its ``min_version``.
 
@@ -336,7 +426,8 @@ class Toolbox:
         spec = TOOLS.get(name)
         if spec is not None and spec.min_version:
             self.usable_version(name)
-        if spec is not None and spec.node_bin and self.has("node"):
+        if spec is not None and spec.node_bin and (self.has("node") or _node_script(info.path)):
+            # A Node launcher without node would fail with exit 127: say "missing" (exit 3).
             self.usable_version("node")
         return run(
             [info.path, *args],

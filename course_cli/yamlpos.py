@@ -64,6 +64,10 @@ def load_yaml(path: Path) -> YamlDoc:
         raise ConfigError([f"{path.name}: cannot read: {exc.strerror}"]) from None
     try:
         data = _yaml().load(text)
+    except RecursionError:
+        raise ConfigError(
+            [f"{path.name}: values are nested too deeply (more than {MAX_DEPTH} levels)"]
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
@@ -71,7 +75,48 @@ def load_yaml(path: Path) -> YamlDoc:
         raise ConfigError([f"{where}: YAML syntax error: {problem}"]) from None
     except YAMLError as exc:
         raise ConfigError([f"{path.name}: YAML syntax error: {exc}"]) from None
+    check_bounds(data, path.name)
     return YamlDoc(path=path, data=data)
+
+
+#: the deepest nesting and the most values (aliases expanded) course.yaml may hold
+MAX_DEPTH = 32
+MAX_VALUES = 50_000
+
+
+def check_bounds(data: Any, name: str) -> None:
+    """Raise ConfigError when ``data`` nests deeper than MAX_DEPTH or, with its aliases
+    expanded, holds more than MAX_VALUES values (a "billion laughs" document).
+
+    The walk stops at the first limit it passes, so it costs at most MAX_VALUES steps: the
+    expansion is never built, neither here nor in a validation message later.
+    """
+    count = 0
+    stack: list[tuple[Any, int, int]] = [(data, 0, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        count += 1
+        lc = getattr(node, "lc", None)
+        here = (lc.line + 1) if lc is not None and lc.line is not None else line
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                [f"{name}:{here}: values are nested too deeply (more than {MAX_DEPTH} levels)"]
+            )
+        if count > MAX_VALUES:
+            raise ConfigError(
+                [
+                    f"{name}:{here}: more than {MAX_VALUES} values once YAML aliases are "
+                    "expanded; refused (an alias bomb?)"
+                ],
+                hint="write the values out instead of nesting aliases",
+            )
+        if isinstance(node, dict):
+            children: list[Any] = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = list(node)
+        else:
+            continue
+        stack.extend((child, depth + 1, here) for child in children)
 
 
 def dump_yaml(data: Any) -> str:

@@ -157,11 +157,14 @@ def test_manifest_records_fingerprints(tmp_path: Path) -> None:
     assert "src/a.txt" in data["files"]
 
 
-def test_duplicate_outputs_are_a_bug(tmp_path: Path) -> None:
+def test_duplicate_outputs_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    from course_cli.errors import ProblemsFound
+
     act = Recorder()
     steps = make_steps(tmp_path, act, ["a"]) * 2
-    with pytest.raises(ValueError, match="two build steps write"):
+    with pytest.raises(ProblemsFound, match="two build steps write"):
         execute(steps, root=tmp_path)
+    assert act.calls == []
 
 
 def test_jobs_run_units_in_parallel(tmp_path: Path) -> None:

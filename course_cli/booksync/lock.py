@@ -36,9 +36,14 @@ def sha(data: str | bytes) -> str:
 
 
 def file_sha(path: Path) -> str | None:
-    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    """The SHA-256 of a file's bytes, or None when it cannot be read or lies outside the
+    course (a lock that names ``/dev/zero`` reads nothing)."""
+    from course_cli.boundary import course_root_of, is_inside, read_bounded
+
+    if not is_inside(path, course_root_of(path)) or not path.is_file():
+        return None
     try:
-        return sha(path.read_bytes())
+        return sha(read_bounded(path))
     except OSError:
         return None
 
@@ -49,12 +54,21 @@ def generator_id() -> str:
 
 
 def read_lock(path: Path) -> dict[str, Any] | None:
-    """The lock file at ``path`` as a dict, or None when it is missing or not JSON."""
+    """The lock file at ``path`` as a dict, or None when it is missing, not JSON (or not
+    UTF-8), or not shaped like a lock (``sources``/``inputs``/``outputs`` maps of strings)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    for key in ("sources", "inputs", "outputs"):
+        part = data.get(key, {})
+        if not isinstance(part, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in part.items()
+        ):
+            return None
+    return data
 
 
 def stale_reasons(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, root: Path,
@@ -113,7 +127,7 @@ def write_lock(
     }
     text = json.dumps(lock, indent=2, ensure_ascii=False) + "\n"
     path = folder / LOCK_NAME
-    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
     if old == text:
         result.files.append(FileAction(path, "unchanged"))
     elif check:

@@ -48,6 +48,8 @@ def _surely_fresh(course: Course, lesson: Lesson) -> bool:
     import hashlib
     import json
 
+    from course_cli.boundary import is_inside
+
     folder = lesson.dir(course.root) / "book"
     try:
         lock = json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
@@ -58,6 +60,8 @@ def _surely_fresh(course: Course, lesson: Lesson) -> bool:
         ):
             return False
         pairs = [(course.root / rel, sha) for rel, sha in lock["sources"].items()]
+        if not all(is_inside(path, course.root) and path.is_file() for path, _ in pairs):
+            return False  # ask book-sync, which reads only files inside the course
         pairs += [(folder / name, sha) for name, sha in lock["outputs"].items()]
         return all(hashlib.sha256(path.read_bytes()).hexdigest() == sha for path, sha in pairs)
     except (OSError, ValueError, KeyError, AttributeError, TypeError):

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from course_cli.check.findings import RULES, Finding, make
+from course_cli.errors import CourseError
 
 if TYPE_CHECKING:
     from course_cli.config import Course
@@ -96,9 +97,12 @@ def _roadmap(course: Course) -> list[Finding]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         text = ""
-    start = text.find(readme.START)
-    end = text.find(readme.END)
-    if start < 0 or end < start:
+    text = text.replace("\r\n", "\n")
+    try:
+        start, end = readme.marker_region(text)
+    except CourseError:
+        start = end = -1
+    if start < 0:
         return [
             make(
                 "C004",
@@ -109,11 +113,11 @@ def _roadmap(course: Course) -> list[Finding]:
                 "then run `course readme`",
             )
         ]
-    current = text[start + len(readme.START) : end].strip()
+    current = text[start:end].strip()
     wanted = readme.render_roadmap(course).strip()
     if current == wanted:
         return []
-    line = text.count("\n", 0, start) + 1
+    line = text.count("\n", 0, start)  # the start marker's line
     return [
         make(
             "C005",

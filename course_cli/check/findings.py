@@ -173,6 +173,13 @@ _RULES = [
         "files",
         "a conspect's front matter `engine:` is not a PDF engine",
     ),
+    Rule(
+        "F006",
+        "outside-the-course",
+        "error",
+        "files",
+        "a symlink or a TeX file name that leads outside the course folder",
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}

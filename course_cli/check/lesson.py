@@ -63,6 +63,7 @@ def check_lesson(
     from course_cli.check.notebooks import check_notebooks
 
     findings.extend(check_notebooks(folder, course.root, lesson.number))
+    findings.extend(outside_links(course, lesson, folder))
     parts: dict[str, str] = {}
     for part in contract.required:
         status, finding = _required_status(course, lesson, folder, part, states)
@@ -72,6 +73,44 @@ def check_lesson(
     for part in contract.optional:
         parts[part] = _optional_status(folder, part, states)
     return findings, _result(lesson, parts, contract.required), files
+
+
+def outside_links(course: Course, lesson: Lesson, folder: Path) -> list[Finding]:
+    """F006: files of the lesson that are symlinks out of the course (never published), and
+    raw TeX in the conspect that opens a file outside it (refused by the build)."""
+    from course_cli.boundary import is_inside, tex_escapes
+
+    out = []
+    base = f"lessons/{lesson.dirname}/"
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not is_inside(path, course.root):
+            rel = base + path.relative_to(folder).as_posix()
+            out.append(
+                make(
+                    "F006",
+                    rel,
+                    None,
+                    f"{rel} links to {os.path.realpath(path)}, outside the course folder; "
+                    "it is not built or published",
+                    "copy the file into the course instead of linking to it",
+                    lesson=lesson.number,
+                )
+            )
+    conspect = folder / "conspect.md"
+    if conspect.is_file() and is_inside(conspect, course.root):
+        text = conspect.read_text(encoding="utf-8", errors="replace")
+        for line, command, name in tex_escapes(text, folder, course.root, comments=False):
+            out.append(
+                make(
+                    "F006",
+                    base + "conspect.md",
+                    line,
+                    f"\\{command}{{{name}}} opens a file outside the course folder",
+                    "keep every file the conspect reads inside the course",
+                    lesson=lesson.number,
+                )
+            )
+    return out
 
 
 class _LessonFiles:

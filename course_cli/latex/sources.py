@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from course_cli.boundary import is_inside, read_bounded
 from course_cli.latex.model import BookError, SourceFile
 from course_cli.latex.state import State
 from course_cli.latex.text import check_braces, clean_text, parse_args
@@ -14,9 +15,14 @@ from course_cli.latex.text import check_braces, clean_text, parse_args
 def load(st: State, path: Path, where: str) -> int:
     """Read, clean and register the file at ``path`` (once); return its index in ``st.files``.
 
-    Raises BookError (at ``where``) for a directory, an unreadable file, invalid UTF-8 or
-    unbalanced braces.
+    Raises BookError (at ``where``) for a file outside the course folder (symlinks followed),
+    a directory, an unreadable or oversized file, invalid UTF-8 or unbalanced braces.
     """
+    if not is_inside(path, st.limit):
+        raise BookError(
+            f"{where}: {path} is outside the course folder {st.limit}; it is not read",
+            hint="keep every \\input file inside the course",
+        )
     path = path.resolve()
     if path in st.by_path:
         return st.by_path[path]
@@ -25,7 +31,7 @@ def load(st: State, path: Path, where: str) -> int:
     except ValueError:
         name = path.as_posix()
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except IsADirectoryError as exc:
         raise BookError(f"{where}: {path.name} is a directory, not a file") from exc
     except OSError as exc:

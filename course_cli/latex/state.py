@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_cli.boundary import course_root_of
 from course_cli.latex.counters import Counters
 from course_cli.latex.model import Block, Command, Heading, Label, Piece, SourceFile
 from course_cli.latex.vocabulary import BODY_RE, FLOAT_ENVS
@@ -31,6 +32,7 @@ class State:
     def __init__(self, main: Path, strict: bool):
         self.main = main.resolve()
         self.root = self.main.parent
+        self.limit = course_root_of(self.main)  # nothing outside the course is read
         self.strict = strict
         # files and the flattened document
         self.files: list[SourceFile] = []
