@@ -21,10 +21,10 @@ def test_repository_course_yaml_loads() -> None:
     assert [x.number for x in course.lessons] == list(range(1, 13))
     assert course.lessons[4].title == "RL fundamentals"
     assert {x.number: x.book for x in course.lessons if x.book} == {
-        5: ["ch:rl-fundamentals"],
-        6: ["ch:policy-gradients"],
-        7: ["ch:bounded-optimization"],
-        8: ["ch:alignment-methods"],
+        5: ["ch:rl-fundamentals", "sec:solutions-rl-fundamentals"],
+        6: ["ch:policy-gradients", "sec:solutions-policy-gradients"],
+        7: ["ch:bounded-optimization", "sec:solutions-bounded-optimization"],
+        8: ["ch:alignment-methods", "sec:solutions-alignment-methods"],
     }
     assert course.build.pdf_engine == "xelatex"
 
