@@ -53,13 +53,20 @@ def is_percent_script(text: str) -> bool:
 
 
 def find_notebooks(lesson_dir: Path) -> list[NotebookSource]:
-    """The notebooks of a lesson folder, by name (``.py`` without cell markers are modules)."""
+    """The notebooks of a lesson folder, by name (``.py`` without cell markers are modules).
+
+    A file that resolves outside the course (a symlink out of it) is no notebook of the course:
+    it is never run or published (``course check`` reports it, F006).
+    """
+    from course_cli.boundary import is_inside
+
     folder = lesson_dir / NOTEBOOKS_DIR
+    course_root = lesson_dir.parents[1]
     if not folder.is_dir():
         return []
     names: dict[str, dict[str, Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or not path.is_file() or not is_inside(path, course_root):
             continue
         if path.suffix == ".ipynb":
             names.setdefault(path.stem, {})["ipynb"] = path

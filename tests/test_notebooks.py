@@ -359,3 +359,25 @@ def test_check_of_a_pair_in_sync_does_not_import_jupytext() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert done.stdout == "0 False\n"  # every lesson pair in sync, read by the fast scanner
+
+
+def test_a_notebook_linked_from_outside_the_course_is_never_run_or_published(
+    make_course, run_cli, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.py").write_text('# %%\nopen("stolen.txt", "w").write("ran")\n')
+    root = _course(make_course, {})
+    folder = root / "lessons/lesson_01/notebooks"
+    folder.mkdir(parents=True)
+    (folder / "evil.py").symlink_to(outside / "evil.py")
+    checked = run_cli("check", "1", "--root", str(root))
+    assert (
+        "F006 lessons/lesson_01/notebooks/evil.py links to "
+        f"{outside / 'evil.py'}, outside the course folder; it is not built or published"
+    ) in checked.stdout
+    built = run_cli("build", "notebooks", "1", "--root", str(root))
+    assert built.exit_code == 0
+    assert "0 built, 0 up to date, 0 failed" in built.stdout
+    assert not (root / "build/lesson_01/notebooks").exists()
+    assert not list(root.rglob("stolen.txt")) and not list(outside.rglob("stolen.txt"))
