@@ -148,7 +148,7 @@ def _toc_entry(text: str) -> TocEntry | None:
         return None
     level, body = args[0].strip(), args[1]
     n = _NUMBERLINE_RE.search(body)
-    if n is not None and not body[: n.start()].strip(" \\protect"):
+    if n is not None and not body[: n.start()].replace("\\protect", "").strip():
         num, after = group(body, n.end() - 1)
         return TocEntry(level, clean_number(num) or None, body[after:])
     p = _PART_RE.match(body) if level == "part" else None
@@ -217,9 +217,11 @@ def apply_latex_numbers(book: Book, aux_path: Path, what: str | None = None) -> 
         h = book.headings[i]
         if h.number != e.number:
             if not any(x in data.labels for x in h.labels):  # a label's warning says it
-                warnings.append(f"{book.where(h.file, h.line)}: \\{h.command}{{"
-                                f"{plain_title(h.title)}}}: LaTeX numbers it "
-                                f"{e.number or 'not at all'}, the reader {h.number or 'not'}")  # fmt: skip
+                where, title = book.where(h.file, h.line), plain_title(h.title)
+                warnings.append(
+                    f"{where}: \\{h.command}{{{title}}}: LaTeX numbers it "
+                    f"{e.number or 'not at all'}, the reader {h.number or 'not'}"
+                )
             h.number = e.number
     heads = {x: h for h in book.headings for x in h.labels}
     for name, (number, anchor) in data.labels.items():
@@ -229,12 +231,14 @@ def apply_latex_numbers(book: Book, aux_path: Path, what: str | None = None) -> 
             book.labels[name] = Label(name, _kind(anchor), number or None, first, 0, -1)
             continue
         if (lab.number or "") != number:
-            warnings.append(f"{book.where(lab.file, lab.line)}: label {name}: LaTeX prints "
-                            f"{number or '(nothing)'}, the reader {lab.number or '(nothing)'}")  # fmt: skip
+            warnings.append(
+                f"{book.where(lab.file, lab.line)}: label {name}: LaTeX prints "
+                f"{number or '(nothing)'}, the reader {lab.number or '(nothing)'}"
+            )
             book.labels[name] = dataclasses.replace(lab, number=number or None)
-            h = heads.get(name)
-            if h is not None and number:
-                h.number = number
+            head = heads.get(name)
+            if head is not None and number:
+                head.number = number
     _update_blocks(book, data)
     return Numbering("latex", f"numbers from LaTeX ({shown})", warnings, data)
 

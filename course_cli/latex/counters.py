@@ -53,9 +53,7 @@ class Counters:
         # book/report print "\\thechapter." before these only when the chapter counter is > 0
         self.conditional = {"equation", "figure", "table"} if chapters else set()
         self.plain = {"footnote"}  # reset by chapters but printed without the prefix
-        self.resets: dict[
-            str, set[str]
-        ] = {}  # \\@addtoreset / \\counterwithin*: parent -> children
+        self.resets: dict[str, set[str]] = {}  # parent -> children (\\@addtoreset)
         self.template: dict[str, str] = {}  # \\renewcommand{\\thefigure}{...}
 
     def new(self, name: str, within: str | None, style: str = "arabic") -> None:

@@ -94,8 +94,10 @@ def input_command(
     args = [expand(st, a) if a is not None else None for a in args]
     cbase, target = _target(st, src, name, args, base)
     if "\\" in target or any("\\" in str(a) for a in args):
-        msg = (f"{where}: \\{name}{{{target}}}: the file name uses a macro the reader cannot "
-               "expand (define it with \\newcommand or \\providecommand in the main file)")  # fmt: skip
+        msg = (
+            f"{where}: \\{name}{{{target}}}: the file name uses a macro the reader cannot "
+            "expand (define it with \\newcommand or \\providecommand in the main file)"
+        )
         if st.strict:
             raise BookError(msg)
         st.missing.append(msg)
