@@ -56,6 +56,7 @@ class BuildConfig(_Model):
     slides: list[SlideFormat] = Field(default_factory=_slide_formats)
     jobs: int | None = Field(default=None, ge=1)
     tools: dict[str, str] = Field(default_factory=dict)
+    themes: list[str] = Field(default_factory=list)  # extra Marp theme CSS files
 
 
 class CheckConfig(_Model):
