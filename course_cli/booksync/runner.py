@@ -129,10 +129,10 @@ def _triage(
     recorded: dict[str, str] = (lock or {}).get("outputs", {})
     md_same_input = (lock or {}).get("inputs", {}).get(MD_NAME) == md_in_sha
     to_write: dict[str, tuple[Path, str | None, bool]] = {}
-    for name in (TEX_NAME, MD_NAME):
+    for name in (TEX_NAME, MD_NAME, *sorted(r.support)):
         path = folder / name
         disk, rec = file_sha(path), recorded.get(name)
-        content: str | None = r.tex if name == TEX_NAME else None
+        content: str | None = r.tex if name == TEX_NAME else r.support.get(name)
         want = sha(content) if content is not None else (rec if md_same_input else None)
         edited = disk is not None and disk != rec
         if disk is not None and disk == want:

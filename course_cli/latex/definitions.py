@@ -166,8 +166,10 @@ def new_float(st: State, src: SourceFile, m: re.Match[str]) -> int:
         if packages & {"algorithm", "algorithm2e"}:
             opts = {o.strip() for o in (args[0] or "").split(",")}
             within = next((w for w in ("chapter", "section") if w in opts), None)
-            st.ctr.new("algorithm", within)
-            st.floats.update({"algorithm": "algorithm", "algorithm*": "algorithm"})
+            # algorithm2e counts its floats with the counter algocf
+            counter = "algocf" if "algorithm2e" in packages else "algorithm"
+            st.ctr.new(counter, within)
+            st.floats.update({"algorithm": counter, "algorithm*": counter})
         return end
     spec = "mmmo" if name == "newfloat" else "om"
     args, end = parse_args(src, m.end(), spec, name)

@@ -1,0 +1,93 @@
+"""Extracts of books written the way real authors write them: a local .sty with theorems,
+algorithm2e, references the book does not resolve, and an error in a later lesson."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from course_cli.booksync import sync
+from course_cli.config import load_course
+from course_cli.latex import BookError
+from tests.test_booksync import needs_pandoc, needs_tex
+
+REAL = Path(__file__).parent / "fixtures" / "books" / "real"
+
+
+def course_of(tmp_path: Path, book: str, lessons: list[str]) -> Path:
+    """A course whose book is the fixture ``book``, one lesson per label in ``lessons``."""
+    root = tmp_path / "course"
+    shutil.copytree(REAL / book, root / "materials" / "book")
+    entries = "".join(
+        f"  - number: {i}\n    title: L{i}\n    book: [{label}]\n"
+        for i, label in enumerate(lessons, 1)
+    )
+    (root / "course.yaml").write_text(
+        "title: T\nbook:\n  source: materials/book/main.tex\nlessons:\n" + entries,
+        encoding="utf-8",
+    )
+    return root
+
+
+def compile_extract(folder: Path) -> str:
+    done = subprocess.run(
+        ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "book.tex"],
+        cwd=folder, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    text = subprocess.run(["pdftotext", "book.pdf", "-"], cwd=folder, capture_output=True,
+                          text=True, timeout=60).stdout  # fmt: skip
+    return " ".join(text.split())
+
+
+@needs_pandoc
+@needs_tex
+@pytest.mark.integration
+def test_an_extract_of_a_book_with_a_local_sty_compiles_alone(tmp_path: Path) -> None:
+    root = course_of(tmp_path, "sty", ["sec:s"])
+    sync(load_course(root))
+    folder = root / "lessons" / "lesson_01" / "book"
+    assert (folder / "mythm.sty").read_text() == (REAL / "sty" / "mythm.sty").read_text()
+    lock = (folder / "book-sync.lock.json").read_text()
+    assert '"mythm.sty": "' in lock  # the copy is recorded like the other outputs
+    flat = compile_extract(folder)
+    assert "1 S Theorem 1.1. A Lemma 1.2. B" in flat
+
+
+@needs_pandoc
+@needs_tex
+@pytest.mark.integration
+def test_an_extract_of_an_algorithm2e_book_compiles_with_the_books_numbers(
+    tmp_path: Path,
+) -> None:
+    root = course_of(tmp_path, "algo", ["sec:sort"])
+    sync(load_course(root))
+    folder = root / "lessons" / "lesson_01" / "book"
+    tex = (folder / "book.tex").read_text()
+    assert "\\ifcsname c@algocf\\endcsname\\setcounter{algocf}{1}\\fi" in tex
+    flat = compile_extract(folder)
+    assert "Algorithm 2: Sort" in flat
+    assert "See Algorithm 1 in the book." in flat
+
+
+def test_an_unresolved_reference_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
+    root = course_of(tmp_path, "sty", ["sec:s"])
+    book = root / "materials" / "book" / "main.tex"
+    text = book.read_text().replace("\\section{T}", "\\section{T}\\label{sec:t}")
+    text = text.replace("C\\end{theorem}", "C \\ref{thm:zzz} \\cite{nobody}\\end{theorem}")
+    book.write_text(text)
+    (root / "course.yaml").write_text(
+        (root / "course.yaml").read_text() + "  - number: 2\n    title: L2\n    book: [sec:t]\n"
+    )
+    with pytest.raises(BookError) as exc:
+        sync(load_course(root), markdown_fn=lambda r, c, f: "md\n")
+    assert exc.value.message == (
+        "2 unresolved reference(s)/citation(s) in the extract:\n"
+        "materials/book/main.tex:8: \\ref{thm:zzz}: the book defines no label thm:zzz\n"
+        "materials/book/main.tex:8: citation nobody: the book names no bibliography file "
+        "that exists"
+    )
+    assert list((root / "lessons").rglob("*.*")) == []  # lesson 1 was fine: not written either
