@@ -19,7 +19,7 @@ FINGERPRINTS = {
     # same LaTeX extracts; book.md now renders citations with --citeproc
     "c3-citeproc-markdown": "dfce5a556b2fb0c0b2e3cc71eb6172eeb7abdd1fe02572ef1689642c1ec6fb4b",
     # counters that packages define are set only where the preamble defined them
-    "c4-package-counters-guarded": "9ce3d84e1c670ca51c6b84dfd1124fe4224b28df5f99841109c1b2c6f8c1eacf",
+    "c4-pkg-counters": "9ce3d84e1c670ca51c6b84dfd1124fe4224b28df5f99841109c1b2c6f8c1eacf",
 }
 
 

@@ -24,7 +24,7 @@ GENERATOR_VERSION = 1
 # while this stays. (It used to be a hash of latex.py and booksync.py; this is the last one,
 # so the extracts that code wrote stay fresh. "c2-…": book.md renders citations; "c4-…":
 # counters of packages are set only where defined, local .sty/.cls copied beside book.tex.)
-GENERATOR_ID = "c4-package-counters-guarded"
+GENERATOR_ID = "c4-pkg-counters"
 LOCK_NAME = "book-sync.lock.json"
 TEX_NAME = "book.tex"
 MD_NAME = "book.md"
