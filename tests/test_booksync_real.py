@@ -91,3 +91,21 @@ def test_an_unresolved_reference_is_an_error_and_nothing_is_written(tmp_path: Pa
         "that exists"
     )
     assert list((root / "lessons").rglob("*.*")) == []  # lesson 1 was fine: not written either
+
+
+def test_an_error_at_line_100_prints_the_line_not_an_emoji(tmp_path: Path) -> None:
+    import sys
+
+    root = course_of(tmp_path, "sty", ["sec:s"])
+    book = root / "materials" / "book" / "main.tex"
+    lines = book.read_text().splitlines()
+    lines[4:4] = ["%"] * (99 - 4 - 1) + ["See \\ref{nowhere}."]  # line 99 -> the \ref
+    lines[4:4] = ["%"]  # now on line 100
+    book.write_text("\n".join(lines) + "\n")
+    done = subprocess.run([sys.executable, "-m", "course_cli", "book-sync", "--root", str(root)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert "materials/book/main.tex:100: \\ref{nowhere}: the book defines no label nowhere" in (
+        done.stderr
+    )
+    assert "💯" not in done.stderr
