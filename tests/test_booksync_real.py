@@ -109,3 +109,21 @@ def test_an_error_at_line_100_prints_the_line_not_an_emoji(tmp_path: Path) -> No
         done.stderr
     )
     assert "💯" not in done.stderr
+
+
+@needs_pandoc
+@pytest.mark.integration
+def test_book_md_renders_citations_from_the_books_own_bib(tmp_path: Path) -> None:
+    root = course_of(tmp_path, "sty", ["sec:s"])
+    book = root / "materials" / "book" / "main.tex"
+    text = book.read_text().replace("A\\end{theorem}", "A, as in \\cite{knuth84}.\\end{theorem}")
+    book.write_text(text.replace("\\end{document}", "\\bibliographystyle{plain}\n"
+                                 "\\bibliography{mybib}\n\\end{document}"))  # fmt: skip
+    (book.parent / "mybib.bib").write_text(
+        "@book{knuth84,\n  author = {Donald E. Knuth},\n  title = {The {\\TeX}book},\n"
+        "  publisher = {Addison-Wesley},\n  year = {1984}\n}\n"
+    )
+    sync(load_course(root))
+    md = (root / "lessons" / "lesson_01" / "book" / "book.md").read_text()
+    assert "as in (Knuth 1984)." in md
+    assert "Knuth, Donald E. 1984. *The TeXbook*. Addison-Wesley." in md

@@ -28,6 +28,7 @@ class Rendered:
     ranges: list[dict[str, Any]]
     # the book's own .sty/.cls files, copied beside book.tex so that it compiles alone
     support: dict[str, str] = field(default_factory=dict)
+    bibliography: tuple[Path, ...] = ()  # the book's .bib files (book.md renders citations)
 
 
 def span_slices(book: Book, h: Heading) -> list[tuple[int, int, int]]:
@@ -232,7 +233,7 @@ def render(
         f.path.name: f.path.read_text(encoding="utf-8")
         for f in book.files if f.path.suffix in {".sty", ".cls"}
     }  # fmt: skip
-    return Rendered(tex, md_input, md_header, ranges, support)
+    return Rendered(tex, md_input, md_header, ranges, support, bib_files(book))
 
 
 _CITE_KEYS_RE = re.compile(
@@ -241,17 +242,21 @@ _CITE_KEYS_RE = re.compile(
 _BIB_KEY_RE = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*([^,\s]+)\s*,")
 
 
-def bib_keys(book: Book) -> set[str] | None:
-    """The entry keys of the book's ``.bib`` files (None: the book names none that exists)."""
+def bib_files(book: Book) -> tuple[Path, ...]:
+    """The ``.bib`` files the book names (``\\bibliography``, ``\\addbibresource``) that exist."""
     root = book.main.parent
     names = [n.strip() for c in book.commands if c.name in {"bibliography", "addbibresource"}
              for n in c.args[-1].split(",") if n.strip()]  # fmt: skip
+    paths = [root / (n if n.endswith(".bib") else f"{n}.bib") for n in names]
+    return tuple(dict.fromkeys(p.resolve() for p in paths if p.is_file()))
+
+
+def bib_keys(book: Book) -> set[str] | None:
+    """The entry keys of the book's ``.bib`` files (None: the book names none that exists)."""
     keys: set[str] | None = None
-    for n in names:
-        path = root / (n if n.endswith(".bib") else f"{n}.bib")
-        if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            keys = (keys or set()) | set(_BIB_KEY_RE.findall(text))
+    for path in bib_files(book):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        keys = (keys or set()) | set(_BIB_KEY_RE.findall(text))
     return keys
 
 

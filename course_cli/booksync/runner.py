@@ -44,8 +44,10 @@ def markdown(rendered: Rendered, course: Course, cwd: Path) -> str:
 
     args = ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"]
     bib = course.path(course.book.bibliography)
-    if bib.is_file():  # citations become text and a reference list, not blanks
-        args += ["--citeproc", f"--bibliography={bib}", "-M", "reference-section-title=References"]
+    bibs = [bib] if bib.is_file() else list(rendered.bibliography)  # else: the book's own
+    if bibs:  # citations become text and a reference list, not blanks
+        args += ["--citeproc", *(f"--bibliography={b}" for b in bibs),
+                 "-M", "reference-section-title=References"]  # fmt: skip
     done = Toolbox.for_course(course).run(
         "pandoc", args, cwd=cwd, timeout=120, input=rendered.md_input
     )
