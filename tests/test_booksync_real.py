@@ -26,7 +26,8 @@ def course_of(tmp_path: Path, book: str, lessons: list[str]) -> Path:
         for i, label in enumerate(lessons, 1)
     )
     (root / "course.yaml").write_text(
-        "title: T\nbook:\n  source: materials/book/main.tex\nlessons:\n" + entries,
+        "title: T\nbook:\n  source: materials/book/main.tex\n  pdf: build/book.pdf\nlessons:\n"
+        + entries,
         encoding="utf-8",
     )
     return root
@@ -127,3 +128,39 @@ def test_book_md_renders_citations_from_the_books_own_bib(tmp_path: Path) -> Non
     md = (root / "lessons" / "lesson_01" / "book" / "book.md").read_text()
     assert "as in (Knuth 1984)." in md
     assert "Knuth, Donald E. 1984. *The TeXbook*. Addison-Wesley." in md
+
+
+def _course_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "course_cli", *args, "--root", str(root)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+@needs_tex
+@pytest.mark.integration
+def test_outline_takes_latexs_numbers_once_the_book_is_built(tmp_path: Path) -> None:
+    import json
+
+    root = course_of(tmp_path, "memoir", ["sec:one"])
+    before = _course_cli(root, "book-sync", "--outline")
+    assert before.stderr == (
+        "note: numbers from the LaTeX reader: no compiled book (build/.book-aux/main.aux does "
+        "not exist; `course build book` writes it)\n"
+    )
+    built = _course_cli(root, "build", "book")
+    assert built.returncode == 0, built.stderr
+    after = _course_cli(root, "book-sync", "--outline", "--format", "json")
+    data = json.loads(after.stdout)
+    assert (data["numbers"], data["warnings"]) == (
+        "latex",
+        ["main.tex:9: label fig:a: LaTeX prints 1.1, the reader 1.1.1"],
+    )
+    assert data["labels"]["fig:a"]["number"] == "1.1"  # memoir's \counterwithin: LaTeX wins
+    assert [(h["number"], h["title"]) for h in data["headings"]] == [
+        (None, "Preface"),
+        ("1", "Alpha"),
+        ("1.1", "One"),
+        ("A", "Extra"),
+        ("A.1", "More"),
+    ]
