@@ -272,7 +272,7 @@ def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> 
     return BuildStep(
         kind="site-page",
         output=out / "index.html",
-        inputs=(course.config_path, *template_files),
+        inputs=(course.config_path, *template_files, *((readme,) if readme.is_file() else ())),
         action=_render_index,
         key=key_of(lessons=_lessons_key(course), has_readme=readme.is_file()),
         label="site: index.html",
@@ -283,8 +283,38 @@ def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> 
 def _render_index(tasks: Sequence[Task]) -> None:
     for task in tasks:
         course = task.step.payload["course"]
-        html = _render(course, "index.html.j2", prefix="", page_title=course.title)
+        intro = readme_intro(course.root / "README.md")
+        html = _render(course, "index.html.j2", prefix="", page_title=course.title, intro=intro)
         task.out().write_text(html, encoding="utf-8")
+
+
+def readme_intro(path: Path) -> str:
+    """The first paragraph of prose under the README's title, as plain text ("" if none).
+
+    Headings, lists, tables, images, HTML comments and placeholders are not prose; emphasis and
+    code marks are dropped, link texts kept.
+    """
+    import re
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    paragraph: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if paragraph:
+                break
+            continue
+        if text.startswith(("#", "<", "|", "-", "*", "!", ">", "```", "[![")):
+            if paragraph:
+                break
+            continue
+        paragraph.append(text)
+    prose = " ".join(paragraph)
+    prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)
+    return re.sub(r"[*_`]{1,2}", "", prose)
 
 
 def _book_steps(

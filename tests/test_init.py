@@ -154,30 +154,35 @@ def test_a_file_is_refused(tmp_path: Path, run_cli: Callable[..., Result]) -> No
     assert first == f"error: {target / 'sub'}: {target} is a file, not a folder"
 
 
-def test_an_unwritable_parent_is_refused_with_nothing_written() -> None:
+def _init_in_protected_folder(
+    mode: int,
+) -> tuple[Path, subprocess.CompletedProcess[str], list[Path]]:
+    """Run ``course init <folder>/new`` as an unprivileged user, ``folder`` having ``mode``.
+
+    Returns the folder, the finished process and what the folder held afterwards. The folder is
+    not under tmp_path: pytest keeps that private (0700), and the user must reach it.
+    """
     import tempfile
 
-    # Not under tmp_path: pytest keeps that private (0700), and the user below must reach it.
     prefix = as_unprivileged([])
     outer = Path(tempfile.mkdtemp(prefix="course-init-test-"))
     outer.chmod(0o755)
-    parent = outer / "locked"
-    parent.mkdir()
-    parent.chmod(0o555)
-    argv = [*prefix, sys.executable, "-m", "course_cli", "init", str(parent / "new")]
+    folder = outer / "protected"
+    folder.mkdir()
+    folder.chmod(mode)
+    argv = [*prefix, sys.executable, "-m", "course_cli", "init", str(folder / "new")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            cwd="/",
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            timeout=60,
-        )
+        done = subprocess.run(argv, capture_output=True, text=True, cwd="/", env=env, timeout=60)
     finally:
-        parent.chmod(0o755)
-        leftovers = list(parent.iterdir())
+        folder.chmod(0o755)
+        leftovers = list(folder.iterdir())
         shutil.rmtree(outer)
+    return folder, done, leftovers
+
+
+def test_an_unwritable_parent_is_refused_with_nothing_written() -> None:
+    parent, done, leftovers = _init_in_protected_folder(0o555)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[0] == (
         f"error: {parent / 'new'}: cannot create it: {parent} is not writable"
@@ -186,29 +191,12 @@ def test_an_unwritable_parent_is_refused_with_nothing_written() -> None:
 
 
 def test_a_folder_under_one_that_cannot_be_entered_is_a_one_line_error() -> None:
-    import tempfile
-
-    prefix = as_unprivileged([])
-    outer = Path(tempfile.mkdtemp(prefix="course-init-test-"))
-    outer.chmod(0o755)
-    closed = outer / "closed"
-    closed.mkdir(mode=0o700)
-    argv = [*prefix, sys.executable, "-m", "course_cli", "init", str(closed / "new")]
-    try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            cwd="/",
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            timeout=60,
-        )
-    finally:
-        shutil.rmtree(outer)
+    closed, done, leftovers = _init_in_protected_folder(0o700)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[0] == (
         f"error: {closed / 'new'}: cannot access it: Permission denied"
     )
+    assert leftovers == []
 
 
 @pytest.mark.parametrize(

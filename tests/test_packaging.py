@@ -113,6 +113,7 @@ def test_wheel_starts_and_builds_a_course_outside_the_repository(tmp_path: Path)
     assert "Reinforcement Learning: An Introduction" in book  # the bibliography
     index = (out / "site" / "index.html").read_text()
     assert "Geometric optics" in index
+    assert '<p class="lead">A 2-lesson course.</p>' in index  # no other course's description
     assert 'href="lesson_01/index.html"' in index and 'href="lesson_02/index.html"' in index
     assert (out / "site" / "lesson_02" / "slides.html").is_file()
 
