@@ -164,3 +164,26 @@ def test_outline_takes_latexs_numbers_once_the_book_is_built(tmp_path: Path) -> 
         ("A", "Extra"),
         ("A.1", "More"),
     ]
+
+
+def test_an_input_the_reader_cannot_resolve_warns_in_the_outline_and_stops_the_sync(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "c"
+    book = root / "materials" / "book" / "main.tex"
+    book.parent.mkdir(parents=True)
+    book.write_text("\\documentclass{book}\n\\begin{document}\n\\chapter{A}\\label{ch:a}\n"
+                    "\\input{\\chapdir/one}\n\\end{document}\n")  # fmt: skip
+    (root / "course.yaml").write_text(
+        "title: T\nbook:\n  source: materials/book/main.tex\nlessons:\n"
+        "  - number: 1\n    title: L\n    book: [ch:a]\n"
+    )
+    msg = ("main.tex:4: \\input{\\chapdir/one}: the file name uses a macro the reader cannot "
+           "expand (define it with \\newcommand or \\providecommand in the main file)")  # fmt: skip
+    outline = _course_cli(root, "book-sync", "--outline")
+    assert (outline.returncode, outline.stdout) == (0, "1 A <ch:a>  [main.tex:3]\n")
+    assert outline.stderr.splitlines()[0] == f"warning: {msg}"
+    synced = _course_cli(root, "book-sync")
+    assert synced.returncode == 1
+    assert f"error: {msg}" in synced.stderr
+    assert not (root / "lessons").exists()

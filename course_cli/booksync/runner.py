@@ -86,7 +86,7 @@ def sync(
             ]
             continue
         if book is None:
-            book, numbering = load_book(course)
+            book, numbering = load_book(course, strict=True)
             report.numbers, report.warnings = numbering.note, [*book.missing, *numbering.warnings]
         pending.append(_sync_lesson(book, course, lesson, folder, lock, result, check=check,
                                     force=force, markdown_fn=markdown_fn or markdown))  # fmt: skip

@@ -71,12 +71,13 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
     return select(book, lesson.book)
 
 
-def load_book(course: Course) -> tuple[Book, Numbering]:
+def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
     """Read the course's book; its numbers come from LaTeX's ``.aux`` when the book has been
     compiled (``build/.book-aux/``, see :func:`course_cli.latex.apply_latex_numbers`), from
-    the reader otherwise. Unresolved inputs stay in ``book.missing`` (warnings)."""
+    the reader otherwise. Unresolved inputs are errors with ``strict`` (extracts), else they
+    stay in ``book.missing`` (warnings: the outline)."""
     main = course.path(course.book.source)
-    book = read_book(main, strict=False)
+    book = read_book(main, strict=strict)
     aux = course.root / "build" / ".book-aux" / f"{main.stem}.aux"
     return book, apply_latex_numbers(book, aux, rel(aux, course.root))
 
@@ -98,7 +99,7 @@ def outline(course: Course, fmt: str = "text") -> str:
 
     book, numbering = load_book(course)
     if fmt != "json":
-        _say(numbering)
+        _say(numbering, book)
         return format_outline(book)
     data = {
         "book": rel(book.main, course.root),
