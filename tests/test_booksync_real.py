@@ -187,3 +187,30 @@ def test_an_input_the_reader_cannot_resolve_warns_in_the_outline_and_stops_the_s
     assert synced.returncode == 1
     assert f"error: {msg}" in synced.stderr
     assert not (root / "lessons").exists()
+
+
+@needs_pandoc
+@needs_tex
+@pytest.mark.integration
+def test_outside_references_print_the_books_number_through_its_aux(tmp_path: Path) -> None:
+    root = course_of(tmp_path, "memoir", ["app:extra"])
+    book = root / "materials" / "book" / "main.tex"
+    book.write_text(book.read_text().replace(
+        "\\section{More}", "See Figure~\\ref{fig:a} and Section~\\ref{sec:one}.\n\\section{More}"
+    ))  # fmt: skip
+    assert _course_cli(root, "build", "book").returncode == 0
+    sync(load_course(root))
+    folder = root / "lessons" / "lesson_01" / "book"
+    tex = (folder / "book.tex").read_text()
+    assert "\\externaldocument[book-]{../../../build/.book-aux/main}" in tex
+    assert ("See Figure~\\bookref{\\bookrefnum{fig:a}{1.1} in the book} and "
+            "Section~\\bookref{\\bookrefnum{sec:one}{1.1} in the book}.") in tex  # fmt: skip
+    # the number printed comes from the book's .aux, not from the text written at sync time
+    (folder / "book.tex").write_text(tex.replace("{fig:a}{1.1}", "{fig:a}{9.9}"))
+    flat = compile_extract(folder)
+    assert "See Figure 1.1 in the book and Section 1.1 in the book." in flat
+    # without the book's .aux (a fresh clone): the numbers LaTeX printed when it was synced
+    shutil.rmtree(root / "build")
+    (folder / "book.aux").unlink()
+    flat = compile_extract(folder)
+    assert "See Figure 9.9 in the book and Section 1.1 in the book." in flat

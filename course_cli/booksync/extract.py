@@ -161,6 +161,19 @@ _KERNEL_COUNTERS = {
 }  # fmt: skip
 
 
+def _cross_document_setup(book: Book, out_dir: Path, root: Path) -> str:
+    """The book's ``.aux`` (``build/.book-aux/``, written by ``course build book``) as an
+    external document: references outside the extract print what the book prints."""
+    aux = rel(root / "build" / ".book-aux" / book.main.stem, out_dir)
+    return (
+        "\\makeatletter\\@ifpackageloaded{xr-hyper}{}{\\@ifpackageloaded{xr}{}{\\usepackage{xr}}}\n"
+        f"\\externaldocument[book-]{{{aux}}}\n"
+        "\\providecommand{\\bookrefnum}[2]{\\@ifundefined{r@book-#1}{#2}"
+        "{\\expandafter\\expandafter\\expandafter\\@car\\csname r@book-#1\\endcsname\\@nil}}\n"
+        "\\makeatother\n"
+    )
+
+
 def _counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     """Commands that put LaTeX's counters where the book has them before heading ``h``."""
     state = h.state
@@ -225,7 +238,9 @@ def render(
         prev = h
     text_all = "".join(bodies)
     bib = _bibliography(book, out_dir) if _CITE_RE.search(text_all) else ""
-    tex = f"{tex_header}{preamble}\n\\begin{{document}}\n{text_all}\n{bib}\\end{{document}}\n"
+    xr = _cross_document_setup(book, out_dir, root) if "\\bookrefnum{" in text_all else ""
+    tex = (f"{tex_header}{preamble}{xr}\n\\begin{{document}}\n{text_all}\n{bib}"
+           "\\end{document}\n")  # fmt: skip
     md_input = f"{preamble}\n\\begin{{document}}\n{''.join(md_bodies)}\n\\end{{document}}\n"
     md_header = "".join(f"<!-- {line} -->\n" for line in header.splitlines())
     unresolved(book, parts, root)
