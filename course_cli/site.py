@@ -289,7 +289,8 @@ def _render_index(tasks: Sequence[Task]) -> None:
 
 
 def readme_intro(path: Path) -> str:
-    """The first paragraph of prose under the README's title, as plain text ("" if none).
+    """The first paragraph of prose under the README's title and before its first section, as
+    plain text ("" if none).
 
     Headings, lists, tables, images, HTML comments and placeholders are not prose; emphasis and
     code marks are dropped, link texts kept.
@@ -307,6 +308,8 @@ def readme_intro(path: Path) -> str:
             if paragraph:
                 break
             continue
+        if text.startswith("## ") or (text.startswith("#") and paragraph):
+            break  # the introduction ends where the first section starts
         if text.startswith(("#", "<", "|", "-", "*", "!", ">", "```", "[![")):
             if paragraph:
                 break

@@ -309,6 +309,6 @@ def test_home_page_lead_is_the_readme_first_paragraph(tmp_path: Path) -> None:
         "A **short** course on [lenses](lenses.md)\nand `mirrors`.\n\nSecond paragraph.\n"
     )
     assert readme_intro(readme) == "A short course on lenses and mirrors."
-    readme.write_text("# Optics\n\n<!-- TODO(course): intro -->\n\n## Roadmap\n")
+    readme.write_text("# Optics\n\n<!-- TODO(course): intro -->\n\n## Roadmap\n\nProse.\n")
     assert readme_intro(readme) == ""
     assert readme_intro(tmp_path / "missing.md") == ""

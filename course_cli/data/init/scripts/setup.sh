@@ -35,7 +35,7 @@ APT_PACKAGES=(
   # TeX for conspect PDFs and the book (xelatex + latexmk), with wide-Unicode fonts
   texlive-xetex texlive-luatex texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended texlive-science texlive-pictures lmodern latexmk biber
-  fonts-dejavu fonts-dejavu-extra
+  fonts-dejavu fonts-dejavu-extra fonts-cmu
   # pdftotext/pdftoppm/pdfimages, used by the tests
   poppler-utils
   # git: the tests clone the repository to try the setup and `course init` from scratch
