@@ -236,6 +236,17 @@ def check(
         Optional[Path],  # noqa: UP045
         typer.Option("--macros", help="With --files: a macros.tex whose commands are known."),
     ] = None,
+    site_root: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--site-root", metavar="DIR",
+                     help="With --files: where links starting with / point (a site's root)."),
+    ] = None,
+    refs: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--refs", metavar="FILE",
+                     help="With --files: labels other files define (\\label{x}, {#x} or one "
+                          "name a line)."),
+    ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
     root: RootOption = None,
 ) -> None:
@@ -249,7 +260,7 @@ def check(
         console().print(report.rules_table())
         return
     if files:
-        result = checker.check_paths(targets or [], macros)
+        result = checker.check_paths(targets or [], macros, site_root, refs)
     else:
         result = checker.check_course(_course(root), checker.parse_lesson_numbers(targets or []))
     if junit is not None:

@@ -65,6 +65,7 @@ class BuildConfig(_Model):
     notebooks: NotebooksConfig = Field(default_factory=NotebooksConfig)
     jobs: int | None = Field(default=None, ge=1)
     tools: dict[str, str] = Field(default_factory=dict)
+    themes: list[str] = Field(default_factory=list)  # extra Marp theme CSS files
 
 
 _GITHUB_RE = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?(?:\.git)?/?$")

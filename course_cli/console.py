@@ -13,10 +13,13 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=1)
 def console() -> Console:
-    """Return the shared stdout Console (created on first use, so ``--help`` stays fast)."""
+    """Return the shared stdout Console (created on first use, so ``--help`` stays fast).
+
+    ``emoji=False``: text from files is never turned into emoji (``deck.md:100:`` stays).
+    """
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +27,7 @@ def err_console() -> Console:
     """Return the shared stderr Console, used for errors, hints and progress."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def is_interactive() -> bool:

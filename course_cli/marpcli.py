@@ -37,13 +37,13 @@ class MarpAction:
         self,
         fmt: str,
         toolbox: Toolbox,
-        theme: Path,
+        themes: tuple[Path, ...],
         engine: Path,
         macros: Path,
         root: Path,
         build_dir: Path,
     ):
-        self.fmt, self.toolbox, self.theme, self.engine = fmt, toolbox, theme, engine
+        self.fmt, self.toolbox, self.themes, self.engine = fmt, toolbox, themes, engine
         self.macros, self.root, self.build_dir = macros, root, build_dir
 
     def __call__(self, tasks: Sequence[Task]) -> Mapping[BuildStep, CourseError]:
@@ -99,7 +99,7 @@ class MarpAction:
             fmt
         ]
         args: list[str | os.PathLike[str]] = [
-            "--engine", self.engine, "--theme-set", self.theme, "--allow-local-files",
+            "--engine", self.engine, "--theme-set", *self.themes, "--allow-local-files",
             "--no-stdin", "--input-dir", src, "-o", out, *flag,
             # A page waits on the browser more than it computes: render them all at once.
             "--parallel", str(min(max(len(tasks), 1), MAX_PARALLEL_PAGES)),

@@ -398,13 +398,45 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
         if done.returncode != 0:
             failure = latex_failure(job.name, text, done.stderr, job.engine)
         elif typst:
-            failure = compile_typst(target, output, job.name, text)
+            failure = verify_typst(job.name, text) or compile_typst(target, output, job.name, text)
     if failure is not None:
         if problem is None:
             raise failure
         problem.message += "\n" + failure.message
     if problem is not None:
         raise problem
+
+
+def verify_typst(name: str, text: str) -> ToolFailedError | None:
+    """What typst would render wrong without saying so: raw LaTeX its writer drops, math it
+    cannot convert (see :func:`course_cli.pdfcheck.typst_incompatibilities`), and characters
+    no font typst can use has (drawn as empty boxes, "tofu"). The error names the conspect's
+    line and suggests a LaTeX engine; None when the conspect is safe for typst."""
+    from course_cli.pdfcheck import missing_glyphs, typst_incompatibilities
+
+    problems = [f"{name}:{line}: typst: {msg}" for line, msg in typst_incompatibilities(text)]
+    problems += [
+        f"{name}:{line}: typst: no font has {char!r} (U+{ord(char):04X}); it would print as an "
+        "empty box"
+        for line, char in missing_glyphs(text, typst_font_files())
+    ]
+    if not problems:
+        return None
+    return ToolFailedError(
+        "\n".join(problems),
+        hint="build it with a LaTeX engine: course build pdf --engine xelatex "
+        "(or `engine: xelatex` in its front matter)",
+    )
+
+
+def typst_font_files() -> list[Path]:
+    """The font files typst can use besides its own (system fonts), for the glyph check."""
+    try:
+        import typst
+    except ImportError:
+        return []
+    paths = (getattr(f, "path", None) for f in typst.Fonts().fonts())
+    return sorted({Path(p) for p in paths if p})
 
 
 def compile_typst(source: Path, output: Path, name: str, text: str) -> ToolFailedError | None:

@@ -8,7 +8,9 @@ Markdown. These functions find the Markdown line from the offending text. Also h
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from course_cli.errors import ToolFailedError
 
@@ -238,6 +240,49 @@ _DISPLAY_RE = re.compile(
     r"\\end\{(?P=env)\*?\}",
     re.S,
 )
+
+
+# Scripts the fonts built into typst (Libertinus Serif, New Computer Modern, DejaVu Sans Mono)
+# cover: Latin, Greek, Cyrillic, punctuation, letterlike symbols, arrows and math operators.
+_TYPST_BUILTIN_RANGES = (
+    (0x0000, 0x052F), (0x1E00, 0x1FFF), (0x2000, 0x22FF), (0x27E8, 0x27EF), (0x1D400, 0x1D7FF),
+    (0xFB00, 0xFB06),
+)  # fmt: skip
+
+
+def missing_glyphs(text: str, font_files: list[Path]) -> list[tuple[int, str]]:
+    """Characters of ``text`` that neither typst's built-in fonts nor ``font_files`` have:
+    ``[(line, char)]``, first occurrence of each. Font files are read only when the text has
+    a character outside the built-in fonts' scripts."""
+    wanted: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            code = ord(ch)
+            if ch not in wanted and not any(a <= code <= b for a, b in _TYPST_BUILTIN_RANGES):
+                wanted[ch] = number
+    if not wanted:
+        return []
+    covered = _coverage(tuple(font_files))
+    return [(line, ch) for ch, line in wanted.items() if ord(ch) not in covered]
+
+
+@functools.lru_cache(maxsize=4)
+def _coverage(font_files: tuple[Path, ...]) -> frozenset[int]:
+    """Every code point some font in ``font_files`` maps (fontTools; unreadable fonts skip)."""
+    from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
+
+    codes: set[int] = set()
+    for path in font_files:
+        try:
+            fonts = (TTCollection(str(path), lazy=True).fonts if path.suffix.lower() == ".ttc"
+                     else [TTFont(str(path), lazy=True)])  # fmt: skip
+            for font in fonts:
+                cmap = font.getBestCmap()
+                if cmap:
+                    codes.update(cmap)
+        except Exception:  # a broken font file covers nothing
+            continue
+    return frozenset(codes)
 
 
 def typst_incompatibilities(markdown_text: str) -> list[tuple[int, str]]:

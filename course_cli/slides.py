@@ -98,22 +98,47 @@ def support_file(root: Path, name: str) -> Path:
     toolkit's own. Raises CourseError when neither exists (a damaged installation)."""
     path = template_file(root, "marp", name)
     if not path.is_file():
-        raise CourseError(f"templates/marp/{name} not found in the course or the toolkit",
-                          hint="reinstall the toolkit")
+        raise CourseError(
+            f"templates/marp/{name} not found in the course or the toolkit",
+            hint="reinstall the toolkit",
+        )
     return path
+
+
+def theme_files(course: Course) -> tuple[Path, ...]:
+    """Every theme CSS Marp gets: the ``*.css`` of the course's ``templates/marp/`` (searched
+    below too), the toolkit's default theme unless the course overrides that file, and the
+    files ``build.themes`` of course.yaml lists. ``course check`` knows exactly these themes.
+    Raises UsageError for a listed file that does not exist."""
+    from course_cli.check.marp import find_css
+    from course_cli.templating import template_dirs
+
+    seen: dict[str, Path] = {}
+    for folder in template_dirs(course.root, "marp"):
+        for css in sorted(find_css(folder)):
+            seen.setdefault(css.relative_to(folder).as_posix(), css)
+    extra = []
+    for name in course.build.themes:
+        path = course.path(name)
+        if not path.is_file():
+            raise UsageError(f"{course.config_path.name}: build.themes: {name}: no such file",
+                             hint="list theme CSS files relative to the course root")  # fmt: skip
+        extra.append(path)
+    return tuple(dict.fromkeys([*seen.values(), *extra]))
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
     """Plan slides for ``lessons``: per deck one step per format, notes, and HTML image copies."""
     formats = resolve_formats(course, options.formats)
     tb = options.toolbox
-    theme, engine = support_file(course.root, THEME), support_file(course.root, ENGINE)
+    engine = support_file(course.root, ENGINE)
+    themes = theme_files(course)
     macros = course.path(course.macros)
     versions = {"marp": _version(tb, "marp")}
     if any(f in BROWSER_FORMATS for f in formats):
         versions["chromium"] = _version(tb, "chromium")
     actions = {
-        fmt: MarpAction(fmt, tb, theme, engine, macros, course.root, options.build_dir)
+        fmt: MarpAction(fmt, tb, themes, engine, macros, course.root, options.build_dir)
         for fmt in (*formats, "notes")
     }
     steps: list[BuildStep] = []
@@ -139,7 +164,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 BuildStep(
                     kind=f"slides-{fmt}",
                     output=out_dir / f"{deck.stem}.{fmt}",
-                    inputs=(path, theme, engine, macros, *(images if browser else ())),
+                    inputs=(path, *themes, engine, macros, *(images if browser else ())),
                     action=actions[fmt],
                     key=key_of(
                         marp=versions["marp"],

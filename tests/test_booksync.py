@@ -85,10 +85,10 @@ def test_extract_keeps_book_numbers_and_rewrites_outside_references(course_root:
     assert "\\input{../macros.tex}" not in tex
     assert "\\mainmatter\n" in tex and "\\setcounter{chapter}{1}\n" in tex
     assert (
-        "We rely on \\bookref{Theorem~1.3 in the book}, on Section~\\bookref{1.2 in the book}"
-        in tex
+        "We rely on \\bookref{Theorem~\\bookrefnum{thm:markov}{1.3} in the book}, on "
+        "Section~\\bookref{\\bookrefnum{sec:concentration}{1.2} in the book}" in tex
     )
-    assert "bound~\\bookref{(1.2) in the book}" in tex
+    assert "bound~\\bookref{(\\bookrefnum{eq:tail}{1.2}) in the book}" in tex
     assert "By \\eqref{eq:regret} and \\cref{fig:arms}" in tex  # inside the extract: kept
     assert "% a comment with \\ref{thm:hoeffding}" in tex  # comments are left alone
     assert "\\graphicspath{{../../../materials/book/figures/}{../../../materials/book/}}" in tex
@@ -104,7 +104,7 @@ def test_section_extract_sets_chapter_and_section_counters(course_root: Path) ->
     out = course_root / "lessons" / "lesson_02" / "book"
     r = render(book, select(book, ["Methods/Importance sampling"]), out, course_root, 2)
     assert "\\setcounter{chapter}{3}\n\\setcounter{section}{1}\n" in r.tex
-    assert "as in \\bookref{Section~3.1 in the book}." in r.tex
+    assert "as in \\bookref{Section~\\bookrefnum{sec:mc}{3.1} in the book}." in r.tex
     assert "\\bibliography" not in r.tex  # no citation, no bibliography (bibtex would fail)
 
 
@@ -310,18 +310,20 @@ def test_reference_forms_outside_the_extract(tmp_path: Path) -> None:
 \begin{equation}\label{eq:a} x \end{equation}
 \chapter{Two}\label{ch:two}
 See \autoref{thm:a}, \Cref{thm:a,thm:b}, \nameref{sec:facts}, on page~\pageref{thm:b},
-\cref{ch:preface}, $x \overset{\eqref{eq:a}}{=} y$, \ref{nowhere} and \cref{sec:two}.
+\cref{ch:preface}, $x \overset{\eqref{eq:a}}{=} y$ and \cref{sec:two}.
 \section{Inside}\label{sec:two}
 \end{document}
 """)
     book = read_book(main)
     tex = render(book, select(book, ["ch:two"]), tmp_path / "out", tmp_path, 1).tex
     assert (
-        "See \\bookref{Theorem~1.1 in the book}, "
-        "\\bookref{Theorem~1.1 in the book and Theorem~1.2 in the book}, "
-        "\\bookref{``Facts'' in the book}, on \\bookref{the page of Theorem~1.2 in the book},\n"
+        "See \\bookref{Theorem~\\bookrefnum{thm:a}{1.1} in the book}, "
+        "\\bookref{Theorem~\\bookrefnum{thm:a}{1.1} in the book and "
+        "Theorem~\\bookrefnum{thm:b}{1.2} in the book}, "
+        "\\bookref{``Facts'' in the book}, on "
+        "\\bookref{the page of Theorem~\\bookrefnum{thm:b}{1.2} in the book},\n"
         "\\bookref{chapter ``Preface'' in the book}, "
-        "$x \\overset{\\bookref{(1.1) in the book}}{=} y$, \\ref{nowhere} and \\cref{sec:two}."
+        "$x \\overset{\\bookref{(\\bookrefnum{eq:a}{1.1}) in the book}}{=} y$ and \\cref{sec:two}."
     ) in tex
     assert "\\providecommand{\\bookref}[1]{\\ifmmode\\textnormal{#1}\\else#1\\fi}" in tex
 
@@ -375,9 +377,12 @@ def test_outside_references_in_a_series_name_the_book_once(tmp_path: Path) -> No
     book = read_book(main)
     tex = render(book, select(book, ["ch:last"]), tmp_path / "out", tmp_path, 1).tex
     assert (
-        "Chapters~\\bookref{1} and~\\bookref{2 in the book}, "
-        "Chapters~\\bookref{1}--\\bookref{3 in the book}, "
-        "Chapter~\\bookref{1 in the book}, Chapter~\\bookref{2 in the book}."
+        "Chapters~\\bookref{\\bookrefnum{ch:1}{1}} and~"
+        "\\bookref{\\bookrefnum{ch:2}{2} in the book}, "
+        "Chapters~\\bookref{\\bookrefnum{ch:1}{1}}--"
+        "\\bookref{\\bookrefnum{ch:3}{3} in the book}, "
+        "Chapter~\\bookref{\\bookrefnum{ch:1}{1} in the book}, "
+        "Chapter~\\bookref{\\bookrefnum{ch:2}{2} in the book}."
     ) in tex
 
 

@@ -18,6 +18,10 @@ FINGERPRINTS = {
     "b17a3afabc57be99": "dfce5a556b2fb0c0b2e3cc71eb6172eeb7abdd1fe02572ef1689642c1ec6fb4b",
     # same LaTeX extracts; book.md now renders citations with --citeproc
     "c3-citeproc-markdown": "dfce5a556b2fb0c0b2e3cc71eb6172eeb7abdd1fe02572ef1689642c1ec6fb4b",
+    # counters that packages define are set only where the preamble defined them
+    "c4-pkg-counters": "9ce3d84e1c670ca51c6b84dfd1124fe4224b28df5f99841109c1b2c6f8c1eacf",
+    # references outside the extract: \bookrefnum (the book's .aux through xr)
+    "c5-xr-numbers": "8029d7ad3fb7022b81083fcc038e4b20665c9e8bdfee17754471245fb3fa3cde",
 }
 
 

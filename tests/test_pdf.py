@@ -334,13 +334,20 @@ Refs: \eqref{eq:a}, \eqref{eq:c}, \eqref{eq:t}, \eqref{eq:z}, \eqref{eq:p}, \ref
     ("engine", "expected"),
     [
         ("xelatex", "Refs: (1), (2), (T), (3), (4), 3."),
-        # typst numbers an align block once; its second label refers to that number.
-        ("typst", "Refs: (1), (1), (T), (2), (3), 2."),
+        # typst numbers an align block once, so its second label would print (1) again (it
+        # did: "Refs: (1), (1), (T), (2), (3), 2."): the build refuses instead
+        ("typst", "lessons/lesson_01/conspect.md:5: typst: several \\label in one display: "
+                  "typst numbers the block once; split it or use a LaTeX engine"),
     ],
-)
+)  # fmt: skip
 def test_equation_numbers_and_references(make_course, run_cli, engine: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     root = _course(make_course, conspect=NUMBERING)
     result = run_cli("build", "pdf", "--engine", engine, "--root", str(root))
+    if engine == "typst":
+        assert result.exit_code == 4
+        assert f"error: {expected}" in result.stderr
+        assert not (root / "build" / "lesson_01" / "conspect.pdf").exists()
+        return
     assert result.exit_code == 0, result.stderr
     assert expected in _text(root / "build" / "lesson_01" / "conspect.pdf")
 
@@ -460,3 +467,64 @@ def test_a_conspect_that_is_not_utf8_fails_its_own_step(make_course, run_cli) ->
     assert "FAILED build/lesson_01/conspect.pdf" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / "build/lesson_01/conspect.pdf").exists()
+
+
+# -- typst honesty: what typst would render wrong without a word fails the build ------------
+
+GARBLED = """\
+---
+title: Garbled
+lesson: 1
+---
+
+# Notes
+
+Fine: $\\alpha + \\beta$.
+
+An indicator $\\mathbbm{1}_{x}$ and a colour \\textcolor{red}{word}.
+
+A name in Chinese: 漢字, and a smile 🙂.
+"""
+
+
+def test_verify_typst_names_each_garbling_line() -> None:
+    from course_cli.pdf import typst_font_files, verify_typst
+    from course_cli.pdfcheck import missing_glyphs
+
+    err = verify_typst("lessons/lesson_01/conspect.md", GARBLED)
+    assert err is not None
+    name = "lessons/lesson_01/conspect.md"
+    # which of 漢, 字 and 🙂 lack a font depends on the fonts installed: each one is named
+    lacking = [c for _, c in missing_glyphs(GARBLED, typst_font_files())]
+    no_font = [
+        f"{name}:12: typst: no font has {c!r} (U+{ord(c):04X}); it would print as an empty box"
+        for c in lacking
+    ]
+    assert err.message.splitlines() == [
+        f"{name}:10: typst: \\mathbbm is not supported by pandoc's typst math writer; needs a "
+        "LaTeX engine",
+        f"{name}:10: typst: \\textcolor is not supported by pandoc's typst math writer; needs a "
+        "LaTeX engine",
+        *no_font,
+    ]
+    assert "'🙂' (U+1F642)" in err.message  # no font on any machine here has it
+    assert err.hint == (
+        "build it with a LaTeX engine: course build pdf --engine xelatex "
+        "(or `engine: xelatex` in its front matter)"
+    )
+    assert verify_typst("c.md", "Ünïcode — ≤ α ∑ “quotes” Пример\n") is None
+
+
+@pytest.mark.integration
+@needs_typst
+def test_a_conspect_typst_garbles_fails_the_build_and_xelatex_is_suggested(
+    make_course, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root = _course(make_course, GARBLED)
+    result = run_cli("build", "pdf", "1", "--engine", "typst", "--root", str(root))
+    assert result.exit_code == 4
+    assert ("lessons/lesson_01/conspect.md:10: typst: \\mathbbm is not supported by pandoc's "
+            "typst math writer; needs a LaTeX engine") in result.stderr  # fmt: skip
+    assert "lessons/lesson_01/conspect.md:12: typst: no font has '🙂' (U+1F642)" in result.stderr
+    assert "engine: xelatex" in result.stderr  # the hint: a LaTeX engine
+    assert not (root / "build" / "lesson_01" / "conspect.pdf").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ class Rendered:
     md_input: str
     md_header: str
     ranges: list[dict[str, Any]]
+    # the book's own .sty/.cls files, copied beside book.tex so that it compiles alone
+    support: dict[str, str] = field(default_factory=dict)
+    bibliography: tuple[Path, ...] = ()  # the book's .bib files (book.md renders citations)
 
 
 def span_slices(book: Book, h: Heading) -> list[tuple[int, int, int]]:
@@ -151,6 +154,26 @@ def _preamble(book: Book, out_dir: Path) -> str:
     )
 
 
+# counters every class the reader knows defines (others come from packages and the preamble)
+_KERNEL_COUNTERS = {
+    "part", "chapter", "section", "subsection", "subsubsection", "paragraph", "subparagraph",
+    "equation", "figure", "table", "footnote",
+}  # fmt: skip
+
+
+def _cross_document_setup(book: Book, out_dir: Path, root: Path) -> str:
+    """The book's ``.aux`` (``build/.book-aux/``, written by ``course build book``) as an
+    external document: references outside the extract print what the book prints."""
+    aux = rel(root / "build" / ".book-aux" / book.main.stem, out_dir)
+    return (
+        "\\makeatletter\\@ifpackageloaded{xr-hyper}{}{\\@ifpackageloaded{xr}{}{\\usepackage{xr}}}\n"
+        f"\\externaldocument[book-]{{{aux}}}\n"
+        "\\providecommand{\\bookrefnum}[2]{\\@ifundefined{r@book-#1}{#2}"
+        "{\\expandafter\\expandafter\\expandafter\\@car\\csname r@book-#1\\endcsname\\@nil}}\n"
+        "\\makeatother\n"
+    )
+
+
 def _counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     """Commands that put LaTeX's counters where the book has them before heading ``h``."""
     state = h.state
@@ -164,8 +187,12 @@ def _counters_tex(book: Book, h: Heading, prev: Heading | None) -> str:
     counters = state.get("counters", {})
     assert isinstance(counters, dict)
     for name, value in counters.items():
-        if not name.startswith("enum") and name not in {"subfigure", "subtable"}:
+        if name.startswith("enum") or name in {"subfigure", "subtable"}:
+            continue
+        if name in _KERNEL_COUNTERS:
             lines.append(f"\\setcounter{{{name}}}{{{value}}}")
+        else:  # a package's counter: set only where the preamble defined it
+            lines.append(f"\\ifcsname c@{name}\\endcsname\\setcounter{{{name}}}{{{value}}}\\fi")
     return "\n".join(lines) + "\n"
 
 
@@ -211,10 +238,76 @@ def render(
         prev = h
     text_all = "".join(bodies)
     bib = _bibliography(book, out_dir) if _CITE_RE.search(text_all) else ""
-    tex = f"{tex_header}{preamble}\n\\begin{{document}}\n{text_all}\n{bib}\\end{{document}}\n"
+    xr = _cross_document_setup(book, out_dir, root) if "\\bookrefnum{" in text_all else ""
+    tex = (f"{tex_header}{preamble}{xr}\n\\begin{{document}}\n{text_all}\n{bib}"
+           "\\end{document}\n")  # fmt: skip
     md_input = f"{preamble}\n\\begin{{document}}\n{''.join(md_bodies)}\n\\end{{document}}\n"
     md_header = "".join(f"<!-- {line} -->\n" for line in header.splitlines())
-    return Rendered(tex, md_input, md_header, ranges)
+    unresolved(book, parts, root)
+    support = {
+        f.path.name: f.path.read_text(encoding="utf-8")
+        for f in book.files if f.path.suffix in {".sty", ".cls"}
+    }  # fmt: skip
+    return Rendered(tex, md_input, md_header, ranges, support, bib_files(book))
+
+
+_CITE_KEYS_RE = re.compile(
+    r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{([^{}]*)\}"
+)
+_BIB_KEY_RE = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*([^,\s]+)\s*,")
+
+
+def bib_files(book: Book) -> tuple[Path, ...]:
+    """The ``.bib`` files the book names (``\\bibliography``, ``\\addbibresource``) that exist."""
+    root = book.main.parent
+    names = [n.strip() for c in book.commands if c.name in {"bibliography", "addbibresource"}
+             for n in c.args[-1].split(",") if n.strip()]  # fmt: skip
+    paths = [root / (n if n.endswith(".bib") else f"{n}.bib") for n in names]
+    return tuple(dict.fromkeys(p.resolve() for p in paths if p.is_file()))
+
+
+def bib_keys(book: Book) -> set[str] | None:
+    """The entry keys of the book's ``.bib`` files (None: the book names none that exists)."""
+    keys: set[str] | None = None
+    for path in bib_files(book):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        keys = (keys or set()) | set(_BIB_KEY_RE.findall(text))
+    return keys
+
+
+def unresolved(book: Book, parts: Sequence[Heading], root: Path) -> None:
+    """Raise BookError listing every reference to a label the book does not define and every
+    citation its bibliography lacks, inside the extract (``file:line: \\ref{x}: …``)."""
+    from course_cli.latex import BookError
+
+    problems: list[str] = []
+    keys = bib_keys(book)
+    for h in parts:
+        for fi, a, b in span_slices(book, h):
+            src = book.files[fi]
+            where = rel(src.path, root)
+            for m in REF_RE.finditer(src.clean, a, b):
+                for name in (n.strip() for n in m.group("labels").split(",")):
+                    if name and name not in book.labels:
+                        at = f"{where}:{src.line_of(m.start())}"
+                        problems.append(
+                            f"{at}: \\{m.group('cmd')}{{{name}}}: the book defines no label {name}"
+                        )
+            for m in _CITE_KEYS_RE.finditer(src.clean, a, b):
+                for key in (k.strip() for k in m.group(1).split(",")):
+                    if key and key != "*" and (keys is None or key not in keys):
+                        why = (
+                            "not in the bibliography"
+                            if keys is not None
+                            else ("the book names no bibliography file that exists")
+                        )
+                        problems.append(f"{where}:{src.line_of(m.start())}: citation {key}: {why}")
+    if problems:
+        raise BookError(
+            f"{len(problems)} unresolved reference(s)/citation(s) in the extract:\n"
+            + "\n".join(problems),
+            hint="define the label or add the entry to the .bib file; nothing was written",
+        )
 
 
 def _provenance(book: Book, ranges: list[dict[str, Any]], root: Path, lesson: int) -> str:

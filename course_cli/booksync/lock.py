@@ -22,8 +22,10 @@ GENERATOR_VERSION = 1
 # course_cli.latex or course_cli.booksync that may change an extract; a pure refactoring
 # keeps it. tests/test_booksync_generator.py fails when the fixture book's extracts change
 # while this stays. (It used to be a hash of latex.py and booksync.py; this is the last one,
-# so the extracts that code wrote stay fresh. "c2-…": book.md renders citations.)
-GENERATOR_ID = "c3-citeproc-markdown"
+# so the extracts that code wrote stay fresh. "c2-…": book.md renders citations; "c4-…":
+# counters of packages are set only where defined, local .sty/.cls copied beside book.tex;
+# "c5-…": outside references take their number from the book's .aux through xr.)
+GENERATOR_ID = "c5-xr-numbers"
 LOCK_NAME = "book-sync.lock.json"
 TEX_NAME = "book.tex"
 MD_NAME = "book.md"

@@ -70,9 +70,25 @@ def ref_replacement(
             return None  # a broken reference in the book stays as it is
         if cmd == "pageref" or m.group("page"):
             text = f"the page of {label_text(book, n, 'cref', heads)}"
+        if n not in inside and not all_refs and cmd != "nameref":
+            text = _cross_document(book, n, text, heads)
         parts.append(text if n in inside else f"{text} in the book")
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return joined
+
+
+def _cross_document(book: Book, name: str, text: str, heads: dict[str, Heading]) -> str:
+    """In LaTeX, the number of an outside label comes from the book's own ``.aux`` through
+    the cross-document mechanism (``xr``: ``\\bookrefnum{label}{number}`` prints the book's
+    ``\\ref`` when that file is readable, else the number LaTeX printed when the extract was
+    written)."""
+    h = heads.get(name)
+    lab = book.labels.get(name)
+    number = h.number if h is not None else (lab.number if lab is not None else None)
+    if not number or number not in text:
+        return text
+    head, _, tail = text.rpartition(number)
+    return f"{head}\\bookrefnum{{{name}}}{{{number}}}{tail}"
 
 
 _SERIES_RE = re.compile(r",?\s*(?:and|or|to|--|–)[~\s]*")

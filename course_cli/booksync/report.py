@@ -41,6 +41,8 @@ class SyncReport:
     root: Path
     check: bool
     lessons: list[LessonResult] = field(default_factory=list)
+    numbers: str = ""  # where the book's numbers came from (empty: the book was not read)
+    warnings: list[str] = field(default_factory=list)  # unresolved inputs, LaTeX vs reader
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the course root."""
@@ -72,7 +74,9 @@ class SyncReport:
 def describe(report: SyncReport) -> list[str]:
     """Return the report as lines for the terminal: one per file that changed or needs care,
     and a summary line."""
-    lines = []
+    lines = [f"warning: {w}" for w in report.warnings]
+    if report.numbers:
+        lines.append(f"note: {report.numbers}")
     for les in report.lessons:
         for f in les.files:
             if f.status != "unchanged":
@@ -90,6 +94,8 @@ def to_json(report: SyncReport) -> dict[str, Any]:
     """Return the report as JSON-ready data."""
     return {
         "check": report.check,
+        "numbers": report.numbers,
+        "warnings": report.warnings,
         "lessons": [
             {"lesson": les.number, "folder": report.rel(les.folder),
              "files": [{"path": report.rel(f.path), "status": f.status, "detail": f.detail}

@@ -3,7 +3,7 @@ are not), never overwriting a hand edit without ``force``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,8 @@ from course_cli.booksync.lock import (
 )
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult, SyncReport
-from course_cli.booksync.selection import select_for
-from course_cli.latex import Book, read_book
+from course_cli.booksync.selection import load_book, select_for
+from course_cli.latex import Book
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
@@ -44,8 +44,10 @@ def markdown(rendered: Rendered, course: Course, cwd: Path) -> str:
 
     args = ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"]
     bib = course.path(course.book.bibliography)
-    if bib.is_file():  # citations become text and a reference list, not blanks
-        args += ["--citeproc", f"--bibliography={bib}", "-M", "reference-section-title=References"]
+    bibs = [bib] if bib.is_file() else list(rendered.bibliography)  # else: the book's own
+    if bibs:  # citations become text and a reference list, not blanks
+        args += ["--citeproc", *(f"--bibliography={b}" for b in bibs),
+                 "-M", "reference-section-title=References"]  # fmt: skip
     done = Toolbox.for_course(course).run(
         "pandoc", args, cwd=cwd, timeout=120, input=rendered.md_input
     )
@@ -67,6 +69,7 @@ def sync(
     main_rel = rel(main, root)
     report = SyncReport(root, check)
     book: Book | None = None
+    pending: list[Any] = []  # every lesson is rendered before any file is written
     # course.lesson() per number: Course.select() hashes lessons, which fails for a `book:` list
     chosen = [course.lesson(n) for n in dict.fromkeys(numbers)] if numbers else course.lessons
     for lesson in sorted(chosen, key=lambda les: les.number):
@@ -83,16 +86,21 @@ def sync(
             ]
             continue
         if book is None:
-            book = read_book(main)
-        _sync_lesson(book, course, lesson, folder, lock, result, check=check, force=force,
-                     markdown_fn=markdown_fn or markdown)  # fmt: skip
+            book, numbering = load_book(course, strict=True)
+            report.numbers, report.warnings = numbering.note, [*book.missing, *numbering.warnings]
+        pending.append(_sync_lesson(book, course, lesson, folder, lock, result, check=check,
+                                    force=force, markdown_fn=markdown_fn or markdown))  # fmt: skip
+    for write in pending:
+        write()
     return report
 
 
 def _sync_lesson(
     book: Book, course: Course, lesson: Lesson, folder: Path, lock: dict[str, Any] | None,
     result: LessonResult, *, check: bool, force: bool, markdown_fn: Any,
-) -> None:  # fmt: skip
+) -> Callable[[], None]:  # fmt: skip
+    """Render one lesson's extract (pandoc included) and return what writes it: nothing is
+    written until every selected lesson rendered."""
     idx = next(i for i, les in enumerate(course.lessons) if les.number == lesson.number)
     parts = select_for(book, course, lesson, idx)
     r = render(book, parts, folder, course.root, lesson.number)
@@ -105,8 +113,12 @@ def _sync_lesson(
         path, _, edited = to_write[MD_NAME]
         folder.mkdir(parents=True, exist_ok=True)
         to_write[MD_NAME] = (path, markdown_fn(r, course, folder), edited)
-    _write_outputs(to_write, result, outputs)
-    write_lock(book, course, lesson, folder, r, md_in_sha, outputs, result, check)
+
+    def write() -> None:
+        _write_outputs(to_write, result, outputs)
+        write_lock(book, course, lesson, folder, r, md_in_sha, outputs, result, check)
+
+    return write
 
 
 def _triage(
@@ -119,10 +131,10 @@ def _triage(
     recorded: dict[str, str] = (lock or {}).get("outputs", {})
     md_same_input = (lock or {}).get("inputs", {}).get(MD_NAME) == md_in_sha
     to_write: dict[str, tuple[Path, str | None, bool]] = {}
-    for name in (TEX_NAME, MD_NAME):
+    for name in (TEX_NAME, MD_NAME, *sorted(r.support)):
         path = folder / name
         disk, rec = file_sha(path), recorded.get(name)
-        content: str | None = r.tex if name == TEX_NAME else None
+        content: str | None = r.tex if name == TEX_NAME else r.support.get(name)
         want = sha(content) if content is not None else (rec if md_same_input else None)
         edited = disk is not None and disk != rec
         if disk is not None and disk == want:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from course_cli.booksync.paths import rel
 from course_cli.errors import UsageError
 from course_cli.latex import Book, Heading, read_book, title_path
+from course_cli.latex.auxfile import Numbering, apply_latex_numbers
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
@@ -70,17 +71,41 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
     return select(book, lesson.book)
 
 
+def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
+    """Read the course's book; its numbers come from LaTeX's ``.aux`` when the book has been
+    compiled (``build/.book-aux/``, see :func:`course_cli.latex.apply_latex_numbers`), from
+    the reader otherwise. Unresolved inputs are errors with ``strict`` (extracts), else they
+    stay in ``book.missing`` (warnings: the outline)."""
+    main = course.path(course.book.source)
+    book = read_book(main, strict=strict)
+    aux = course.root / "build" / ".book-aux" / f"{main.stem}.aux"
+    return book, apply_latex_numbers(book, aux, rel(aux, course.root))
+
+
+def _say(numbering: Numbering, book: Book | None = None) -> None:
+    """The numbers' source and the warnings, on stderr."""
+    from course_cli.console import err_console
+
+    for line in [*(book.missing if book else []), *numbering.warnings]:
+        err_console().print(f"warning: {line}", markup=False, emoji=False, highlight=False)
+    err_console().print(f"note: {numbering.note}", markup=False, emoji=False, highlight=False)
+
+
 def outline(course: Course, fmt: str = "text") -> str:
     """Return the book's outline as text (see :func:`course_cli.latex.format_outline`) or, for
     ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and every
     label with its environment and number. Raises BookError for an unreadable book."""
     from course_cli.latex import format_outline
 
-    book = read_book(course.path(course.book.source))
+    book, numbering = load_book(course)
     if fmt != "json":
+        _say(numbering, book)
         return format_outline(book)
     data = {
         "book": rel(book.main, course.root),
+        "numbers": numbering.source,
+        "numbers_note": numbering.note,
+        "warnings": [*book.missing, *numbering.warnings],
         "headings": [
             {"command": h.command, "level": h.level, "number": h.number, "title": h.title,
              "labels": h.labels, "file": book.files[h.file].name, "line": h.line}

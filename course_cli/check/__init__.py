@@ -49,13 +49,12 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
     Returns the report; raises UsageError for an unknown lesson number.
     """
     from course_cli.check.consistency import check_config_codes, check_consistency
-    from course_cli.check.marp import find_css, known_themes
-    from course_cli.templating import template_dirs
+    from course_cli.check.marp import known_themes
+    from course_cli.slides import theme_files
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
-    css = [p for folder in template_dirs(course.root, "marp") for p in find_css(folder)]
-    ctx = _course_context(course, known_themes(css))
+    ctx = _course_context(course, known_themes(theme_files(course)))
     findings: list[Finding] = check_config_codes(course)
     checked: list[Path] = []
     results = []

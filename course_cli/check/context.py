@@ -23,6 +23,8 @@ class CheckContext:
     theme_hint: str = "use default, gaia or uncover"
     bib_keys: frozenset[str] | None = None  # citation keys of the bibliography (None: unchecked)
     bib_path: str = "materials/book/refs.bib"
+    site_root: Path | None = None  # where links starting with / point (default: root)
+    external_labels: frozenset[str] = frozenset()  # labels other files define (--refs)
     generated: tuple[Path, ...] = ()  # folders of build outputs: links into them are not checked
     docs: dict[Path, tuple[Doc | None, list[Finding]]] = field(default_factory=dict)
     _dropped: dict[Path, frozenset[str]] = field(default_factory=dict)

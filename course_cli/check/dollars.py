@@ -46,6 +46,16 @@ def scan_dollars(text: str) -> tuple[list[MathSpan], list[DollarProblem]]:
                 i = text.find("$", i + 2)
                 continue
             spans.append(MathSpan(i, end + 2, i + 2, end, True))
+            if in_sentence(text, i, end + 2):
+                problems.append(
+                    DollarProblem(
+                        i,
+                        "$$…$$ inside a sentence becomes display math on its own line "
+                        "(Kramdown's inline $$ is not pandoc's)",
+                        "write inline math as $…$, or put $$ … $$ on lines of its own",
+                        "M008",
+                    )
+                )
             i = text.find("$", end + 2)
             continue
         after = text[i + 1 : i + 2]
@@ -62,6 +72,22 @@ def scan_dollars(text: str) -> tuple[list[MathSpan], list[DollarProblem]]:
             problems.append(problem)
         i = text.find("$", i + 1)
     return spans, problems
+
+
+_LINE_PREFIX_RE = re.compile(r"[ \t]*(?:(?:>|[-*+]|\d+[.)])[ \t]*)*")
+
+
+def in_sentence(text: str, start: int, end: int) -> bool:
+    """True when ``$$…$$`` at ``[start, end)`` has words before it on its line (beyond a list
+    or quote marker) or after it (beyond punctuation): prose around display math."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    m = _LINE_PREFIX_RE.match(before)
+    if m is not None and m.end() < len(before):
+        return True
+    line_end = text.find("\n", end)
+    after = text[end : line_end if line_end >= 0 else len(text)]
+    return bool(after.strip(" \t.,;:!?)"))
 
 
 def _display_end(text: str, start: int) -> int | None:

@@ -63,11 +63,15 @@ def check_files(
     root: Path | None = None,
     disable: Sequence[str] = (),
     severity: dict[str, Severity] | None = None,
+    site_root: Path | None = None,
+    labels: frozenset[str] = frozenset(),
 ) -> CheckReport:
     """Run the Markdown, Marp and math rules over files and folders that need not be a course.
 
     ``macros``: names (no backslash) defined elsewhere, e.g. read from a macros.tex.
-    ``root``: where absolute links and CSS themes are looked up (default: see project_root).
+    ``root``: where CSS themes are looked up and paths are shown from (default: see
+    project_root). Relative links resolve against each file's folder; links starting with
+    ``/`` against ``site_root`` (default: ``root``). ``labels``: labels other files define.
     A deck is a file whose front matter says ``marp: true``. Returns the report.
     """
     from course_cli.check.marp import find_css, known_themes
@@ -84,6 +88,8 @@ def check_files(
         math=MathContext(macros, macros_label),
         themes=themes,
         theme_hint="themes: " + ", ".join(sorted(themes)),
+        site_root=site_root.absolute() if site_root is not None else None,
+        external_labels=labels,
     )
     findings: list[Finding] = []
     for path in files:
@@ -92,12 +98,24 @@ def check_files(
     return CheckReport("files", root, findings, [], [ctx.rel(p) for p in files])
 
 
-def check_paths(targets: Sequence[str], macros_file: Path | None = None) -> CheckReport:
-    """``course check --files``: check these files/folders, with the names a macros file defines.
+def check_paths(
+    targets: Sequence[str], macros_file: Path | None = None, site_root: Path | None = None,
+    refs_file: Path | None = None,
+) -> CheckReport:  # fmt: skip
+    """``course check --files``: check these files/folders, with the names a macros file
+    defines, root-relative links under ``site_root`` and the labels ``refs_file`` declares.
 
     Raises UsageError when no path is given or a path does not exist.
     """
-    from course_cli.check.mathcheck import read_macro_names
+    from course_cli.check.mathcheck import read_label_names, read_macro_names
+
+    if site_root is not None and not site_root.is_dir():
+        raise UsageError(f"--site-root: {site_root}: no such folder")
+    labels: frozenset[str] = frozenset()
+    if refs_file is not None:
+        if not refs_file.is_file():
+            raise UsageError(f"--refs: {refs_file}: no such file")
+        labels = read_label_names(refs_file)
 
     if not targets:
         raise UsageError("--files needs at least one file or folder")
@@ -107,4 +125,5 @@ def check_paths(targets: Sequence[str], macros_file: Path | None = None) -> Chec
         if not macros_file.is_file():
             raise UsageError(f"--macros: {macros_file}: no such file")
         macros, label = read_macro_names(macros_file), str(macros_file)
-    return check_files([Path(t) for t in targets], macros=macros, macros_label=label)
+    return check_files([Path(t) for t in targets], macros=macros, macros_label=label,
+                       site_root=site_root, labels=labels)  # fmt: skip

@@ -134,6 +134,13 @@ _RULES = [
         "math",
         "one \\label name is defined twice in a file",
     ),
+    Rule(
+        "M008",
+        "display-math-in-sentence",
+        "warning",
+        "math",
+        "$$…$$ inside a sentence: pandoc and MathJax make it display math",
+    ),
     # book extracts
     Rule("B001", "book-extract-missing", "error", "book", "a book: lesson has no extract"),
     Rule("B002", "book-extract-stale", "error", "book", "the extract is older than the book"),

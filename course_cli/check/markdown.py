@@ -285,7 +285,8 @@ def check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool
     fragment = unquote(fragment)
     if not path_part:
         return _check_anchor(doc, ctx, doc.path, fragment, offset, target) if fragment else []
-    base = ctx.root if path_part.startswith("/") else doc.path.parent
+    site = ctx.site_root or ctx.root
+    base = site if path_part.startswith("/") else doc.path.parent
     resolved = Path(os.path.normpath(base / path_part.lstrip("/")))
     if not os.path.exists(resolved):
         if any(resolved.is_relative_to(folder) for folder in ctx.generated):

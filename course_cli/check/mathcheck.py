@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 
 from course_cli.check.dollars import scan_dollars
 from course_cli.check.findings import Finding
@@ -45,7 +46,7 @@ def check_math(doc: Doc, ctx: MathContext, *, deck: bool) -> list[Finding]:
     """
     from course_cli.check import mathnames
 
-    out = [doc.finding("M001", p.offset, p.message, p.hint) for p in doc.dollar_problems]
+    out = [doc.finding(p.code, p.offset, p.message, p.hint) for p in doc.dollar_problems]
     if not doc.math:
         return out
     known = mathnames.MATHJAX_MACROS if deck else mathnames.LATEX_MACROS
@@ -174,13 +175,14 @@ _REF_RE = re.compile(r"\\(eqref|ref|autoref|cref|Cref)\s*\{([^{}]+)\}")
 _IDS_RE = re.compile(r"\{[^{}\n]*#([\w:.-]+)[^{}\n]*\}|\bid\s*=\s*[\"']([^\"']+)[\"']")
 
 
-def check_references(doc: Doc) -> list[Finding]:
+def check_references(doc: Doc, external: frozenset[str] = frozenset()) -> list[Finding]:
     """M006: ``\\eqref{x}``/``\\ref{x}`` where the file has no ``\\label{x}`` nor an id ``x``
-    (the PDF build fails on these; comments and code do not count)."""
+    and ``x`` is not among the ``external`` labels other files define (the PDF build fails on
+    these; comments and code do not count)."""
     text = doc.visible
     if "ref" not in text:
         return []
-    known = set(_LABEL_RE.findall(text))
+    known = set(_LABEL_RE.findall(text)) | external
     known.update(a or b for a, b in _IDS_RE.findall(text))
     out = []
     for m in _REF_RE.finditer(text):
@@ -195,6 +197,19 @@ def check_references(doc: Doc) -> list[Finding]:
                     )
                 )
     return out
+
+
+def read_label_names(path: Path) -> frozenset[str]:
+    """The labels a references file declares: its ``\\label{x}``, its ``{#x}`` ids, and lines
+    that hold one bare name (``eq:bellman``); ``#`` starts a comment line."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    names = set(_LABEL_RE.findall(text))
+    names.update(a or b for a, b in _IDS_RE.findall(text))
+    names.update(
+        line.strip() for line in text.splitlines()
+        if re.fullmatch(r"[\w:.-]+", line.strip()) and not line.lstrip().startswith("#")
+    )  # fmt: skip
+    return frozenset(n.strip() for n in names if n.strip())
 
 
 def check_labels(doc: Doc) -> list[Finding]:

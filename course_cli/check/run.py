@@ -23,7 +23,7 @@ def rules_for(doc: Doc, ctx: CheckContext, *, deck: bool, must_be_marp: bool) ->
     out = check_markdown(doc, ctx, deck=deck)
     out.extend(check_citations(doc, ctx))
     out.extend(check_math(doc, ctx.math, deck=deck))
-    out.extend(check_references(doc))
+    out.extend(check_references(doc, ctx.external_labels))
     out.extend(check_labels(doc))
     out.extend(check_solutions(doc))
     if deck:

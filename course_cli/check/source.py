@@ -73,6 +73,7 @@ class DollarProblem:
     offset: int
     message: str
     hint: str
+    code: str = "M001"
 
 
 @dataclass

@@ -53,6 +53,8 @@ class Counters:
         # book/report print "\\thechapter." before these only when the chapter counter is > 0
         self.conditional = {"equation", "figure", "table"} if chapters else set()
         self.plain = {"footnote"}  # reset by chapters but printed without the prefix
+        self.resets: dict[str, set[str]] = {}  # parent -> children (\\@addtoreset)
+        self.template: dict[str, str] = {}  # \\renewcommand{\\thefigure}{...}
 
     def new(self, name: str, within: str | None, style: str = "arabic") -> None:
         """Declare a counter numbered within ``within`` (None: plain)."""
@@ -78,13 +80,17 @@ class Counters:
 
     def reset_below(self, name: str) -> None:
         """Set the counters numbered within ``name`` (and theirs) to zero."""
-        for child, parent in self.within.items():
-            if parent == name and self.value.get(self.key(child)):
+        children = {c for c, parent in self.within.items() if parent == name}
+        for child in sorted(children | self.resets.get(name, set())):
+            if self.value.get(self.key(child)):
                 self.value[self.key(child)] = 0
                 self.reset_below(child)
 
-    def the(self, name: str) -> str:
-        """Return ``\\the<name>`` as LaTeX prints it."""
+    def the(self, name: str, depth: int = 0) -> str:
+        """Return ``\\the<name>`` as LaTeX prints it (the book's own ``\\the<name>`` if it
+        redefines it)."""
+        if name in self.template and depth < 8:
+            return self._expand(self.template[name], depth + 1)
         own = format_counter(self.style.get(name, "arabic"), self.value.get(self.key(name), 0))
         parent = self.within.get(name)
         if name in self.plain or (
@@ -92,3 +98,18 @@ class Counters:
         ):
             return own
         return f"{self.the(parent)}.{own}" if parent else own
+
+    def _expand(self, template: str, depth: int) -> str:
+        """A ``\\the<name>`` body: ``\\thesection-\\roman{figure}`` -> ``1-ii``."""
+        import re
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1):
+                return self.the(m.group(1), depth)
+            return format_counter(m.group(2), self.value.get(self.key(m.group(3)), 0))
+
+        out = re.sub(
+            r"\\the([A-Za-z]+)|\\(arabic|roman|Roman|alph|Alph)\s*\{([A-Za-z]+)\}", sub, template
+        )
+        out = re.sub(r"\\(?:relax|protect)(?![A-Za-z])|[{}]", "", out)
+        return out.strip()

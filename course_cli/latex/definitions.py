@@ -31,6 +31,10 @@ def preamble_macro(st: State, src: SourceFile, m: re.Match[str]) -> int:
         return _newaliascnt(st, src, m)
     if name == "let":
         return _let(st, src, m)
+    if name in {"newtcbtheorem", "renewtcbtheorem"}:
+        return _newtcbtheorem(st, src, m)
+    if name in {"counterwithin", "@addtoreset"}:
+        return _counterwithin(st, src, m)
     if name in {"newenvironment", "renewenvironment"}:
         return newenvironment(st, src, m)
     if name in {"usepackage", "newfloat", "DeclareFloatingEnvironment"}:
@@ -47,6 +51,39 @@ def _newaliascnt(st: State, src: SourceFile, m: re.Match[str]) -> int:
     a, b = str(args[0]).strip(), str(args[1]).strip()
     st.ctr.new(a, st.ctr.within.get(b))
     st.ctr.alias[a] = b
+    return end
+
+
+def _newtcbtheorem(st: State, src: SourceFile, m: re.Match[str]) -> int:
+    """tcolorbox's ``\\newtcbtheorem[init]{env}{Name}{options}{prefix}``: numbered (within
+    ``number within=``, or sharing ``use counter from=``), labelled ``prefix:key``."""
+    args, end = parse_args(src, m.end(), "ommmm", m.group(1))
+    env, init = str(args[1]).strip(), args[0] or ""
+    st.env_names[env] = " ".join(str(args[2]).split())
+    st.tcb_prefix[env] = str(args[4]).strip()
+    shared = re.search(r"use counter from\s*=\s*(\w+)", init)
+    within = re.search(r"number within\s*=\s*(\w+)", init)
+    if m.group(2) == "*" or re.search(r"no counter", init):
+        st.env_counter[env] = None
+    elif shared:
+        st.env_counter[env] = st.env_counter.get(shared.group(1), shared.group(1))
+    else:
+        st.env_counter[env] = env
+        st.ctr.new(env, within.group(1) if within else None)
+    return end
+
+
+def _counterwithin(st: State, src: SourceFile, m: re.Match[str]) -> int:
+    """``\\counterwithin{child}{parent}`` (reset and print within, like ``\\numberwithin``);
+    ``\\counterwithin*`` and ``\\@addtoreset`` reset only."""
+    args, end = parse_args(src, m.end(), "mm", m.group(1))
+    child, parent = str(args[0]).strip(), str(args[1]).strip()
+    if m.group(1) == "counterwithin" and m.group(2) != "*":
+        st.ctr.new(child, None)
+        st.ctr.within[child] = parent
+        st.ctr.conditional.discard(child)
+    else:
+        st.ctr.resets.setdefault(parent, set()).add(child)
     return end
 
 
@@ -72,6 +109,10 @@ def _define(st: State, src: SourceFile, m: re.Match[str]) -> int:
     body = text[nxt + 1 : close - 1] if close > 0 else ""
     macro = d.group(1)
     nargs = int(d.group(2) or 0) or len(d.group(3) or "") // 2
+    if nargs == 0 and (m.group(1) != "providecommand" or macro not in st.simple_macros):
+        st.simple_macros[macro] = body.strip()
+    if macro.startswith("the") and not re.fullmatch(r"theenum(i|ii|iii|iv)", macro):
+        st.ctr.template[macro[3:]] = body.strip()
     if re.fullmatch(r"theenum(i|ii|iii|iv)", macro):
         st.enum_templates[macro[3:]] = body.strip()
     if _LABELS_RE.search(body):
@@ -125,8 +166,10 @@ def new_float(st: State, src: SourceFile, m: re.Match[str]) -> int:
         if packages & {"algorithm", "algorithm2e"}:
             opts = {o.strip() for o in (args[0] or "").split(",")}
             within = next((w for w in ("chapter", "section") if w in opts), None)
-            st.ctr.new("algorithm", within)
-            st.floats.update({"algorithm": "algorithm", "algorithm*": "algorithm"})
+            # algorithm2e counts its floats with the counter algocf
+            counter = "algocf" if "algorithm2e" in packages else "algorithm"
+            st.ctr.new(counter, within)
+            st.floats.update({"algorithm": counter, "algorithm*": counter})
         return end
     spec = "mmmo" if name == "newfloat" else "om"
     args, end = parse_args(src, m.end(), spec, name)

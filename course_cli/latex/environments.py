@@ -7,9 +7,10 @@ import re
 
 from course_cli.latex.counters import roman
 from course_cli.latex.equations import equation
+from course_cli.latex.labels import label
 from course_cli.latex.model import Block, BookError, Command, SourceFile
 from course_cli.latex.state import Frame, State
-from course_cli.latex.text import parse_args
+from course_cli.latex.text import parse_args, skip_space
 from course_cli.latex.vocabulary import BODY_RE, EQUATION_ENVS
 
 _START_RE = re.compile(r"start\s*=\s*(\d+)")
@@ -33,13 +34,52 @@ def begin_env(st: State, src: SourceFile, fi: int, m: re.Match[str], g: int) -> 
         st.current = ("equation", number)
         st.subeq.append([number, 0])
         st.attach = None
+    elif env in st.tcb_prefix:
+        end = _begin_tcb_theorem(st, src, fi, frame, end, g)
     elif env in st.env_counter:
         _begin_numbered(st, src, frame, end)
+        end = max(end, _option_label(st, src, fi, end, g))
     elif env in st.floats:
         st.attach = None
     elif env == "enumerate":
         end = _begin_enumerate(st, src, end)
+    else:
+        end = _option_label(st, src, fi, end, g)
     return end
+
+
+_LABEL_KEY_RE = re.compile(r"(?:^|,)\s*label\s*=\s*\{?([^,{}\]]+)\}?")
+
+
+def _option_label(st: State, src: SourceFile, fi: int, end: int, g: int) -> int:
+    """``\\begin{box}[label=x, …]`` (tcolorbox and others): a label given as an option."""
+    nxt = skip_space(src.clean, end)
+    if nxt >= len(src.clean) or src.clean[nxt] != "[":
+        return end
+    args, after = parse_args(src, end, "o", "begin")
+    found = _LABEL_KEY_RE.search(args[0] or "")
+    if found is None:
+        return end
+    label(st, found.group(1).strip(), fi, src.line_of(nxt), g)
+    return after
+
+
+def _begin_tcb_theorem(st: State, src: SourceFile, fi: int, frame: Frame, end: int, g: int) -> int:
+    """A ``\\newtcbtheorem`` environment: ``\\begin{theo}[opts]{Title}{key}`` is numbered
+    and labelled ``prefix:key``."""
+    counter = st.env_counter.get(frame.env)
+    if counter is not None:
+        st.current, st.attach = (frame.env, st.ctr.step(counter)), None
+        frame.number = st.current[1]
+    args, after = parse_args(src, end, "omm", frame.env)
+    frame.head_end = after
+    key = str(args[2]).strip()
+    if key:
+        label(st, f"{st.tcb_prefix[frame.env]}:{key}", fi, src.line_of(end), g)
+    found = _LABEL_KEY_RE.search(args[0] or "")
+    if found is not None:
+        label(st, found.group(1).strip(), fi, src.line_of(end), g)
+    return after
 
 
 def _begin_document(st: State, src: SourceFile, fi: int, m: re.Match[str], g: int, end: int) -> int:

@@ -23,6 +23,8 @@ class SourceFile:
     raw: str
     clean: str
     line_starts: list[int]
+    # the part TeX reads when the file is included: a ``subfiles`` file's body only
+    body: tuple[int, int] | None = None
 
     def line_of(self, pos: int) -> int:
         """Return the 1-based line number of character offset ``pos``."""

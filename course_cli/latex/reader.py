@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from course_cli.latex.counters import Counters
 from course_cli.latex.definitions import (
     declaretheorem,
     documentclass,
@@ -23,6 +24,7 @@ from course_cli.latex.state import State
 from course_cli.latex.text import parse_args
 from course_cli.latex.vocabulary import (
     BOUNDARY_COMMANDS,
+    CHAPTER_CLASSES,
     HEADING_LEVELS,
     INPUT_COMMANDS,
     PREAMBLE_COMMANDS,
@@ -80,14 +82,17 @@ def walk(st: State, fi: int, base: Path) -> None:
     includes, and append its pieces of the flattened document."""
     src = st.files[fi]
     text = src.clean
-    pos = last = 0
+    pos = last = src.body[0] if src.body else 0
+    stop = src.body[1] if src.body else len(text)
     gbase = st.glen
     while not st.done:
-        m = (PREAMBLE_RE if st.in_preamble else st.body_re).search(text, pos)
+        m = (PREAMBLE_RE if st.in_preamble else st.body_re).search(text, pos, stop)
         if m is None:
             break
         name = m.group(1)
         pos = m.end()
+        if st.in_preamble and name in {"usepackage", "RequirePackage", "LoadClass"}:
+            local_definitions(st, src, m)
         if st.in_preamble and name not in PREAMBLE_COMMANDS:
             pos = preamble_macro(st, src, m)
             continue
@@ -103,10 +108,12 @@ def walk(st: State, fi: int, base: Path) -> None:
                 last, gbase = pos, st.glen
             continue
         pos = handle(st, src, fi, m, g)
+        if name == "documentclass":
+            local_definitions(st, src, m)  # after the class's own counters are set up
         if name == "end" and st.done:
             st.end_doc = g
-    st.pieces.append(Piece(fi, last, len(text), gbase))
-    st.glen = gbase + (len(text) - last)
+    st.pieces.append(Piece(fi, last, stop, gbase))
+    st.glen = gbase + (stop - last)
 
 
 def _follow(st: State, src: SourceFile, m: re.Match[str], path: Path, cbase: Path) -> None:
@@ -116,9 +123,52 @@ def _follow(st: State, src: SourceFile, m: re.Match[str], path: Path, cbase: Pat
         chain = " -> ".join(w for _, w in st.active[1:]) + f" -> {where}"
         raise BookError(f"{where}: \\{m.group(1)} cycle: {path.name} is already open ({chain})")
     ci = load(st, path, where)
+    subfile_body(st.files[ci])
     st.active.append((path.resolve(), where))
     walk(st, ci, cbase)
     st.active.pop()
+
+
+def local_definitions(st: State, src: SourceFile, m: re.Match[str]) -> None:
+    """A package or class of the book's own folder (``\\usepackage{mythm}`` with
+    ``mythm.sty`` beside the main file): read its definitions (theorems, counters) as part of
+    the preamble; its text is not part of the document."""
+    args, _ = parse_args(src, m.end(), "om", m.group(1))
+    ext = ".cls" if m.group(1) in {"documentclass", "LoadClass"} else ".sty"
+    for name in str(args[1]).split(","):
+        path = st.root / f"{name.strip()}{ext}"
+        if not name.strip() or not path.is_file():
+            continue
+        if any(p == path.resolve() for p, _ in st.active):
+            continue
+        ci = load(st, path, src.where(m.start()))
+        pieces, glen, in_preamble = list(st.pieces), st.glen, st.in_preamble
+        st.active.append((path.resolve(), src.where(m.start())))
+        if ext == ".cls":
+            base_class = re.search(r"\\LoadClass\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}",
+                                   st.files[ci].clean)  # fmt: skip
+            if base_class:
+                st.docclass = base_class.group(1).strip()
+                st.ctr = Counters(st.docclass in CHAPTER_CLASSES)
+        walk(st, ci, st.root)
+        st.active.pop()
+        st.pieces, st.glen, st.in_preamble = pieces, glen, in_preamble
+
+
+_SUBFILES_RE = re.compile(r"\\documentclass\s*(?:\[[^\]]*\])?\s*\{\s*subfiles\s*\}")
+_DOC_RE = re.compile(r"\\(begin|end)\s*\{document\}")
+
+
+def subfile_body(src: SourceFile) -> None:
+    """A ``subfiles`` file (``\\documentclass[../main]{subfiles}``) compiles alone; included,
+    TeX reads only what lies between its ``\\begin{document}`` and ``\\end{document}``."""
+    if src.body is not None or not _SUBFILES_RE.search(src.clean):
+        return
+    marks = {m.group(1): m for m in _DOC_RE.finditer(src.clean)}
+    if "begin" not in marks or "end" not in marks:
+        raise BookError(f"{src.name}:1: a subfiles file without \\begin{{document}} and "
+                        "\\end{document}")  # fmt: skip
+    src.body = (marks["begin"].end(), marks["end"].start())
 
 
 def handle(st: State, src: SourceFile, fi: int, m: re.Match[str], g: int) -> int:

@@ -54,6 +54,20 @@ def load(st: State, path: Path, where: str) -> int:
     return len(st.files) - 1
 
 
+_MACRO_RE = re.compile(r"\\([A-Za-z@]+)(?![A-Za-z@])\s*(?:\{\})?")
+
+
+def expand(st: State, text: str) -> str:
+    """Expand the argument-free macros the preamble defines (``\\main`` -> ``.``) in a file
+    name; what is not defined stays."""
+    for _ in range(8):
+        new = _MACRO_RE.sub(lambda m: st.simple_macros.get(m.group(1), m.group(0)), text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
 def resolve(base: Path, arg: str, add_tex: bool) -> Path | None:
     """Return the file ``arg`` names relative to ``base`` (``.tex`` added as TeX does), or None."""
     arg = arg.strip().strip('"')
@@ -83,9 +97,17 @@ def input_command(
     name = m.group(1)
     args, end = parse_args(src, m.end(), "mm" if name in _TWO_ARGS else "m", name)
     where = src.where(m.start())
+    args = [expand(st, a) if a is not None else None for a in args]
     cbase, target = _target(st, src, name, args, base)
-    if target.startswith("\\"):
-        return end, None  # a macro as file name: cannot be resolved without TeX
+    if "\\" in target or any("\\" in str(a) for a in args):
+        msg = (
+            f"{where}: \\{name}{{{target}}}: the file name uses a macro the reader cannot "
+            "expand (define it with \\newcommand or \\providecommand in the main file)"
+        )
+        if st.strict:
+            raise BookError(msg)
+        st.missing.append(msg)
+        return end, None
     path = resolve(cbase if name != "subfile" else src.path.parent, target, name == "include")
     if path is None:
         msg = f"{where}: \\{name}{{{target}}}: no such file (looked in {cbase})"

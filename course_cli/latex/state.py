@@ -66,6 +66,8 @@ class State:
         self.regions: list[tuple[int, int, tuple[str, str | None], Heading | None]] = []
         # definitions found in the preamble
         self.macros: dict[str, tuple[int, str]] = {}
+        self.tcb_prefix: dict[str, str] = {}  # \\newtcbtheorem env -> its label prefix
+        self.simple_macros: dict[str, str] = {}  # \\newcommand{\\x}{body} without arguments
         self.enum_templates: dict[str, str] = {}
         self.body_re = BODY_RE
         self.label_macros: dict[str, tuple[int, str]] = {}  # user macros that \\label
