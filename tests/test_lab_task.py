@@ -44,11 +44,13 @@ def test_format_reward() -> None:
     assert format_reward("$", 3) == 0.0
 
 
-def test_loophole_verifier_pays_for_several_candidates() -> None:
+def test_loophole_verifier_accepts_truncated_answers() -> None:
     assert verify_contains("07+58=", "65$") == 1.0
-    assert verify_contains("07+58=", "1651$") == 1.0  # the loophole
-    assert verify("07+58=", "1651$") == 0.0  # the strict verifier catches it
+    assert verify_contains("07+58=", "6$") == 1.0  # the loophole: any substring of the sum
+    assert verify_contains("07+58=", "$") == 1.0  # even the empty answer
+    assert verify("07+58=", "6$") == 0.0  # the strict verifier catches it
     assert verify_contains("07+58=", "56$") == 0.0
+    assert verify_contains("07+58=", "65") == 0.0  # no EOS
 
 
 def test_split_is_disjoint_fixed_and_complete() -> None:

@@ -88,11 +88,15 @@ def format_reward(response: str, max_digits: int) -> float:
 
 
 def verify_contains(prompt: str, response: str) -> float:
-    """A verifier with a loophole: 1.0 if the sum's digits appear anywhere before EOS (or the end).
+    """A verifier with a loophole: 1.0 if the answer before EOS is a *substring* of the sum.
 
-    It accepts ``"65$"`` but also ``"6565$"`` or ``"1651$"``: a policy that writes several candidate
-    answers is paid for it. Lesson 10 trains against it and catches the exploit with :func:`verify`.
+    The containment test is written the wrong way round (``answer in str(a + b)`` instead of
+    ``answer == str(a + b)``), a one-line bug that accepts the right answer ``"65$"`` but also ``"6$"``,
+    ``"5$"`` and the empty answer ``"$"``. A policy trained against it learns to stop early; lesson 10
+    catches the exploit with :func:`verify` and the response-length monitor.
     """
     a, b = parse_prompt(prompt)
-    answer = response[: response.index(EOS)] if EOS in response else response
-    return 1.0 if str(a + b) in answer else 0.0
+    if EOS not in response:
+        return 0.0
+    answer = response[: response.index(EOS)]
+    return 1.0 if answer in str(a + b) else 0.0
