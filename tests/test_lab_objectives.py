@@ -1,4 +1,4 @@
-"""Each objective's loss and per-token gradient weights on one fixed batch, against a hand computation.
+"""Each objective's loss and per-token gradient weights on one fixed batch, by hand.
 
 The batch (float64) has N = 8 responses in two groups of G = 4, T = 3 token slots:
 
@@ -125,7 +125,8 @@ def test_dr_grpo_loss_and_weights() -> None:
 
     y_1: 1.2(0.75) + 0.75 = 1.65; y_2: 0.8(-0.25) + 1.1(-0.25) - 0.25 = -0.725;
     y_3: 0.85(-0.25) = -0.2125; y_4: -0.25 - 0.3125 - 0.225 = -0.7875.
-    Sum = -0.075, J = -0.075 / 24 = -0.003125, loss = +0.003125. Weights rho A / 24, 0 where clipped.
+    Sum = -0.075, J = -0.075 / 24 = -0.003125, loss = +0.003125.
+    Weights rho A / 24, 0 where clipped.
     """
     cfg = ObjectiveConfig(clip_low=0.2, clip_high=0.2, max_len=3)
     out = dr_grpo(make_batch(), cfg)
@@ -154,14 +155,26 @@ def test_rloo_and_reinforce_weights_ignore_ratios() -> None:
     seq_logp = (logp * b.mask).sum(1)
     a_rloo = [1, -1 / 3, -1 / 3, -1 / 3, 0, 0, 0, 0]
     out = rloo(b, ObjectiveConfig())
-    assert abs(float(out.loss) - (-sum(a * s for a, s in zip(a_rloo, seq_logp.tolist())) / 8)) < TOL
+    assert (
+        abs(
+            float(out.loss)
+            - (-sum(a * s for a, s in zip(a_rloo, seq_logp.tolist(), strict=True)) / 8)
+        )
+        < TOL
+    )
     close(
         token_weights(rloo, make_batch(), ObjectiveConfig()),
         b.mask * torch.tensor(a_rloo, dtype=torch.float64)[:, None] / 8,
     )
     a_rf = [3 / 8, -5 / 8, -5 / 8, -5 / 8, 3 / 8, 3 / 8, 3 / 8, 3 / 8]
     out = reinforce(make_batch(), ObjectiveConfig())
-    assert abs(float(out.loss) - (-sum(a * s for a, s in zip(a_rf, seq_logp.tolist())) / 8)) < TOL
+    assert (
+        abs(
+            float(out.loss)
+            - (-sum(a * s for a, s in zip(a_rf, seq_logp.tolist(), strict=True)) / 8)
+        )
+        < TOL
+    )
     close(
         token_weights(reinforce, make_batch(), ObjectiveConfig()),
         b.mask * torch.tensor(a_rf, dtype=torch.float64)[:, None] / 8,
@@ -197,7 +210,7 @@ def test_dapo_loss_and_weights() -> None:
 
 
 def test_overlong_penalty_values() -> None:
-    """R_length with L_max = 6, L_cache = 2: 0 up to 4 tokens, -1/2 at 5, -1 at 6, -1 if truncated."""
+    """R_length, L_max = 6, L_cache = 2: 0 up to 4 tokens, -1/2 at 5, -1 at 6 or if truncated."""
     lengths = torch.tensor([3.0, 4.0, 5.0, 6.0, 6.0])
     trunc = torch.tensor([False, False, False, False, True])
     assert overlong_penalty(lengths, trunc, 6, 2).tolist() == [0.0, 0.0, -0.5, -1.0, -1.0]
@@ -289,8 +302,11 @@ def test_kl_in_loss_adds_weight_one_minus_rho() -> None:
 
 
 def test_kl_in_reward_shifts_rewards_by_sequence_k1() -> None:
-    """KL in the reward: r_i - beta sum_t (log pi_old - log pi_ref); with pi_old = 0.5, pi_ref = 0.25,
-    each token contributes log 2, so response i loses beta |y_i| log 2 before the advantage."""
+    """KL in the reward: r_i - beta sum_t (log pi_old - log pi_ref).
+
+    With pi_old = 0.5, pi_ref = 0.25, each token contributes log 2, so response i loses
+    beta |y_i| log 2 before the advantage.
+    """
     from alignlab.objectives import task_rewards
 
     b = make_batch(ref=0.25)

@@ -55,11 +55,11 @@ def test_seeded_run_is_deterministic(tiny_sft: TinyLM) -> None:
     b = train_rl(replace(TINY_RL, objective="grpo", seed=3), tiny_sft, TINY_SFT)
     strip = lambda h: [{k: v for k, v in r.items() if k != "time"} for r in h]  # noqa: E731
     assert strip(a.history) == strip(b.history)
-    for p, q in zip(a.model.parameters(), b.model.parameters()):
+    for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True):
         assert torch.equal(p, q)
     m1, _ = train_sft(TINY_SFT)
     m2, _ = train_sft(TINY_SFT)
-    assert all(torch.equal(p, q) for p, q in zip(m1.parameters(), m2.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(m1.parameters(), m2.parameters(), strict=True))
 
 
 def test_kv_cache_gives_the_same_samples() -> None:
@@ -92,7 +92,8 @@ def test_validation_names_every_bad_field() -> None:
         (["rl", "--objective", "ppo2"], "alignlab: error: objective: unknown objective 'ppo2'"),
         (
             ["rl", "--group-size", "1"],
-            "alignlab: error: group_size: must be at least 2 (a group baseline needs other responses), got 1",
+            "alignlab: error: group_size: must be at least 2 "
+            "(a group baseline needs other responses), got 1",
         ),
         (["rl", "--clip-high", "1.5"], "alignlab: error: clip_high: must be in (0, 1), got 1.5"),
         (

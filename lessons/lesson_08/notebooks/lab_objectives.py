@@ -30,7 +30,6 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-
 from alignlab.objectives import OBJECTIVES, ObjectiveConfig, PolicyBatch, token_weights
 
 torch.set_num_threads(1)

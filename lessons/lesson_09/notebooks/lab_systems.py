@@ -27,12 +27,9 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
-
 from alignlab.config import RLConfig
 from alignlab.model import Tokenizer
-from alignlab.objectives import ObjectiveConfig, PolicyBatch, grpo
 from alignlab.rl import train_rl
 from alignlab.sampling import generate, response_logprobs
 from alignlab.sft import load_or_train_sft
@@ -98,7 +95,7 @@ mask = ro.mask
 print("tokens per micro-batch:", mask[:8].sum().item(), mask[8:].sum().item())
 
 
-def grad_of(loss_fn, rows_list, weights) -> torch.Tensor:  # noqa: ANN001
+def grad_of(loss_fn, rows_list, weights) -> torch.Tensor:
     sft.zero_grad()
     for rows, w in zip(rows_list, weights, strict=True):
         lp, _ = response_logprobs(sft, xs[rows], ro.tokens[rows])
@@ -106,15 +103,17 @@ def grad_of(loss_fn, rows_list, weights) -> torch.Tensor:  # noqa: ANN001
     return torch.cat([p.grad.flatten() for p in sft.parameters()])
 
 
-def token_mean(lp, rows):  # noqa: ANN001, ANN201 — the DAPO/"token-mean" normaliser
+def token_mean(lp, rows):
+    # DAPO's / verl's "token-mean": divide by the token count of this (micro-)batch
     return -(adv[rows, None] * lp * mask[rows]).sum() / mask[rows].sum()
 
 
-def token_sum(lp, rows):  # noqa: ANN001, ANN201
+def token_sum(lp, rows):
     return -(adv[rows, None] * lp * mask[rows]).sum()
 
 
-def seq_mean(lp, rows):  # noqa: ANN001, ANN201 — GRPO's per-response mean, then the mean
+def seq_mean(lp, rows):
+    # GRPO's per-response token mean, then the mean over responses
     return -((adv[rows, None] * lp * mask[rows]).sum(1) / mask[rows].sum(1)).mean()
 
 
@@ -123,7 +122,7 @@ g_full = grad_of(token_mean, full, [1.0])
 g_naive = grad_of(token_mean, halves, [0.5, 0.5])                     # average of micro-batch token means
 n_tok = mask.sum()
 g_right = grad_of(token_sum, halves, [1 / n_tok, 1 / n_tok])          # sum, then divide by the global count
-rel = lambda a, b: float((a - b).norm() / b.norm())                   # noqa: E731
+rel = lambda a, b: float((a - b).norm() / b.norm())
 print(f"token-mean, averaged micro-batch means: relative error {rel(g_naive, g_full):.3%}")
 print(f"token-mean, global token count:         relative error {rel(g_right, g_full):.1e}")
 g_seq_full = grad_of(seq_mean, full, [1.0])
@@ -155,7 +154,7 @@ short = RLConfig(objective="grpo", steps=6, eval_every=3, eval_samples=1)
 a = train_rl(short, sft)
 b = train_rl(short, sft)
 c = train_rl(RLConfig(objective="grpo", steps=6, eval_every=3, eval_samples=1, seed=1), sft)
-strip = lambda h: [{k: v for k, v in r.items() if k != "time"} for r in h]  # noqa: E731
+strip = lambda h: [{k: v for k, v in r.items() if k != "time"} for r in h]
 assert strip(a.history) == strip(b.history)
 assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True))
 assert strip(a.history) != strip(c.history)

@@ -27,9 +27,14 @@ from statistics import NormalDist
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-
 from alignlab.config import RLConfig
-from alignlab.evaluation import bootstrap_ci, evaluate, paired_comparison, pass_at_k, required_prompts
+from alignlab.evaluation import (
+    bootstrap_ci,
+    evaluate,
+    paired_comparison,
+    pass_at_k,
+    required_prompts,
+)
 from alignlab.rl import train_rl
 from alignlab.sft import load_or_train_sft
 from alignlab.task import AdditionTask
@@ -176,9 +181,9 @@ ax[1].set_xlabel("RL step")
 plt.show()
 
 # %%
-from alignlab.model import Tokenizer  # noqa: E402
-from alignlab.sampling import generate  # noqa: E402
-from alignlab.task import verify, verify_contains  # noqa: E402
+from alignlab.model import Tokenizer
+from alignlab.sampling import generate
+from alignlab.task import verify, verify_contains
 
 tok = Tokenizer()
 pairs = task.test_pairs()[:200]

@@ -25,7 +25,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-
 from alignlab.config import RLConfig
 from alignlab.evaluation import evaluate, pass_at_k
 from alignlab.rl import train_rl
