@@ -76,6 +76,12 @@ def test_kv_cache_gives_the_same_samples() -> None:
     assert torch.allclose(outs[0].sampler_logp, outs[1].sampler_logp, atol=1e-5)
 
 
+def test_objective_names_match_the_registry() -> None:
+    from alignlab.config import OBJECTIVES as NAMES
+
+    assert tuple(OBJECTIVES) == NAMES
+
+
 def test_validation_names_every_bad_field() -> None:
     with pytest.raises(ConfigError) as e:
         validate_rl(RLConfig(objective="gpro", group_size=1, lr=-1.0, kl_estimator="k2"))

@@ -8,7 +8,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from alignlab.objectives import KL_ESTIMATORS, KL_PLACEMENTS, OBJECTIVES
+# Kept here, free of torch, so that the command line validates its input in a fraction of a second;
+# alignlab.objectives.OBJECTIVES has exactly these keys (a test checks it).
+OBJECTIVES = ("reinforce", "rloo", "grpo", "dr_grpo", "dapo", "gspo", "sapo")
+KL_ESTIMATORS = ("k1", "k3")
+KL_PLACEMENTS = ("loss", "reward")
 
 
 class ConfigError(ValueError):
@@ -72,8 +76,8 @@ class RLConfig:
 
 
 def _close(name: str, options: list[str]) -> str:
-    near = difflib.get_close_matches(name, options, n=1)
-    return f" (did you mean {near[0]!r}?)" if near else ""
+    near = difflib.get_close_matches(name, options, n=2)
+    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
 
 
 def validate_sft(cfg: SFTConfig) -> None:

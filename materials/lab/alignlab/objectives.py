@@ -22,9 +22,6 @@ from dataclasses import dataclass, field
 
 import torch
 
-KL_ESTIMATORS = ("k1", "k3")
-KL_PLACEMENTS = ("loss", "reward")
-
 
 @dataclass
 class PolicyBatch:
