@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 

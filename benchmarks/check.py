@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 ROOT = Path(__file__).resolve().parents[1]
 
 README = """# Lesson {n}: Topic {n}

@@ -15,6 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -27,6 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "conspects" / "full"
 N_LESSONS = 12

@@ -22,7 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import _venv
+
+_venv.ensure()
+
 REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TEMPLATES = REPO / "course_cli" / "data" / "templates"
 
 
 def copy_course(src: Path, dst: Path) -> None:
@@ -30,7 +35,7 @@ def copy_course(src: Path, dst: Path) -> None:
     shutil.copy2(src / "course.yaml", dst / "course.yaml")
     shutil.copytree(src / "lessons", dst / "lessons")
     shutil.copytree(src / "materials", dst / "materials", ignore=shutil.ignore_patterns("*.pdf"))
-    shutil.copytree(src / "templates" / "marp", dst / "templates" / "marp")
+    shutil.copytree(DEFAULT_TEMPLATES / "marp", dst / "templates" / "marp")
 
 
 def cpu_of_children() -> float:

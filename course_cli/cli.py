@@ -120,6 +120,45 @@ def new_lesson(
     out.print(f"created {plan.lesson_dir.relative_to(course.root)}/", style="green")
 
 
+@app.command("init")
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of the new course (created if missing).",
+                             show_default=False)
+    ],
+    title: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--title", "-t", help="Course title (default: from the folder name)."),
+    ] = None,
+    lessons: Annotated[
+        int, typer.Option("--lessons", "-n", help="How many lessons to scaffold.")
+    ] = 1,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Start a new course: course.yaml, README, templates, book skeleton, setup scripts, lessons."""
+    from course_cli import initcourse
+    from course_cli.console import console
+
+    plan = initcourse.plan_init(folder, title=title, lessons=lessons, force=force)
+    out = console()
+    for line in initcourse.describe(plan):
+        out.print(line, markup=False)
+    if dry_run:
+        out.print("dry run: nothing written", style="dim")
+        return
+    initcourse.apply(plan)
+    out.print(f"created the course in {plan.root}", style="green", markup=False)
+    out.print(
+        f"next: cd {folder} && ./scripts/setup.sh (or: course check; course build all)",
+        markup=False,
+    )
+
+
 @app.command("check")
 def check(
     targets: Annotated[
@@ -368,7 +407,7 @@ def _click_exception() -> type[Exception]:
     try:
         from typer._click import exceptions
     except ImportError:  # Typer releases that depend on click itself
-        from click import exceptions  # type: ignore[no-redef]
+        from click import exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
     return exceptions.ClickException
 
 

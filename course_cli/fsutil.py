@@ -15,7 +15,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     try:
         mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()  # what open() would give a new file
+        mode = 0o666 & ~current_umask()  # what open() would give a new file
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -27,7 +27,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current

@@ -262,6 +262,9 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
             f"--include-in-header={job.macros}",
             "--variable=geometry:margin=2.5cm",
             "--variable=colorlinks:true",
+            # The Computer Modern faces of course-header.tex are narrower than DejaVu: 11pt keeps
+            # the line length and the weight of the page close to the book's.
+            "--variable=fontsize:11pt",
         ]
         if job.engine in ("xelatex", "lualatex"):
             args += [f"--variable={k}:{v}" for k, v in FONTS.items()]

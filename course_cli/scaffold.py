@@ -15,7 +15,6 @@ from course_cli.config import CONFIG_NAME, Course, Lesson
 from course_cli.errors import ProblemsFound, UsageError
 from course_cli.fsutil import atomic_write
 
-TEMPLATE_DIR = Path("templates") / "lesson"
 PLACEHOLDER = "TODO(course)"
 """Marker of every placeholder a template leaves; `course check` flags files that keep it."""
 
@@ -115,7 +114,10 @@ def plan_lesson(
         from course_cli.yamledit import add_lesson
 
         config_text = add_lesson(course.config_path, lesson)
-    files = _render(course, lesson, parts)
+    files = tuple(
+        PlannedFile(path=path, content=text, exists=path.exists())
+        for path, text in render_lesson(course, lesson, parts)
+    )
     return LessonPlan(
         root=course.root,
         lesson=lesson,
@@ -126,10 +128,17 @@ def plan_lesson(
     )
 
 
-def _render(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> tuple[PlannedFile, ...]:
-    from course_cli.templating import render_tree
+def render_lesson(
+    course: Course, lesson: Lesson, parts: tuple[str, ...]
+) -> list[tuple[Path, str]]:
+    """Render the course's lesson templates for ``lesson``: ``(absolute path, text)`` pairs.
 
-    template_root = course.root / TEMPLATE_DIR
+    Optional parts not named in ``parts`` are left out. Raises CourseError naming the template
+    and line when a template is broken.
+    """
+    from course_cli.templating import render_tree, template_dir
+
+    template_root = template_dir(course.root, "lesson")
     context = {
         "course_title": course.title,
         "number": lesson.number,
@@ -142,10 +151,7 @@ def _render(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> tuple[Pla
     skip = {p for p in OPTIONAL_PARTS if p not in parts}
     rendered = render_tree(template_root, context, skip_dirs=skip)
     target = lesson.dir(course.root)
-    return tuple(
-        PlannedFile(path=target / rel, content=text, exists=(target / rel).exists())
-        for rel, text in rendered
-    )
+    return [(target / rel, text) for rel, text in rendered]
 
 
 def describe(plan: LessonPlan) -> list[str]:

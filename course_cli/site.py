@@ -22,6 +22,7 @@ from course_cli.errors import CourseError
 from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, link_rewriter, linked_files
 from course_cli.sitemd import render_markdown
+from course_cli.templating import template_dirs, template_file
 
 SITE_DIR = "site"
 TEMPLATES = Path("templates") / "site"
@@ -44,15 +45,16 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 
     Raises CourseError when the site templates are missing.
     """
-    templates = course.root / TEMPLATES
-    if not (templates / "base.html.j2").is_file():
+    folders = template_dirs(course.root, "site")
+    names = sorted({p.name for folder in folders for p in folder.glob("*") if p.is_file()})
+    template_files = tuple(template_file(course.root, "site", name) for name in names)
+    if "base.html.j2" not in names:
         raise CourseError(
             f"{TEMPLATES}/base.html.j2: site template missing",
-            hint="restore templates/site/ from the course repository",
+            hint="delete templates/site/ to use the toolkit's default site templates",
         )
     out = options.build_dir / SITE_DIR
-    template_files = tuple(sorted(p for p in templates.glob("*") if p.is_file()))
-    steps = asset_steps(course, out, templates)
+    steps = asset_steps(course, out, template_file(course.root, "site", "site.css"))
     titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
@@ -270,7 +272,7 @@ def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> 
     return BuildStep(
         kind="site-page",
         output=out / "index.html",
-        inputs=(course.config_path, *template_files),
+        inputs=(course.config_path, *template_files, *((readme,) if readme.is_file() else ())),
         action=_render_index,
         key=key_of(lessons=_lessons_key(course), has_readme=readme.is_file()),
         label="site: index.html",
@@ -281,8 +283,41 @@ def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> 
 def _render_index(tasks: Sequence[Task]) -> None:
     for task in tasks:
         course = task.step.payload["course"]
-        html = _render(course, "index.html.j2", prefix="", page_title=course.title)
+        intro = readme_intro(course.root / "README.md")
+        html = _render(course, "index.html.j2", prefix="", page_title=course.title, intro=intro)
         task.out().write_text(html, encoding="utf-8")
+
+
+def readme_intro(path: Path) -> str:
+    """The first paragraph of prose under the README's title and before its first section, as
+    plain text ("" if none).
+
+    Headings, lists, tables, images, HTML comments and placeholders are not prose; emphasis and
+    code marks are dropped, link texts kept.
+    """
+    import re
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    paragraph: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if paragraph:
+                break
+            continue
+        if text.startswith("## ") or (text.startswith("#") and paragraph):
+            break  # the introduction ends where the first section starts
+        if text.startswith(("#", "<", "|", "-", "*", "!", ">", "```", "[![")):
+            if paragraph:
+                break
+            continue
+        paragraph.append(text)
+    prose = " ".join(paragraph)
+    prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)
+    return re.sub(r"[*_`]{1,2}", "", prose)
 
 
 def _book_steps(
@@ -331,7 +366,7 @@ def _render(course: Course, name: str, **context: Any) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
-        loader=FileSystemLoader(str(course.root / TEMPLATES)),
+        loader=FileSystemLoader([str(p) for p in template_dirs(course.root, "site")]),
         undefined=StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,

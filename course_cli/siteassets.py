@@ -16,8 +16,8 @@ from course_cli.errors import CourseError
 MATHJAX = Path("node_modules") / "mathjax-full" / "es5" / "tex-svg-full.js"
 
 
-def asset_steps(course: Course, out: Path, templates: Path) -> list[BuildStep]:
-    steps = [copy_step(templates / "site.css", out / "assets" / "site.css")]
+def asset_steps(course: Course, out: Path, stylesheet: Path) -> list[BuildStep]:
+    steps = [copy_step(stylesheet, out / "assets" / "site.css")]
     mathjax = course.root / MATHJAX
     if not mathjax.is_file():
         raise CourseError(

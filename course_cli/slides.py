@@ -48,6 +48,7 @@ from course_cli.marpcli import (
     marp_warnings,
     math_problems,
 )
+from course_cli.templating import template_file
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
@@ -77,9 +78,8 @@ __all__ = [
 ]
 
 FORMATS = ("html", "pdf", "pptx")
-THEME = "templates/marp/course.css"
-ENGINE = "templates/marp/engine.mjs"
-_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+THEME = "course.css"
+ENGINE = "engine.mjs"
 
 
 def resolve_formats(course: Course, formats: Sequence[str] | None) -> tuple[str, ...]:
@@ -93,12 +93,14 @@ def resolve_formats(course: Course, formats: Sequence[str] | None) -> tuple[str,
     return tuple(dict.fromkeys(chosen))
 
 
-def support_file(root: Path, rel: str) -> Path:
-    """A Marp support file of the course (theme, engine), else the toolkit's own copy."""
-    for base in (root, _PACKAGE_ROOT):
-        if (base / rel).is_file():
-            return base / rel
-    raise CourseError(f"{rel} not found in the course or the toolkit", hint="restore it from git")
+def support_file(root: Path, name: str) -> Path:
+    """A Marp support file (theme, engine): ``templates/marp/<name>`` of the course, else the
+    toolkit's own. Raises CourseError when neither exists (a damaged installation)."""
+    path = template_file(root, "marp", name)
+    if not path.is_file():
+        raise CourseError(f"templates/marp/{name} not found in the course or the toolkit",
+                          hint="reinstall the toolkit")
+    return path
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:

@@ -11,8 +11,38 @@ from course_cli.errors import CourseError
 
 SUFFIX = ".j2"
 
+DEFAULTS = Path(__file__).resolve().parent / "data" / "templates"
+"""The toolkit's own templates (lesson scaffold, Marp theme and engine, site), shipped in the
+package so that the commands work in any course; ``course init`` copies them into a new course."""
 
-def _environment(root: Path) -> Any:
+
+def template_dir(root: Path, kind: str) -> Path:
+    """The folder of ``kind`` templates (``lesson``, ``marp``, ``site``) a course uses.
+
+    Returns the course's own ``templates/<kind>/`` when it exists, else the toolkit's default.
+    A whole folder is chosen (not single files): the lesson scaffold is one tree.
+    """
+    own = root / "templates" / kind
+    return own if own.is_dir() else DEFAULTS / kind
+
+
+def template_dirs(root: Path, kind: str) -> tuple[Path, ...]:
+    """The folders to look ``kind`` templates up in, file by file: the course's own first."""
+    own = root / "templates" / kind
+    return (own, DEFAULTS / kind) if own.is_dir() else (DEFAULTS / kind,)
+
+
+def template_file(root: Path, kind: str, name: str) -> Path:
+    """``templates/<kind>/<name>`` of the course when it exists, else the toolkit's default."""
+    for folder in template_dirs(root, kind):
+        if (folder / name).is_file():
+            return folder / name
+    return DEFAULTS / kind / name
+
+
+def environment(root: Path) -> Any:
+    """A Jinja environment over ``root``: strict variables, trailing newlines kept, the
+    ``yaml_str`` filter. Callers may add filters before rendering."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -27,7 +57,10 @@ def _environment(root: Path) -> Any:
 
 
 def render_tree(
-    root: Path, context: dict[str, Any], skip_dirs: set[str] | frozenset[str] = frozenset()
+    root: Path,
+    context: dict[str, Any],
+    skip_dirs: set[str] | frozenset[str] = frozenset(),
+    env: Any = None,
 ) -> list[tuple[Path, str]]:
     """Render every file under ``root`` (``*.j2`` through Jinja, others copied as text).
 
@@ -38,9 +71,9 @@ def render_tree(
     if not root.is_dir():
         raise CourseError(
             f"template folder {root} does not exist",
-            hint="restore templates/lesson/ from the course repository",
+            hint="restore it from git, or delete it to use the toolkit's default templates",
         )
-    env = _environment(root)
+    env = env if env is not None else environment(root)
     out = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root)

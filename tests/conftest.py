@@ -46,8 +46,8 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
 def make_course(tmp_path: Path) -> Callable[..., Path]:
     """Return a factory: make_course(files=None, yaml=MINI_COURSE_YAML, templates=True) -> root.
 
-    The course gets the repository's real templates/ (lesson, marp, pdf …) and materials/macros.tex
-    unless ``templates=False``.
+    The course gets the toolkit's default templates/ (lesson, marp, site, as ``course init``
+    copies them) and the repository's materials/macros.tex unless ``templates=False``.
     """
 
     def factory(
@@ -61,7 +61,9 @@ def make_course(tmp_path: Path) -> Callable[..., Path]:
         if yaml is not None:
             (root / "course.yaml").write_text(yaml, encoding="utf-8")
         if templates:
-            shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
+            from course_cli.templating import DEFAULTS
+
+            shutil.copytree(DEFAULTS, root / "templates", dirs_exist_ok=True)
             macros = REPO / "materials" / "macros.tex"
             if macros.is_file():
                 (root / "materials").mkdir(exist_ok=True)

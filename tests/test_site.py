@@ -298,3 +298,17 @@ def test_serve_redirects_folders_to_their_slash(make_course) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_home_page_lead_is_the_readme_first_paragraph(tmp_path: Path) -> None:
+    from course_cli.site import readme_intro
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# Optics\n\n[![badge](b.svg)](x)\n<!-- TODO(course): intro -->\n\n"
+        "A **short** course on [lenses](lenses.md)\nand `mirrors`.\n\nSecond paragraph.\n"
+    )
+    assert readme_intro(readme) == "A short course on lenses and mirrors."
+    readme.write_text("# Optics\n\n<!-- TODO(course): intro -->\n\n## Roadmap\n\nProse.\n")
+    assert readme_intro(readme) == ""
+    assert readme_intro(tmp_path / "missing.md") == ""

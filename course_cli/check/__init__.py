@@ -50,10 +50,12 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
     """
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import find_css, known_themes
+    from course_cli.templating import template_dirs
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
-    ctx = _course_context(course, known_themes(find_css(course.root / "templates" / "marp")))
+    css = [p for folder in template_dirs(course.root, "marp") for p in find_css(folder)]
+    ctx = _course_context(course, known_themes(css))
     findings: list[Finding] = check_config_codes(course)
     checked: list[Path] = []
     results = []

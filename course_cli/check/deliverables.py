@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
+from course_cli.templating import template_dir
 
 if TYPE_CHECKING:
     from course_cli.config import Course, Lesson
@@ -130,7 +131,7 @@ def template_lines(course: Course, lesson: Lesson) -> dict[str, TemplateLines]:
     """
     values = {course.title, lesson.title, lesson.summary, str(lesson.number), lesson.dirname}
     values = {v.strip() for v in values} - {""}
-    folder = course.root / "templates" / "lesson"
+    folder = template_dir(course.root, "lesson")
     out: dict[str, TemplateLines] = {}
     if not folder.is_dir():
         return out

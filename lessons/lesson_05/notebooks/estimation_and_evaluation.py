@@ -1,8 +1,7 @@
 # %% [markdown]
 # # Lesson 5 — Monte Carlo, importance sampling and policy evaluation
 #
-# This notebook checks numerically the main results of Lesson 5 (Book Chapter 2,
-# `ch:rl-fundamentals`):
+# This notebook checks numerically the main results of Lesson 5 (Book Chapter 2):
 #
 # 1. the Monte Carlo estimator is unbiased with variance $\sigma^2/N$ (Book §2.2);
 # 2. importance sampling (IS) is unbiased, its variance is
@@ -44,7 +43,7 @@ assert abs(mc.mean() - 1.0) < 5 * np.sqrt(2 / N / M)
 assert abs(mc.std() / np.sqrt(2 / N) - 1.0) < 0.03
 
 # %% [markdown]
-# ## 2. Importance sampling on a discrete distribution (Book Exercise `ex:is-discrete`)
+# ## 2. Importance sampling on a discrete distribution (Book Exercise 2.2)
 #
 # $p=(0.1,0.9)$, $q=(0.5,0.5)$ on $\{0,1\}$ and $f(x)=x$.  Exact values:
 # $\mu=0.9$; one plain sample has variance $0.9\cdot0.1=0.09$; one IS sample has variance
@@ -81,7 +80,7 @@ assert np.allclose(w_star[xs_star] * f[xs_star], mu)  # zero variance
 # ## 3. Gaussian proposals: $\E_q[w^2]=s^2/\sqrt{2s^2-1}$ and the effective sample size
 #
 # Target $p=\mathcal N(0,1)$, proposal $q=\mathcal N(0,s^2)$ (Book Example
-# `ex:is-infinite-variance`).  For $f\equiv1$ the IS estimator estimates $\E_p[1]=1$; the
+# Example 2.12).  For $f\equiv1$ the IS estimator estimates $\E_p[1]=1$; the
 # per-sample variance is $\E_q[w^2]-1=\chi^2(p\,\|\,q)$, finite only for $s^2>\tfrac12$.
 # (We test the formula for $s^2\ge0.8$: for $s^2<\tfrac34$ the fourth moment of the weights is
 # infinite, so even the *sample estimate* of $\E_q[w^2]$ is unreliable.)
@@ -151,7 +150,7 @@ assert bad[:, 0].std() > 10 * good[:, 0].std()  # estimates scatter much more
 # Two actions; the data were collected with $\pi'=(0.5,0.5)$ and we want expectations under
 # $\pi=(0.6,0.4)$.  Per step $\chi^2(\pi\,\|\,\pi')=0.04$; for a trajectory of length $T$ whose
 # per-step actions are independent, $\E[w(\tau)^2]=(1.04)^T$ exactly (Book Proposition
-# `prop:is-horizon` gives this as a lower bound in general).  The effective sample size of
+# Proposition 2.13 gives this as a lower bound in general).  The effective sample size of
 # $N=20\,000$ trajectories shrinks accordingly.  Note that for long horizons even the
 # *Monte Carlo estimate* of $\E[w^2]$ falls short of the exact value: the mass of the second
 # moment sits on rare trajectories with enormous weights that a finite sample seldom contains.
@@ -216,7 +215,7 @@ assert np.isclose(d @ r_pi, V[0])  # J = sum_s d(s) r_pi(s)
 # ### Iterating the Bellman operator
 #
 # $V_{k+1}=r_\pi+\gamma P_\pi V_k$ converges from $V_0=0$ at rate $\gamma^k$ in the max norm
-# (Book Lemma `lem:contraction`).
+# (Book Lemma 2.26).
 
 # %%
 Vk = np.zeros(2)
@@ -264,7 +263,7 @@ assert np.abs(V_td - V).max() < 0.15
 assert np.abs(hist[-1] - V).max() < np.abs(hist[0] - V).max()
 
 # %% [markdown]
-# ## 7. TD targets are Rao–Blackwellised returns (Book Proposition `prop:td-variance`)
+# ## 7. TD targets are Rao–Blackwellised returns (Book Proposition 2.29)
 #
 # From state 1, the Monte Carlo target is the return $R_0$ and the TD target (with the exact
 # $V^\pi$) is $r_0+\gamma V^\pi(s_1)$.  Both have mean $V^\pi(1)$; the TD target has far smaller

@@ -1,20 +1,20 @@
 # %% [markdown]
 # # Lesson 6 — REINFORCE, baselines and GAE, checked numerically
 #
-# This notebook checks the main results of Lesson 6 (Book Chapter 3, `ch:policy-gradients`):
+# This notebook checks the main results of Lesson 6 (Book Chapter 3):
 #
 # 1. the score-function (REINFORCE) estimator on a softmax bandit is **unbiased**: its average
 #    matches the exact gradient $\partial J/\partial\theta_a=\pi_a(\bar R(a)-\sum_b\pi_b\bar R(b))$;
 # 2. subtracting a baseline keeps it unbiased and **reduces its variance**; the measured variance
-#    matches the quadratic of Book Theorem `thm:optimal-baseline`, minimised by
+#    matches the quadratic of Book Theorem 3.16, minimised by
 #    $b^\star=\E[\lVert g\rVert^2R]/\E\lVert g\rVert^2$;
 # 3. group baselines: leave-one-out is unbiased, the plain group mean shrinks the gradient by
-#    $(G-1)/G$ (Book Proposition `prop:group-baseline`);
+#    $(G-1)/G$ (Book Proposition 3.18);
 # 4. in a short training run the baseline makes learning faster;
 # 5. the policy gradient theorem on the two-state MDP of Lesson 5 gives
 #    $\partial J/\partial\theta=950/484\approx1.963$, equal to a finite difference;
 # 6. GAE: the backward recursion, the direct sum $\sum_l(\gamma\lambda)^l\delta_{t+l}$ and the
-#    average of $n$-step estimates agree (Book §3.8 worked example and Exercise `ex:gae-truncation`).
+#    average of $n$-step estimates agree (Book §3.8 worked example and Exercise 3.5).
 #
 # Plain numpy, fixed seeds, a few seconds.  Every code cell ends with `assert` statements.
 
@@ -31,7 +31,7 @@ assert rng.random() < 1.0
 # Arm $a$ pays $R=\bar R(a)+\varepsilon$ with $\varepsilon\sim\mathcal N(0,s^2)$.  The mean rewards are
 # all around $5$ — like a reward model whose scores have an arbitrary offset.  The policy is
 # $\pi=\operatorname{softmax}(\theta)$ and the score of arm $a$ with respect to the logits is
-# $g(a)=e_a-\pi$ (Book Example `ex:softmax-score`).
+# $g(a)=e_a-\pi$ (Book Example 3.5).
 
 # %%
 R_bar = np.array([5.0, 5.5, 4.0, 6.0, 4.5])
@@ -48,7 +48,7 @@ def softmax(z):
 
 pi = softmax(theta)
 J = pi @ R_bar
-exact_grad = pi * (R_bar - J)  # Book Exercise ex:softmax-bandit
+exact_grad = pi * (R_bar - J)  # Book Exercise 3.2
 scores = np.eye(K) - pi  # row a = grad_theta log pi(a) = e_a - pi
 print("pi =", pi, " J =", round(J, 4))
 print("exact gradient =", exact_grad)
@@ -103,7 +103,7 @@ assert vstar <= vmean + 1e-12  # and b* is (slightly) better still
 # %% [markdown]
 # ### The variance is a parabola in $b$
 #
-# Book Theorem `thm:optimal-baseline`: the excess variance over the optimum is
+# Book Theorem 3.16: the excess variance over the optimum is
 # $\E\lVert g\rVert^2\,(b-b^\star)^2$.  We check this on a grid of baselines.
 
 # %%
@@ -176,7 +176,7 @@ assert final_base.mean() > 5.7
 assert final_base.std() < final_plain.std()  # and far more reliably across seeds
 
 # %% [markdown]
-# ## 5. The policy gradient theorem on the two-state MDP (Book Example `ex:pg-two-state`)
+# ## 5. The policy gradient theorem on the two-state MDP (Book Example 3.12)
 #
 # The two-state MDP of Lesson 5 with $\pi_\theta(b\mid1)=\sigma(\theta)$ and action $a$ in state 2.
 # At $\theta=0$ the occupancy form gives

@@ -30,7 +30,7 @@ frac = lambda s2: sqrt(2 * s2 - 1) / s2  # noqa: E731
 
 parts = [
     f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-    'font-family="DejaVu Sans, sans-serif" font-size="16">',
+    'font-family="DejaVu Sans, sans-serif" font-size="18">',
     "  <title>Second moment of importance weights and effective sample size versus proposal variance</title>",
     f'  <rect width="{W}" height="{H}" fill="#ffffff"/>',
 ]

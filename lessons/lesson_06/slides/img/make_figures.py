@@ -1,7 +1,7 @@
 """Write the two plots of the lesson 6 deck as plain SVG (no plotting library needed).
 
   baseline_variance.svg  variance of the single-sample estimator vs a constant baseline
-                         (Book Example ex:bandit-baseline: 0.16 b^2 - 0.256 b + 0.1424)
+                         (Book Example 3.17: 0.16 b^2 - 0.256 b + 0.1424)
   gae_weights.svg        weights (gamma*lambda)^l of the TD errors in GAE, gamma = 0.99
 
 Run:  python make_figures.py
@@ -20,7 +20,7 @@ class Axes:
         self.xr, self.yr = xr, yr
         self.parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-            'font-family="DejaVu Sans, sans-serif" font-size="16">'
+            'font-family="DejaVu Sans, sans-serif" font-size="18">'
         ]
 
     def px(self, x, y):
@@ -54,7 +54,7 @@ class Axes:
         if label:
             self.add(f'<text x="{cx + dx:.1f}" y="{cy + dy:.1f}" text-anchor="{anchor}">{label}</text>')
 
-    def text(self, x, y, s, anchor="start", color=INK, size=16):
+    def text(self, x, y, s, anchor="start", color=INK, size=18):
         self.add(f'<text x="{x}" y="{y}" text-anchor="{anchor}" fill="{color}" font-size="{size}">{s}</text>')
 
     def legend_line(self, x, y, color, label, dash=None, width=3):
@@ -82,9 +82,9 @@ ax.text(405, 385, "constant baseline b", anchor="middle")
 ax.save("baseline_variance.svg", "Variance of the score-function estimator as a parabola in the baseline b")
 
 # --- GAE weights ----------------------------------------------------------------------
-ax = Axes(760, 400, (80, 330, 520, 30), (0, 40), (0.0, 1.05))
+ax = Axes(760, 400, (80, 330, 490, 30), (0, 40), (0.0, 1.05))
 ax.frame([0, 10, 20, 30, 40], [0, 0.25, 0.5, 0.75, 1.0])
-series = [(1.0, INK, "λ = 1 (Monte Carlo)"), (0.95, ACCENT, "λ = 0.95"), (0.8, GREEN, "λ = 0.8"), (0.5, ORANGE, "λ = 0.5")]
+series = [(1.0, INK, "λ = 1 (MC)"), (0.95, ACCENT, "λ = 0.95"), (0.8, GREEN, "λ = 0.8"), (0.5, ORANGE, "λ = 0.5")]
 for k, (lam, color, label) in enumerate(series):
     pts = [(l, (0.99 * lam) ** l) for l in range(41)]
     ax.add('<polyline points="%s" fill="none" stroke="%s" stroke-width="2.5"/>'
@@ -92,13 +92,13 @@ for k, (lam, color, label) in enumerate(series):
     for x, y in pts:
         cx, cy = ax.px(x, y)
         ax.add(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.6" fill="{color}"/>')
-    ax.legend_line(545, 60 + 32 * k, color, label, width=2.5)
+    ax.legend_line(515, 60 + 32 * k, color, label, width=2.5)
 cx, cy = ax.px(0, 1.0)
 ax.add(f'<rect x="{cx - 6:.1f}" y="{cy - 6:.1f}" width="12" height="12" fill="{RED}"/>')
-ax.add(f'<rect x="551" y="{60 + 32 * 4 - 6}" width="12" height="12" fill="{RED}"/>')
-ax.text(589, 60 + 32 * 4 + 5, "λ = 0 (TD error only)")
-ax.text(300, 385, "lag l", anchor="middle")
+ax.add(f'<rect x="521" y="{60 + 32 * 4 - 6}" width="12" height="12" fill="{RED}"/>')
+ax.text(559, 60 + 32 * 4 + 5, "λ = 0 (TD error)")
+ax.text(285, 385, "lag l", anchor="middle")
 ax.text(22, 180, "weight (γλ)ˡ of δₜ₊ₗ", anchor="middle")
 ax.parts[-1] = ax.parts[-1].replace('<text x="22" y="180"', '<text x="22" y="180" transform="rotate(-90 22 180)"')
-ax.text(545, 260, "γ = 0.99", color=GREY)
+ax.text(515, 260, "γ = 0.99", color=GREY)
 ax.save("gae_weights.svg", "Weights of the TD errors in generalised advantage estimation for several lambda")

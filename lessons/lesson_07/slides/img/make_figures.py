@@ -65,18 +65,19 @@ def mm():
     eta = 0.6 * np.sin(1.1 * th) + 0.3 * th + 0.2
     slope = 0.6 * 1.1 + 0.3
     M = 0.2 + slope * th - 1.1 * th**2
-    fig, ax = plt.subplots(figsize=(10, 4.2))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     ax.plot(th, eta, color=INK, lw=2.5, label=r"true objective $\eta(\theta)$")
-    ax.plot(th, M, "--", color=ACCENT, lw=2.2, label=r"$M_i(\theta)=L_{\theta_i}(\theta)-C\,D_{\rm KL}^{\max}(\theta_i,\theta)$")
+    ax.plot(th, M, "--", color=ACCENT, lw=2.2, label=r"$M_i(\theta)=L_i(\theta)-C\,\mathrm{KL}_i^{\max}(\theta)$")
     t_star = slope / 2.2
     ax.plot([0], [0.2], "o", color=INK)
     ax.plot([t_star], [0.2 + slope * t_star - 1.1 * t_star**2], "o", color=ACCENT)
     ax.plot([t_star], [0.6 * np.sin(1.1 * t_star) + 0.3 * t_star + 0.2], "o", color=WARM)
     ax.axvline(t_star, ls=":", color=MUTED)
     ax.annotate(r"$\theta_i$: $M_i=\eta$", (0, 0.2), (-1.45, 0.6), arrowprops={"arrowstyle": "->", "color": MUTED})
-    ax.annotate(r"$\theta_{i+1}=\arg\max\,M_i$", (t_star, -0.55), (t_star + 0.15, -0.75), fontsize=16)
+
     ax.set_ylim(-0.9, 1.7)
-    ax.set_xticks([])
+    ax.set_xticks([0], [r"$\theta_i$"])
+    ax.text(t_star + 0.04, 1.5, r"$\theta_{i+1}=\arg\max\,M_i$", color=INK)
     ax.set_yticks([])
     ax.set_xlabel(r"policy parameter $\theta$")
     ax.legend(loc="upper left", frameon=False)
@@ -142,14 +143,14 @@ def natural_gradient(delta=0.5):
     ax.arrow(0, 0, *d_plain, width=0.02, color=MUTED, length_includes_head=True)
     ax.arrow(0, 0, *d_star, width=0.02, color=WARM, length_includes_head=True)
     ax.text(d_plain[0] + 0.03, d_plain[1] + 0.05, r"along $g$", color=MUTED)
-    ax.text(d_star[0] + 0.04, d_star[1] - 0.05, r"$d^\star\propto F^{-1}g$", color=WARM)
+    ax.text(d_star[0] + 0.04, d_star[1] - 0.05, r"$\Delta\theta^\star\propto F^{-1}g$", color=WARM)
     lim = 1.25 * np.abs(ell).max()
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.set_xlabel(r"$d_1$")
-    ax.set_ylabel(r"$d_2$")
-    ax.set_title("KL trust region", fontsize=16, color=INK)
+    ax.set_xlabel(r"$\Delta\theta_1$")
+    ax.set_ylabel(r"$\Delta\theta_2$")
+    ax.set_title("KL trust region", color=INK)
     fig.tight_layout()
     save(fig, "natural_gradient.svg")
     return g @ d_star, g @ d_plain

@@ -23,8 +23,8 @@ plt.rcParams.update(
         "svg.hashsalt": "lesson08",
         "font.family": "DejaVu Sans",
         "mathtext.fontset": "dejavusans",
-        "font.size": 18,
-        "legend.fontsize": 15,
+        "font.size": 20,
+        "legend.fontsize": 17,
         "axes.edgecolor": INK,
         "axes.labelcolor": INK,
         "xtick.color": INK,
@@ -59,12 +59,12 @@ def token_mdp():
     for a, b, top, bottom in arrows:
         ax.add_patch(FancyArrowPatch((a, 1.95), (b, 1.95), arrowstyle="-|>", mutation_scale=18, lw=2, color=INK))
         if top:
-            ax.text((a + b) / 2, 2.65, top, ha="center", fontsize=15)
-            ax.text((a + b) / 2, 1.05, bottom, ha="center", fontsize=15, color=MUTED)
-    ax.text(11.6, 2.75, r"$y_T=$ EOS", ha="center", fontsize=15)
-    ax.text(11.6, 1.05, r"$r_T=r(x,y)$", ha="center", fontsize=15, color=WARM)
+            ax.text((a + b) / 2, 2.65, top, ha="center", fontsize=17)
+            ax.text((a + b) / 2, 1.05, bottom, ha="center", fontsize=17, color=MUTED)
+    ax.text(11.6, 2.75, r"$y_T=$ EOS", ha="center", fontsize=17)
+    ax.text(11.6, 1.05, r"$r_T=r(x,y)$", ha="center", fontsize=17, color=WARM)
     ax.text(6.5, 0.25, r"deterministic transitions $s_{t+1}=(s_t,y_t)$,   $\gamma=1$,   reward only at the end",
-            ha="center", fontsize=15, color=MUTED)
+            ha="center", fontsize=17, color=MUTED)
     save(fig, "token_mdp.svg")
 
 
@@ -103,18 +103,20 @@ def group_adv():
     ax.bar(x + w, dr, w, color=MUTED, label=r"Dr. GRPO $r_i-\bar r$")
     ax.axhline(0, color=INK, lw=1)
     ax.set_xticks(x)
-    ax.set_xticklabels([f"$y_{i + 1}$\n{int(v)}" for i, v in enumerate(r)], fontsize=15)
+    ax.set_xticklabels([f"$y_{i + 1}$\n{int(v)}" for i, v in enumerate(r)], fontsize=17)
     ax.set_ylabel("advantage")
-    ax.set_title("3 of 8 correct", fontsize=16, color=INK)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False, fontsize=15)
+    ax.set_title("3 of 8 correct", fontsize=18, color=INK)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False, fontsize=17)
     ax = axes[1]
     p = np.linspace(0.02, 0.98, 200)
     ax.plot(p, 1 / np.sqrt(p * (1 - p)), color=ACCENT, lw=3)
     ax.set_xlabel("success fraction $p$ in the group")
-    ax.set_ylabel("prompt weight factor")
+    ax.set_ylabel("weight factor")
     ax.set_ylim(0, 8)
-    ax.set_title("std normalisation: weight × 1/√(p(1−p))", fontsize=16, color=INK)
-    fig.tight_layout(w_pad=3)
+    ax.set_xticks([0, 0.5, 1])
+    ax.set_yticks([2, 4, 6, 8])
+    ax.set_title("std factor 1/√(p(1−p))", fontsize=18, color=INK)
+    fig.tight_layout(w_pad=4)
     save(fig, "group_adv.svg")
 
 
@@ -128,8 +130,10 @@ def clip_ceiling():
     ax.set_xlabel(r"old probability $\pi_{\rm old}$")
     ax.set_ylabel("reachable probability")
     ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.05)
-    ax.legend(loc="lower right", frameon=False, fontsize=14)
+    ax.set_ylim(0, 1.45)
+    ax.set_xticks([0, 0.5, 1])
+    ax.set_yticks([0.5, 1])
+    ax.legend(loc="upper left", frameon=False, fontsize=16, handlelength=1.5)
     fig.tight_layout()
     save(fig, "clip_ceiling.svg")
 
@@ -146,6 +150,7 @@ def sapo_gate():
     ax.set_ylabel("gradient weight")
     ax.set_xlim(0, 4)
     ax.set_ylim(0, 1.12)
+    ax.set_yticks([0.25, 0.5, 0.75, 1.0])
     ax.set_xticks([0, 0.8, 1.2, 2, 3, 4])
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()

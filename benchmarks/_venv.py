@@ -1,0 +1,16 @@
+"""Run every benchmark in the project's environment (.venv, made by ./scripts/setup.sh)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+VENV = Path(__file__).resolve().parents[1] / ".venv"
+
+
+def ensure() -> None:
+    """Re-run this script with .venv's Python when started with another one (and .venv exists)."""
+    python = VENV / "bin" / "python"
+    if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(python, [str(python), *sys.argv])
