@@ -36,7 +36,7 @@ from alignlab.sft import load_or_train_sft
 from alignlab.task import AdditionTask, verify
 
 torch.set_num_threads(1)
-sft = load_or_train_sft()
+sft = load_or_train_sft()  # trains in well under a minute the first time, then cached
 task, tok = AdditionTask(), Tokenizer()
 print(f"{sft.num_params()} parameters")
 

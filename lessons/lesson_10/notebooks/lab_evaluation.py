@@ -41,9 +41,13 @@ from alignlab.task import AdditionTask
 
 torch.set_num_threads(1)
 task = AdditionTask()
-sft = load_or_train_sft()
+sft = load_or_train_sft()  # trains in well under a minute the first time, then cached
+
+# %%
 grpo = train_rl(RLConfig(objective="grpo", steps=30), sft).model
 drgrpo = train_rl(RLConfig(objective="dr_grpo", steps=30), sft).model
+
+# %%
 N_SAMPLES = 16
 ev = {name: evaluate(m, task, N_SAMPLES, 1.0, seed=123) for name, m in
       [("SFT", sft), ("GRPO", grpo), ("Dr. GRPO", drgrpo)]}

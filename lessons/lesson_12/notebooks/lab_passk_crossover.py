@@ -33,8 +33,12 @@ from alignlab.task import AdditionTask
 
 torch.set_num_threads(1)
 task = AdditionTask()
-sft = load_or_train_sft()
+sft = load_or_train_sft()  # trains in well under a minute the first time, then cached
+
+# %%
 rl = train_rl(RLConfig(objective="grpo", steps=60, lr=3e-4), sft).model
+
+# %%
 N = 64
 ev = {"SFT (base)": evaluate(sft, task, N, 1.0, seed=7), "GRPO": evaluate(rl, task, N, 1.0, seed=7)}
 ks = [1, 2, 4, 8, 16, 32, 64]
