@@ -86,6 +86,7 @@ TARGETS: dict[str, str] = {
     "slides": "course_cli.slides",
     "pdf": "course_cli.pdf",
     "book": "course_cli.bookpdf",
+    "notebooks": "course_cli.notebooks",
     "site": "course_cli.site",
 }
 PHASES: dict[str, int] = {"site": 1}
@@ -140,7 +141,7 @@ def parse_build_args(args: Sequence[str]) -> tuple[str, list[int]]:
     if bad:
         raise UsageError(
             f"lesson numbers must be numbers: {', '.join(bad)}",
-            hint="course build [slides|pdf|book|site|all] [N…]",
+            hint="course build [slides|pdf|book|notebooks|site|all] [N…]",
         )
     return target, [int(a) for a in rest]
 

@@ -253,7 +253,7 @@ def readme(
 def build(
     what: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="[slides|pdf|book|site|all] [N…]: a target and lesson numbers.",
+        typer.Argument(help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
                        show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild what is up to date.")] = False,
@@ -270,9 +270,16 @@ def build(
         typer.Option("--engine", help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
                      "(default: front matter `engine:`, then course.yaml build.pdf_engine)."),
     ] = None,
+    solutions: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--solutions/--no-solutions",
+                     help="Keep or leave out `::: solution` blocks in PDFs and the site "
+                     "(default: course.yaml build.solutions, true).", show_default=False),
+    ] = None,
     root: RootOption = None,
 ) -> None:
-    """Build slides, conspect PDFs, the book and the site into build/ (only what is stale)."""
+    """Build slides, conspect PDFs, the book, notebooks and the site into build/ (only what is
+    stale)."""
     from course_cli import build as build_mod
     from course_cli.console import console
     from course_cli.progress import make_progress
@@ -283,10 +290,19 @@ def build(
         course, target, numbers, force=force, jobs=jobs,
         formats=formats.split(",") if formats else None,
         progress=make_progress(course.root),
-        extra={"engine": engine} if engine else None,
+        extra=_build_extra(engine, solutions),
     )  # fmt: skip
     console().print(report.summary(), markup=False)
     report.raise_for_failures()
+
+
+def _build_extra(engine: str | None, solutions: bool | None) -> dict[str, object]:
+    extra: dict[str, object] = {}
+    if engine:
+        extra["engine"] = engine
+    if solutions is not None:
+        extra["solutions"] = solutions
+    return extra
 
 
 @app.command("book-sync")

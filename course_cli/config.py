@@ -7,11 +7,12 @@ offer a "did you mean" for unknown keys, and are all reported at once as one Con
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from course_cli.errors import ConfigError, UsageError
 from course_cli.yamlpos import YamlDoc, load_yaml
@@ -51,11 +52,37 @@ class Deliverables(_Model):
     optional: list[Deliverable] = Field(default_factory=_optional_parts)
 
 
+class NotebooksConfig(_Model):
+    timeout: int = Field(default=300, ge=1)  # seconds per notebook
+
+
 class BuildConfig(_Model):
     pdf_engine: PdfEngine = "xelatex"
     slides: list[SlideFormat] = Field(default_factory=_slide_formats)
+    solutions: bool = True  # False: PDFs and the site leave `::: solution` blocks out
+    notebooks: NotebooksConfig = Field(default_factory=NotebooksConfig)
     jobs: int | None = Field(default=None, ge=1)
     tools: dict[str, str] = Field(default_factory=dict)
+
+
+_GITHUB_RE = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?(?:\.git)?/?$")
+
+
+class RepositoryConfig(_Model):
+    """Where the course repository is published: notebook pages link to Colab from it."""
+
+    url: str
+    branch: str = Field(default="main", min_length=1, pattern=r"^[^\s]+$")
+
+    @field_validator("url")
+    @classmethod
+    def _github(cls, value: str) -> str:
+        if not _GITHUB_RE.match(value):
+            raise ValueError(
+                f"{value!r} is not a GitHub repository URL like https://github.com/OWNER/REPO "
+                "(Colab opens notebooks from GitHub)"
+            )
+        return value
 
 
 class CheckConfig(_Model):
@@ -87,7 +114,14 @@ class _CourseFile(_Model):
     deliverables: Deliverables = Field(default_factory=Deliverables)
     build: BuildConfig = Field(default_factory=BuildConfig)
     check: CheckConfig = Field(default_factory=CheckConfig)
+    repository: RepositoryConfig | None = None
     lessons: list[Lesson] = Field(default_factory=list)
+
+    @field_validator("repository", mode="before")
+    @classmethod
+    def _repository_url(cls, value: Any) -> Any:
+        # `repository: https://github.com/owner/repo` is short for `repository: {url: …}`
+        return {"url": value} if isinstance(value, str) else value
 
 
 class Course(_CourseFile):
@@ -181,6 +215,8 @@ _MODELS: dict[str, type[BaseModel]] = {
     "book": BookConfig,
     "deliverables": Deliverables,
     "build": BuildConfig,
+    "build.notebooks": NotebooksConfig,
+    "repository": RepositoryConfig,
     "check": CheckConfig,
     "lessons[]": Lesson,
     "lessons[].deliverables": Deliverables,
@@ -217,6 +253,8 @@ def _describe(exc: ValidationError, doc: YamlDoc) -> list[tuple[int, str]]:
             msg = f"{given!r} is not one of {allowed}"
             if close:
                 msg += f" (did you mean {close!r}?)"
+        elif kind == "value_error":
+            msg = str(err.get("ctx", {}).get("error", err["msg"]))
         else:
             msg = _plain(err["msg"], err.get("input"))
         out.append((line, f"{CONFIG_NAME}:{line}: {_field_path(loc)}: {msg}"))

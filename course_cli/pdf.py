@@ -56,6 +56,7 @@ class ConspectJob:
     templates: dict[str, Path]
     work_dir: Path
     root: Path  # the course root: file names in messages are relative to it
+    solutions: bool = True  # False: `::: solution` blocks are left out (student handouts)
 
 
 def read_front_matter(text: str) -> dict[str, object]:
@@ -125,6 +126,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     """
     root = course.root
     override = options.extra.get("engine")
+    solutions = options.extra.get("solutions")
+    solutions = course.build.solutions if solutions is None else bool(solutions)
     templates = template_files(root)
     bib = course.path(course.book.bibliography)
     macros = course.path(course.macros)
@@ -163,6 +166,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             templates=templates,
             work_dir=options.build_dir / ".tmp",
             root=root,
+            solutions=solutions,
         )
         inputs = [src, *local_images(text, src.parent), macros, *templates.values()]
         if job.bibliography:
@@ -238,6 +242,8 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         args.append(f"--metadata=subtitle:{job.subtitle}")
     if not job.has_author:
         args.append(f"--metadata=author:{job.course_title}")
+    if not job.solutions:
+        args.append("--metadata=course-solutions:false")
     if job.bibliography:
         args += [
             "--citeproc",

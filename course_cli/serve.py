@@ -115,6 +115,8 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
                 want("pdf", n)
             elif parts[2] == "book":
                 want("book", n)
+            elif parts[2] in ("notebooks", "exercises") or parts[2].endswith(".py"):
+                want("notebooks", n)  # a notebook, or a file it may read (cached if not)
             want("site", None)
         elif parts[0] == "materials":
             if len(parts) > 1 and parts[1] == "book":
@@ -123,6 +125,7 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
                 want("slides", None)
                 want("pdf", None)
                 want("book", None)
+                want("notebooks", None)  # data or lab code a notebook reads (cached if not)
             want("site", None)
         elif parts[0] == "templates":
             kind = parts[1] if len(parts) > 1 else ""
@@ -132,7 +135,7 @@ def plan_rebuild(root: Path, changed: Iterable[Path]) -> list[Rebuild]:
             want("site", None)
         elif rel.as_posix() in (CONFIG_NAME, "README.md"):
             want("site", None)
-    order = ["slides", "pdf", "book", "site"]
+    order = ["slides", "pdf", "book", "notebooks", "site"]
     return [Rebuild(t, tuple(sorted(targets[t] or ()))) for t in order if t in targets]
 
 

@@ -12,13 +12,14 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
+from course_cli.notebooks import CONFIG_ASSET
 from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, link_rewriter, linked_files
 from course_cli.sitemd import render_markdown
@@ -54,20 +55,32 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             hint="delete templates/site/ to use the toolkit's default site templates",
         )
     out = options.build_dir / SITE_DIR
+    solutions = options.extra.get("solutions")
+    solutions = course.build.solutions if solutions is None else bool(solutions)
     steps = asset_steps(course, out, template_file(course.root, "site", "site.css"))
+    nb_config = options.build_dir / "assets" / CONFIG_ASSET
+    if nb_config.is_file():
+        steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
     titles, book_files = book_titles(course)
     pages: list[BuildStep] = []
     for lesson in course.lessons:
-        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out)
+        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out, solutions)
+        exercises = lesson.dir(course.root) / "exercises" / "README.md"
+        if exercises.is_file():
+            pages.append(_exercises_page(course, lesson, out, exercises, template_files, solutions))
+            links.append(Link("Exercises", "exercises.html"))
         extract = lesson.dir(course.root) / "book" / "book.md"
         if extract.is_file():
             pages.append(_book_extract_page(lesson, out, extract, template_files, course))
             links.append(Link("Book extract", "book.html"))
-        copies.extend(_linked_copies(course, lesson, links, out, {c.output for c in copies}))
+        planned = {c.output for c in copies}
+        copies.extend(_linked_copies(course, lesson, links + notebooks, out, planned))
         steps.extend(copies)
         parts = [titles.get(label, label) for label in lesson.book]
         pages.append(
-            _lesson_page(course, lesson, out, template_files, links, notebooks, parts, book_files)
+            _lesson_page(
+                course, lesson, out, template_files, links, notebooks, parts, book_files, solutions
+            )
         )
     steps.extend(pages)
     steps.append(_index_page(course, out, template_files))
@@ -82,12 +95,13 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 
 
 def _lesson_copies(
-    course: Course, lesson: Lesson, build_dir: Path, out: Path
+    course: Course, lesson: Lesson, build_dir: Path, out: Path, solutions: bool
 ) -> tuple[list[BuildStep], list[Link], list[Link]]:
     """Copy steps for a lesson's built outputs and notebooks, and the links to show."""
     built = build_dir / lesson.dirname
     page_dir = out / lesson.dirname
-    steps, links, notebooks = [], [], []
+    steps: list[BuildStep] = []
+    links: list[Link] = []
     decks = sorted(built.glob("*.html")) if built.is_dir() else []
     for deck_html in decks:
         steps.append(copy_step(deck_html, page_dir / deck_html.name))
@@ -114,11 +128,8 @@ def _lesson_copies(
         if img_dir.is_dir():
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
                 steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
-    nb_dir = lesson_dir / "notebooks"
-    if nb_dir.is_dir():
-        for src in sorted(nb_dir.glob("*.ipynb")):
-            steps.append(copy_step(src, page_dir / "notebooks" / src.name))
-            notebooks.append(Link(src.stem, f"notebooks/{src.name}"))
+    nb_steps, notebooks = notebook_copies(lesson_dir, built / "notebooks", page_dir, solutions)
+    steps.extend(nb_steps)
     book_md = lesson_dir / "book"
     if book_md.is_dir():
         for src in sorted(book_md.glob("*.md")):
@@ -147,9 +158,11 @@ def _lesson_page(
     notebooks: list[Link],
     book_parts: list[str],
     book_files: tuple[Path, ...],
+    solutions: bool,
 ) -> BuildStep:
     readme = lesson.dir(course.root) / "README.md"
     payload = {
+        "solutions": solutions,
         "course": course,
         "lesson": lesson,
         "links": links,
@@ -166,6 +179,7 @@ def _lesson_page(
             links=json.dumps([(x.label, x.href) for x in links]),
             notebooks=json.dumps([(x.label, x.href) for x in notebooks]),
             lessons=_lessons_key(course),
+            solutions=solutions,
         ),
         label=f"site: {lesson.dirname}/index.html",
         payload=payload,
@@ -184,7 +198,8 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
         body = ""
         if readme.is_file():
             text = readme.read_text(encoding="utf-8", errors="replace")
-            body = render_markdown(text, link_rewriter(course, lesson, p["links"]))
+            rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"])
+            body = render_markdown(text, rewrite, solutions=p["solutions"])
         html = _render(
             course,
             "lesson.html.j2",
@@ -199,6 +214,105 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             next=_neighbour(course, lesson, +1),
         )
         task.out().write_text(html, encoding="utf-8")
+
+
+def _exercises_page(
+    course: Course,
+    lesson: Lesson,
+    out: Path,
+    source: Path,
+    template_files: tuple[Path, ...],
+    solutions: bool,
+) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "exercises.html",
+        inputs=(source, *template_files),
+        action=_render_exercises,
+        key=key_of(lessons=_lessons_key(course), solutions=solutions),
+        label=f"site: {lesson.dirname}/exercises.html",
+        payload={"course": course, "lesson": lesson, "source": source, "solutions": solutions},
+    )
+
+
+def _render_exercises(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        course, lesson, source = p["course"], p["lesson"], p["source"]
+        rewrite = _exercises_rewriter(course, lesson, source.parent)
+        text = source.read_text(encoding="utf-8", errors="replace")
+        html = _render(
+            course,
+            "page.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: exercises",
+            crumb=f"Lesson {lesson.number}",
+            crumb_href="index.html",
+            body=render_markdown(text, rewrite, solutions=p["solutions"]),
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _exercises_rewriter(course: Course, lesson: Lesson, base: Path) -> Callable[[str], str | None]:
+    """Links of the exercises page: it sits beside the lesson page, so resolve each against
+    exercises/ and ask the lesson page's rewriter with the path from the lesson folder."""
+    lesson_rewrite = link_rewriter(course, lesson, [Link("Exercises", "exercises.html")])
+    lesson_dir = lesson.dir(course.root).resolve()
+
+    def rewrite(href: str) -> str | None:
+        if "://" in href or href.startswith(("#", "mailto:")):
+            return href
+        path_part, _, anchor = href.partition("#")
+        target = (base / path_part).resolve()
+        if not target.is_relative_to(lesson_dir):
+            return lesson_rewrite(href)
+        rel = target.relative_to(lesson_dir).as_posix() or "."
+        return lesson_rewrite(rel + (f"#{anchor}" if anchor else ""))
+
+    return rewrite
+
+
+def notebook_copies(
+    lesson_dir: Path, built: Path, page_dir: Path, solutions: bool
+) -> tuple[list[BuildStep], list[Link]]:
+    """Copy steps for a lesson's notebooks and their links on the lesson page.
+
+    A notebook built by ``course build notebooks`` gets its page (``notebooks/NAME.html``),
+    its ``.ipynb`` files and the files it saved. Without solutions the student rendering takes
+    the place of the instructor one (``NAME.html``, ``NAME.ipynb``). A notebook not built yet
+    is linked as its source ``.ipynb``.
+    """
+    from course_cli.nbsource import find_notebooks
+
+    steps: list[BuildStep] = []
+    links: list[Link] = []
+    dest = page_dir / "notebooks"
+    for src in find_notebooks(lesson_dir):
+        name = src.name
+        page = built / f"{name}.html"
+        if page.is_file():
+            student_page, student_nb = (
+                built / f"{name}.student.html",
+                built / f"{name}.student.ipynb",
+            )
+            has_student = student_page.is_file() and student_nb.is_file()
+            if solutions or not has_student:
+                steps.append(copy_step(page, dest / f"{name}.html"))
+                steps.append(copy_step(built / f"{name}.ipynb", dest / f"{name}.ipynb"))
+            else:
+                steps.append(copy_step(student_page, dest / f"{name}.html"))
+                steps.append(copy_step(student_nb, dest / f"{name}.ipynb"))
+            if has_student:
+                steps.append(copy_step(student_nb, dest / f"{name}.student.ipynb"))
+            files = built / f"{name}_files"
+            if files.is_dir():
+                for f in sorted(p for p in files.rglob("*") if p.is_file()):
+                    steps.append(copy_step(f, dest / f.relative_to(built)))
+            links.append(Link(name, f"notebooks/{name}.html"))
+        elif src.ipynb is not None:
+            steps.append(copy_step(src.ipynb, dest / src.ipynb.name))
+            links.append(Link(name, f"notebooks/{src.ipynb.name}"))
+    return steps, links
 
 
 def _neighbour(course: Course, lesson: Lesson, step: int) -> Lesson | None:

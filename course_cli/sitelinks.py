@@ -60,8 +60,15 @@ def link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Callable
                 return _from(lesson, there, "book.html")
         if target.name in {"slides", "book"} and target.parent in lesson_dirs:
             return _from(lesson, lesson_dirs[target.parent], "index.html") + f"#{target.name}"
-        if target.parent.name == "notebooks" and target.suffix == ".ipynb":
-            return f"notebooks/{target.name}" if target.is_file() else None
+        if target.parent.name == "notebooks" and target.suffix in (".ipynb", ".py"):
+            page = f"notebooks/{target.stem}.html"
+            if page in available:
+                return page + frag
+            if target.suffix == ".ipynb":
+                return f"notebooks/{target.name}" if target.is_file() else None
+        exercises = target.name == "README.md" and target.parent == lesson_dir / "exercises"
+        if exercises and "exercises.html" in available:
+            return "exercises.html" + frag
         return on_site(href, target)
 
     return rewrite

@@ -2,6 +2,8 @@
 
 Math (``$…$``, ``$$…$$``) is emitted as ``\\(…\\)`` and ``\\[…\\]`` inside elements of class
 ``math`` — the only places the site's MathJax looks — so a literal ``$ 17.83`` stays text.
+A pandoc fenced div ``::: solution`` … ``:::`` (also ``::: {.solution}``) becomes a collapsed
+``<details class="solution">`` block with the summary "Solution", or is left out.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import html
 import re
 from collections.abc import Callable
 from typing import Any
+
+SOLUTION_RE = re.compile(r"^\s*(?:solution|\{\s*\.solution\s*\})\s*$")
 
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 
@@ -31,7 +35,23 @@ def _parser() -> Any:
     md.enable("strikethrough")
     front_matter_plugin(md)
     dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True)
+    from mdit_py_plugins.container import container_plugin
+
+    container_plugin(md, "solution", validate=lambda params, *_: bool(SOLUTION_RE.match(params)))
     return md
+
+
+def _drop_solutions(tokens: list[Any]) -> list[Any]:
+    """The tokens without the ``::: solution`` containers (and everything inside them)."""
+    out, depth = [], 0
+    for tok in tokens:
+        if tok.type == "container_solution_open":
+            depth += 1
+        elif tok.type == "container_solution_close":
+            depth -= 1
+        elif depth == 0:
+            out.append(tok)
+    return out
 
 
 def _rewrite_links(children: list[Any], rewrite_href: Callable[[str], str | None]) -> None:
@@ -53,10 +73,21 @@ def _rewrite_links(children: list[Any], rewrite_href: Callable[[str], str | None
                 child.attrSet("src", new)
 
 
-def render_markdown(text: str, rewrite_href: Callable[[str], str | None] | None = None) -> str:
-    """Return the HTML body for Markdown ``text``; local links pass through ``rewrite_href``."""
+def render_markdown(
+    text: str,
+    rewrite_href: Callable[[str], str | None] | None = None,
+    *,
+    solutions: bool = True,
+) -> str:
+    """Return the HTML body for Markdown ``text``; local links pass through ``rewrite_href``.
+
+    ``::: solution`` blocks become collapsed ``<details>`` blocks, or are left out when
+    ``solutions`` is false.
+    """
     md = _parser()
     tokens = md.parse(text)
+    if not solutions:
+        tokens = _drop_solutions(tokens)
     seen: dict[str, int] = {}
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and i + 1 < len(tokens):
@@ -77,6 +108,10 @@ def render_markdown(text: str, rewrite_href: Callable[[str], str | None] | None 
         f'<div class="math" id="{html.escape(t[i].info)}">\\[{html.escape(t[i].content)}\\]</div>\n'
     )
     rules["front_matter"] = lambda t, i, o, e: ""
+    rules["container_solution_open"] = lambda t, i, o, e: (
+        '<details class="solution">\n<summary>Solution</summary>\n'
+    )
+    rules["container_solution_close"] = lambda t, i, o, e: "</details>\n"
     return str(md.renderer.render(tokens, md.options, {}))
 
 

@@ -194,7 +194,7 @@ def test_build_arguments_target_and_lessons() -> None:
     assert parse_build_args(["4"]) == ("all", [4])
     with pytest.raises(UsageError, match="unknown build target 'slide'") as exc:
         parse_build_args(["slide"])
-    assert exc.value.hint == "use one of: slides, pdf, book, site, all"
+    assert exc.value.hint == "use one of: slides, pdf, book, notebooks, site, all"
     with pytest.raises(UsageError, match="lesson numbers must be numbers: five"):
         parse_build_args(["pdf", "five"])
 

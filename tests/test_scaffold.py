@@ -31,7 +31,7 @@ def test_new_lesson_matches_golden_files(make_course, run_cli) -> None:
         "--summary",
         "Walking: carefully.",
         "--with",
-        "exercises",
+        "notebooks,exercises",
         "--root",
         str(root),
     )
@@ -41,6 +41,9 @@ def test_new_lesson_matches_golden_files(make_course, run_cli) -> None:
         "create   lessons/lesson_03/README.md",
         "create   lessons/lesson_03/conspect.md",
         "create   lessons/lesson_03/exercises/README.md",
+        "create   lessons/lesson_03/notebooks/README.md",
+        "create   lessons/lesson_03/notebooks/explore.ipynb",
+        "create   lessons/lesson_03/notebooks/explore.py",
         "create   lessons/lesson_03/slides/slides.md",
         "created lessons/lesson_03/",
     ]

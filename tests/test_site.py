@@ -72,6 +72,11 @@ def test_plan_rebuild_maps_changes_to_targets(tmp_path: Path) -> None:
         Rebuild("slides"),
         Rebuild("pdf"),
         Rebuild("book"),
+        Rebuild("notebooks"),
+        Rebuild("site"),
+    ]
+    assert plan_rebuild(root, [root / "lessons/lesson_02/notebooks/a.py"]) == [
+        Rebuild("notebooks", (2,)),
         Rebuild("site"),
     ]
     assert plan_rebuild(root, [root / "materials/book/chapters/a.tex"]) == [

@@ -140,6 +140,27 @@ _RULES = [
     Rule("B003", "book-not-synced", "warning", "book", "book extracts cannot be verified yet"),
     # typst engine
     Rule("T001", "typst-incompatible", "warning", "typst", "a conspect needs a LaTeX engine"),
+    # notebooks (jupytext percent .py paired with an output-free .ipynb)
+    Rule(
+        "N001",
+        "notebook-out-of-sync",
+        "error",
+        "notebooks",
+        "a notebook's .py and .ipynb hold different cells",
+    ),
+    Rule(
+        "N002",
+        "notebook-unpaired",
+        "error",
+        "notebooks",
+        "a notebook has a .py without its .ipynb or the other way round",
+    ),
+    Rule("N003", "notebook-outputs", "error", "notebooks", "a committed .ipynb carries outputs"),
+    Rule("N004", "notebook-kernel", "error", "notebooks", "a notebook's kernel is not Python 3"),
+    Rule("N005", "notebook-invalid", "error", "notebooks", "a notebook file cannot be parsed"),
+    # solutions (pandoc fenced divs `::: solution`)
+    Rule("X001", "solution-empty", "error", "solutions", "a `::: solution` block is empty"),
+    Rule("X002", "solution-unclosed", "error", "solutions", "a `::: solution` is never closed"),
     # files that cannot be read
     Rule("F001", "unreadable-file", "error", "files", "binary, not UTF-8, or unreadable"),
     Rule("F002", "front-matter-unclosed", "error", "files", "front matter `---` is not closed"),

@@ -60,6 +60,9 @@ def check_lesson(
     for path in files:
         checker.check(path, path.relative_to(folder).as_posix())
     findings, states = checker.findings, checker.states
+    from course_cli.check.notebooks import check_notebooks
+
+    findings.extend(check_notebooks(folder, course.root, lesson.number))
     parts: dict[str, str] = {}
     for part in contract.required:
         status, finding = _required_status(course, lesson, folder, part, states)

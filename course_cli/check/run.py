@@ -17,6 +17,7 @@ def rules_for(doc: Doc, ctx: CheckContext, *, deck: bool, must_be_marp: bool) ->
     from course_cli.check.markdown import check_citations, check_markdown
     from course_cli.check.marp import check_deck, is_deck
     from course_cli.check.mathcheck import check_labels, check_math, check_references
+    from course_cli.check.solutions import check_solutions
 
     deck = deck or is_deck(doc)
     out = check_markdown(doc, ctx, deck=deck)
@@ -24,6 +25,7 @@ def rules_for(doc: Doc, ctx: CheckContext, *, deck: bool, must_be_marp: bool) ->
     out.extend(check_math(doc, ctx.math, deck=deck))
     out.extend(check_references(doc))
     out.extend(check_labels(doc))
+    out.extend(check_solutions(doc))
     if deck:
         out.extend(check_deck(doc, ctx, must_be_marp=must_be_marp))
     return out

@@ -4,7 +4,10 @@
 --    or calls of course-thm() defined in course-header.typ (typst).
 -- 2. Display math carrying \label{..} or \tag{..} becomes a numbered equation; \eqref{..}
 --    and \ref{..} (in text or alone in $..$) refer to it, in both outputs.
--- 3. typst only: raw align/gather/equation environments become display math, and the TeX
+-- 3. Solutions (fenced divs  ::: solution) move to a "Solutions" section at the end; where
+--    each stood, a line links to it. The section starts a new page. Metadata
+--    course-solutions: false removes them instead.
+-- 4. typst only: raw align/gather/equation environments become display math, and the TeX
 --    that pandoc's typst writer gets wrong (\! \; \| \tag \label, arg max limits) is fixed.
 
 local THEOREMS = {
@@ -305,6 +308,66 @@ local function RawInline(raw)
   return nil
 end
 
+-- Pass S: `::: solution` divs go to a "Solutions" section at the end (or nowhere).
+
+local function is_solution(div)
+  return div.classes:includes("solution")
+end
+
+local function move_solutions(doc)
+  local flag = doc.meta["course-solutions"]
+  local keep = not (flag ~= nil and pandoc.utils.stringify(flag) == "false")
+  local collected = pandoc.List()
+  local heading = nil
+  local function take(div)
+    if not is_solution(div) then
+      return nil
+    end
+    if not keep then
+      return {}
+    end
+    local n = #collected + 1
+    local id = "solution-" .. n
+    collected:insert({ id = id, n = n, heading = heading, content = div.content })
+    return pandoc.Para({ pandoc.Emph({ pandoc.Str("Solution:"), pandoc.Space(),
+      pandoc.Link({ pandoc.Str("Solution " .. n) }, "#" .. id), pandoc.Space(),
+      pandoc.Str("at the end.") }) })
+  end
+  local blocks = pandoc.List()
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" then
+      heading = pandoc.utils.stringify(block.content)
+      blocks:insert(block)
+    elseif block.t == "Div" and is_solution(block) then
+      local replaced = take(block)
+      if replaced.t then
+        blocks:insert(replaced)
+      end
+    else
+      blocks:insert(pandoc.walk_block(block, { Div = take }))
+    end
+  end
+  doc.blocks = blocks
+  if #collected > 0 then
+    -- On a page of their own: a handout can be printed without them.
+    if LATEX then
+      doc.blocks:insert(pandoc.RawBlock("latex", "\\clearpage"))
+    elseif TYPST then
+      doc.blocks:insert(pandoc.RawBlock("typst", "#pagebreak()"))
+    end
+    doc.blocks:insert(pandoc.Header(1, "Solutions", pandoc.Attr("solutions", { "unnumbered" })))
+    for _, sol in ipairs(collected) do
+      local title = "Solution " .. sol.n
+      if sol.heading then
+        title = title .. " (" .. sol.heading .. ")"
+      end
+      doc.blocks:insert(pandoc.Header(2, title, pandoc.Attr(sol.id, { "unnumbered" })))
+      doc.blocks:extend(sol.content)
+    end
+  end
+  return doc
+end
+
 -- Pass 0: every \eqref/\ref must name a \label (or a heading/div id) of this document.
 
 local defined, referenced = {}, pandoc.List()
@@ -336,6 +399,7 @@ local function report_undefined()
 end
 
 return {
+  { Pandoc = move_solutions },
   {
     Math = function(m) collect_labels(m.text) end,
     RawInline = function(r) collect_labels(r.text) end,
