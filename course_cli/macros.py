@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from course_cli.errors import ConfigError
+from course_cli.latex.text import read_group
 
 _DEF_RE = re.compile(
     r"\\(?P<cmd>newcommand|renewcommand|providecommand|DeclareMathOperator)(?P<star>\*?)\s*"
@@ -42,21 +44,18 @@ def _group(text: str, i: int) -> tuple[str, int] | None:
         i += 1
     if i >= len(text) or text[i] != "{":
         return None
-    depth = 0
-    j = i
-    while j < len(text):
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j], j + 1
-        j += 1
-    return None
+    end = read_group(text, i)
+    return (text[i + 1 : end - 1], end) if end >= 0 else None
+
+
+def mathjax_macros(macros_path: Path) -> dict[str, Any]:
+    """The course macros as MathJax 3 wants them (``name: body`` or ``name: [body, nargs]``);
+    empty when the file does not exist."""
+    macros: dict[str, Any] = {}
+    if macros_path.is_file():
+        for name, (nargs, body) in read_macros(macros_path).items():
+            macros[name] = [body, nargs] if nargs else body
+    return macros
 
 
 def parse_macros(text: str, name: str = "macros.tex") -> Macros:

@@ -37,7 +37,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from course_cli.build import BuildOptions, BuildStep, Task, key_of
 from course_cli.errors import CourseError
@@ -134,12 +134,9 @@ def mathjax_config(macros_path: Path) -> str:
     Jupyter leaves math in Markdown cells as ``$…$`` text; code and outputs in ``<pre>`` are
     skipped by MathJax itself.
     """
-    from course_cli.macros import read_macros
+    from course_cli.macros import mathjax_macros
 
-    macros: dict[str, Any] = {}
-    if macros_path.is_file():
-        for name, (nargs, body) in read_macros(macros_path).items():
-            macros[name] = [body, nargs] if nargs else body
+    macros = mathjax_macros(macros_path)
     config = {
         "tex": {
             "inlineMath": [["$", "$"], ["\\(", "\\)"]],

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from course_cli.boundary import copy_inside
 from course_cli.build import BuildStep, Task, key_of
@@ -42,12 +41,9 @@ def asset_steps(course: Course, out: Path, stylesheet: Path) -> list[BuildStep]:
 
 def mathjax_config(macros_path: Path) -> str:
     """Return the JavaScript that configures MathJax with the course macros (offline, SVG)."""
-    from course_cli.macros import read_macros
+    from course_cli.macros import mathjax_macros
 
-    macros: dict[str, Any] = {}
-    if macros_path.is_file():
-        for name, (nargs, body) in read_macros(macros_path).items():
-            macros[name] = [body, nargs] if nargs else body
+    macros = mathjax_macros(macros_path)
     config = {
         "tex": {
             "inlineMath": [["\\(", "\\)"]],

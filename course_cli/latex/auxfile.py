@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_cli.latex.model import Book, Label
-from course_cli.latex.text import plain_title
+from course_cli.latex.text import plain_title, read_group
 
 _TOC_LEVEL = {"addpart": "part", "addchap": "chapter", "addsec": "section"}
 _NUMBERLINE_RE = re.compile(
@@ -59,20 +59,10 @@ class Numbering:
 def group(text: str, start: int) -> tuple[str, int]:
     """Return the contents of the brace group opening at ``text[start]`` and the offset after
     it (an unbalanced group runs to the end)."""
-    depth, i = 0, start
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-        i += 1
-    return text[start + 1 :], len(text)
+    end = read_group(text, start)
+    if end < 0:
+        return text[start + 1 :], len(text)
+    return text[start + 1 : end - 1], end
 
 
 def _groups(text: str, pos: int, n: int) -> tuple[list[str], int]:
