@@ -137,6 +137,18 @@ def test_finite_horizon_pdl_and_trust_region_bound(seed: int) -> None:
     assert Jn >= L - eps * horizon * (horizon - 1) * kl - 1e-12
 
 
+def test_reinforce_pp_keeps_the_ppo_clip() -> None:
+    # REINFORCE++ (arXiv:2501.03262, Section 3) adopts PPO's clipped token-ratio objective.
+    _printed(
+        "alignment-methods",
+        "& PPO clip on token ratios &",
+        "from PPO they keep the clipped token-ratio objective",
+    )
+    _printed(
+        "bounded-optimization", "which is, up to the constant $J(\\pi)$, the token-level surrogate"
+    )
+
+
 def test_two_token_example() -> None:
     # H = 2, tokens {a, b}, reward 1 for (b, b); old policy uniform, new plays b w.p. 0.6.
     def J(q: float) -> float:
@@ -270,6 +282,73 @@ def test_kl_lookahead_example() -> None:
     _printed("alignment-methods", "=0.128$", "(-0.347,0.347)", "(-0.3,0.3)")
 
 
+def test_kl_lookahead_full_sequence_kl() -> None:
+    """The example's K is the first-prefix KL plus pi(b) * 0.511, not pi(b) * 0.511 alone;
+    the first term has zero gradient at pi = pi_ref, so dK/dz_b = 0.128 at z = 0."""
+    ref0, ref_after_b = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    kl_b = float(np.sum(0.5 * np.log(0.5 / ref_after_b)))
+
+    def seq_kl(z: np.ndarray) -> float:
+        q = _softmax(z)
+        return float(np.sum(q * np.log(q / ref0))) + float(q[1]) * kl_b
+
+    z, h = np.zeros(2), 1e-6
+    grad = [(seq_kl(z + h * e) - seq_kl(z - h * e)) / (2 * h) for e in np.eye(2)]
+    assert np.round(grad, 3).tolist() == [-0.128, 0.128]
+    # away from pi = pi_ref the first-prefix KL matters: K differs from pi(b) * 0.511
+    z1 = np.array([0.0, 1.0])
+    assert seq_kl(z1) - float(_softmax(z1)[1]) * kl_b > 0.05
+    _printed("alignment-methods", "$\\mathcal K=D_1(x)+\\pitheta(b)\\cdot0.511$")
+
+
+def _paths(n_s: int, n_a: int, horizon: int) -> list[tuple[list[int], list[int]]]:
+    paths = []
+    for states in itertools.product(range(n_s), repeat=horizon):
+        for actions in itertools.product(range(n_a), repeat=horizon):
+            paths.append((list(states), list(actions)))
+    return paths
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_per_token_weight_is_biased_and_per_decision_weight_is_not(seed: int) -> None:
+    """Section 5.16: the per-token TIS weight keeps only the last factor of the per-decision
+    weight w_{0:t}; per-decision IS is exact, the per-token surrogate errs within the bound of
+    Theorem 4.24 with the inference policy as the old and the trainer's policy as the new one."""
+    rng = np.random.default_rng(100 + seed)
+    n_s, n_a, horizon = 2, 2, 3
+    P, r, mu = _finite_mdp(rng, n_s, n_a, horizon)
+    infer = rng.dirichlet(np.ones(n_a), size=(horizon, n_s))  # the sampler
+    train = 0.6 * infer + 0.4 * rng.dirichlet(np.ones(n_a), size=(horizon, n_s))  # the target
+    V_i, Q_i, _ = _evaluate(P, r, mu, infer, horizon)
+    V_t, _, _ = _evaluate(P, r, mu, train, horizon)
+    A_i = Q_i - V_i[:-1, :, None]
+    per_decision, per_token = 0.0, 0.0
+    for states, actions in _paths(n_s, n_a, horizon):
+        prob = mu[states[0]]
+        for t in range(horizon):
+            prob *= infer[t, states[t], actions[t]]
+            if t + 1 < horizon:
+                prob *= P[states[t], actions[t], states[t + 1]]
+        if prob == 0:
+            continue
+        w = 1.0
+        for t in range(horizon):
+            s, a = states[t], actions[t]
+            ratio = train[t, s, a] / infer[t, s, a]
+            w *= ratio
+            per_decision += prob * w * r[s, a]
+            per_token += prob * ratio * A_i[t, s, a]
+    J_train = float(mu @ V_t[0])
+    assert math.isclose(per_decision, J_train, rel_tol=1e-10)  # Proposition 2.37
+    surrogate = float(mu @ V_i[0]) + per_token
+    alpha = float(np.max(0.5 * np.abs(train - infer).sum(axis=2)))
+    eps = float(np.max(np.abs(A_i)))
+    gap = abs(J_train - surrogate)
+    assert gap > 1e-6  # the per-token weight alone is not exact
+    assert gap <= 2 * eps * horizon * (horizon - 1) * alpha**2 + 1e-12
+    _printed("alignment-methods", "it keeps only the last factor")
+
+
 # ------------------------------------------------------------------ Appendix A: solutions
 
 
@@ -304,6 +383,9 @@ def test_solutions_chapter_3_numbers() -> None:
         adv = delta[t] + 0.9 * adv
         gae.append(round(adv, 4))
     assert gae[::-1] == [0.3817, 0.313, 0.57, 0.3]
+    # with lambda = 0 the advantage is delta_t: only the token at t = 1 gets negative credit
+    assert [t for t in range(4) if delta[t] < 0] == [1]
+    _printed("solutions", "With $\\lambda=0$ the token at $t=1$ gets")
     # Exercise 3.7 by enumeration for T = 5: mean and relative error of R * score(first step)
     T = 5
     draws = list(itertools.product((0, 1), repeat=T))
