@@ -300,3 +300,29 @@ def test_l01_hw4_notebook_prediction_matches_measurement() -> None:
     measured = np.asarray(ns["excess"])
     assert (f"{predicted[0]:.3f}", f"{predicted[-1]:.4f}") == ("0.030", "0.0005")
     assert (f"{measured[0]:.3f}", f"{measured[-1]:.4f}") == ("0.035", "0.0004")
+
+
+def test_l06_ex2_undetached_baseline_adds_twice_the_entropy_gradient() -> None:
+    rng = np.random.default_rng(3)
+    theta, r = rng.normal(size=5), rng.normal(size=5)
+
+    def probs(t: np.ndarray) -> np.ndarray:
+        e = np.exp(t - t.max())
+        out: np.ndarray = e / e.sum()
+        return out
+
+    pi = probs(theta)
+    ell = np.log(pi)
+    # L(theta) = -(r - b) ell with b = ell not detached: -grad L = r grad(ell) - 2 ell grad(ell)
+    scores = np.eye(5) - pi  # row y: grad of log pi(y) with respect to the logits
+    expected_update = (pi * (r - 2 * ell)) @ scores
+
+    def objective(t: np.ndarray) -> float:
+        p = probs(t)
+        return float(p @ r - 2 * p @ np.log(p))  # J + 2 H
+
+    h = 1e-6
+    fd = np.array(
+        [(objective(theta + h * e) - objective(theta - h * e)) / (2 * h) for e in np.eye(5)]
+    )
+    assert np.allclose(expected_update, fd, atol=1e-8)
