@@ -2,7 +2,8 @@
 
 Each test names the lesson and problem whose solution quotes the numbers; the values asserted
 here are the ones printed in the Markdown (rounded as printed).  numpy only, under a second
-except for the small simulations, which use fixed seeds.
+except for the small simulations, which use fixed seeds, and two tests that run the lesson 1 and
+lesson 4 notebook sources (a few seconds each) to check that the README quotes their output.
 """
 
 from __future__ import annotations
