@@ -2,7 +2,8 @@
 
 Each test names the lesson and problem whose solution quotes the numbers; the values asserted
 here are the ones printed in the Markdown (rounded as printed).  numpy only, under a second
-except for the small simulations, which use fixed seeds.
+except for the small simulations, which use fixed seeds, and two tests that run the lesson 1 and
+lesson 4 notebook sources (a few seconds each) to check that the README quotes their output.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def test_l01_hw3_bias_variance_simulation() -> None:
     grid = np.linspace(0, 1, 101)
     truth = np.sin(2 * np.pi * grid)
     out = {}
-    for deg in (1, 2, 3, 4):
+    for deg in (1, 2, 3, 4, 5, 6, 7):
         preds = []
         for _ in range(200):
             x = rng.random(20)
@@ -57,8 +58,43 @@ def test_l01_hw3_bias_variance_simulation() -> None:
     )  # degree 2 does not help: odd symmetry
     assert out[3][0] < 0.01 and out[3][1] < 0.05  # degree 3: bias^2 < 0.01, variance about 0.03
     assert out[4][1] > out[3][1]  # variance grows beyond degree 3
+    # "about 0.1 at degree 4, 0.5 at 5, 3 at 6; from degree 7 it is hundreds or more"
+    assert (round(out[4][1], 1), round(out[5][1], 1), round(out[6][1])) == (0.1, 0.5, 3)
+    assert out[4][0] < 0.01 and out[5][0] < 0.01 and out[6][0] < 0.03  # bias stays small to 6
+    assert out[7][1] > 100
+    # at degree 7 the estimated bias^2 (about 4) is Monte Carlo error of the mean of 200 fits
+    assert round(out[7][0]) == 4 and 0.5 < out[7][0] / (out[7][1] / 200) < 2
     test_err = {d: b + v + 0.09 for d, (b, v) in out.items()}
     assert min(test_err, key=lambda d: test_err[d]) == 3
+
+
+def test_l01_hw4_stationary_excess_loss() -> None:
+    # the data of the notebook sgd_noise.py (same seed and order of draws)
+    rng = np.random.default_rng(0)
+    n = 2000
+    y = rng.integers(0, 2, size=n)
+    x = np.array([[-1.0, -0.5], [1.0, 0.5]])[y] + rng.normal(size=(n, 2))
+    X = np.column_stack([np.ones(n), x])
+    theta = np.zeros(3)
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-X @ theta))
+        H = (X * (p * (1 - p))[:, None]).T @ X / n
+        theta -= np.linalg.solve(H, ((p - y)[:, None] * X).mean(axis=0))
+    p = 1 / (1 + np.exp(-X @ theta))
+    H = (X * (p * (1 - p))[:, None]).T @ X / n
+    G = (p - y)[:, None] * X
+    Sigma = G.T @ G / n
+    eta = 0.5
+    for B, printed in ((1, "0.030"), (64, "0.0005")):
+        approx = eta * np.trace(Sigma) / (4 * B)
+        assert f"{approx:.{len(printed) - 2}f}" == printed
+        # the exact stationary covariance of the linearised iteration agrees within 3%
+        A, Q, P = np.eye(3) - eta * H, eta**2 * Sigma / B, np.zeros((3, 3))
+        for _ in range(5000):
+            P = A @ P @ A.T + Q
+        assert abs(0.5 * np.trace(H @ P) / approx - 1) < 0.03
+        # the formula eta tr(H Sigma)/B it replaces is off by a factor of about 3
+        assert eta * np.trace(H @ Sigma) / B < 0.4 * approx
 
 
 def chinchilla(
@@ -230,3 +266,64 @@ def test_l06_hw4_gae_terminal_reward() -> None:
     assert np.allclose(out[0.0], delta)
     assert np.allclose(out[0.9], [0.38170, 0.3130, 0.57, 0.3])
     assert np.allclose(out[1.0], [0.5, 0.4, 0.6, 0.3])
+
+
+def _run_notebook(relpath: str) -> dict[str, object]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import contextlib
+    import io
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / relpath
+    with contextlib.redirect_stdout(io.StringIO()):
+        return runpy.run_path(str(path))
+
+
+def test_l04_hw4_spurious_feature_numbers_match_the_notebook() -> None:
+    ns = _run_notebook("lessons/lesson_04/notebooks/reward_model_best_of_n.py")
+    w_proxy = np.asarray(ns["w_proxyB"])
+    gold = np.asarray(ns["goldB"])
+    sizes = list(np.asarray(ns["ns"]))
+    assert f"{w_proxy[-1]:.2f}" == "0.66"
+    assert np.argmax(np.abs(w_proxy)) == len(w_proxy) - 1  # length is the strongest feature
+    assert (f"{gold[0]:.3f}", f"{gold[1]:.3f}", f"{gold[-1]:.2f}") == ("-0.284", "-0.280", "-2.67")
+    assert sizes[int(np.argmax(gold))] == 2
+    assert all(g < gold[0] for g in gold[2:])  # below its n=1 value from n=4 on
+    assert np.all(np.diff(gold[1:]) < 0)  # falls steadily after the peak
+
+
+def test_l01_hw4_notebook_prediction_matches_measurement() -> None:
+    ns = _run_notebook("lessons/lesson_01/notebooks/sgd_noise.py")
+    predicted = np.asarray(ns["predicted"])
+    measured = np.asarray(ns["excess"])
+    assert (f"{predicted[0]:.3f}", f"{predicted[-1]:.4f}") == ("0.030", "0.0005")
+    assert (f"{measured[0]:.3f}", f"{measured[-1]:.4f}") == ("0.035", "0.0004")
+
+
+def test_l06_ex2_undetached_baseline_adds_twice_the_entropy_gradient() -> None:
+    rng = np.random.default_rng(3)
+    theta, r = rng.normal(size=5), rng.normal(size=5)
+
+    def probs(t: np.ndarray) -> np.ndarray:
+        e = np.exp(t - t.max())
+        out: np.ndarray = e / e.sum()
+        return out
+
+    pi = probs(theta)
+    ell = np.log(pi)
+    # L(theta) = -(r - b) ell with b = ell not detached: -grad L = r grad(ell) - 2 ell grad(ell)
+    scores = np.eye(5) - pi  # row y: grad of log pi(y) with respect to the logits
+    expected_update = (pi * (r - 2 * ell)) @ scores
+
+    def objective(t: np.ndarray) -> float:
+        p = probs(t)
+        return float(p @ r - 2 * p @ np.log(p))  # J + 2 H
+
+    h = 1e-6
+    fd = np.array(
+        [(objective(theta + h * e) - objective(theta - h * e)) / (2 * h) for e in np.eye(5)]
+    )
+    assert np.allclose(expected_update, fd, atol=1e-8)

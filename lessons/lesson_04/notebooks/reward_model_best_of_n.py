@@ -230,6 +230,7 @@ plt.show()
 # %% [markdown]
 # **Reading the plots.** Left: selecting hard on an imperfect proxy still helps the gold reward,
 # but less than the proxy claims. Right: once the proxy rewards something the gold reward does not
-# want, harder selection first helps (the proxy is still mostly right) and then hurts — the shape
+# want, harder selection helps at most a little at first (here only from $n=1$ to $n=2$, because
+# length is the proxy's strongest feature) and then hurts steadily — the shape
 # Gao et al. (2023) found for best-of-$n$, gold reward $\approx d(\alpha-\beta d)$ in
 # $d=\sqrt{D_{\mathrm{KL}}}$.

@@ -94,7 +94,7 @@ assert np.allclose(w_star[xs_star] * f[xs_star], mu)  # zero variance
 # %% [markdown]
 # ## 3. Gaussian proposals: $\E_q[w^2]=s^2/\sqrt{2s^2-1}$ and the effective sample size
 #
-# Target $p=\mathcal N(0,1)$, proposal $q=\mathcal N(0,s^2)$ (Book Example
+# Target $p=\mathcal N(0,1)$, proposal $q=\mathcal N(0,s^2)$ (Book
 # Example 2.12).  For $f\equiv1$ the IS estimator estimates $\E_p[1]=1$; the
 # per-sample variance is $\E_q[w^2]-1=\chi^2(p\,\|\,q)$, finite only for $s^2>\tfrac12$.
 # (We test the formula for $s^2\ge0.8$: for $s^2<\tfrac34$ the fourth moment of the weights is
@@ -164,7 +164,7 @@ assert bad[:, 0].std() > 10 * good[:, 0].std()  # estimates scatter much more
 #
 # Two actions; the data were collected with $\pi'=(0.5,0.5)$ and we want expectations under
 # $\pi=(0.6,0.4)$.  Per step $\chi^2(\pi\,\|\,\pi')=0.04$; for a trajectory of length $T$ whose
-# per-step actions are independent, $\E[w(\tau)^2]=(1.04)^T$ exactly (Book Proposition
+# per-step actions are independent, $\E[w(\tau)^2]=(1.04)^T$ exactly (Book
 # Proposition 2.13 gives this as a lower bound in general).  The effective sample size of
 # $N=20\,000$ trajectories shrinks accordingly.  Note that for long horizons even the
 # *Monte Carlo estimate* of $\E[w^2]$ falls short of the exact value: the mass of the second
