@@ -469,3 +469,20 @@ def test_lesson11_ipo_optimum_is_not_the_rlhf_optimum() -> None:
     rlhf = np.exp(r / 1.0) / np.exp(r / 1.0).sum()  # pi* with beta = 1 (the Bradley-Terry scale)
     assert float(np.sum(ipo * np.log(ipo / rlhf))) > 0.05
     appears("IPO does *not* target $\\pi^\\star$", 11, "README.md")
+
+
+def test_lesson11_organiser_lists_the_conspects_assumptions() -> None:
+    # the organiser's table carries the conspect's four assumptions (and IPO's determinism)
+    deck = lesson_text(11, "slides/organiser.md")
+    conspect = lesson_text(11, "conspect.md")
+    assert "**Only a difference is constrained.**" in conspect
+    assert (
+        "| only a **difference** of log-ratios matters | the likelihood of $y_w$ can fall too |"
+        in deck
+    )
+    for row in (
+        "**all** policies is reachable",
+        "Bradley–Terry with one reward",
+        "**cover** the responses",
+    ):
+        assert row in deck
