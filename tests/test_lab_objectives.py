@@ -274,7 +274,7 @@ def test_sapo_loss_and_weights() -> None:
 
 
 def test_kl_estimators_book_example() -> None:
-    """Book Example 5.x (ex:grpo-numbers): pi_theta = 0.5, pi_ref = 0.4, rho = 0.8.
+    """Book Example 5.9 (ex:grpo-numbers): pi_theta = 0.5, pi_ref = 0.4, rho = 0.8.
 
     k3 = 0.8 - log 0.8 - 1 = 0.0231436, k1 = -log 0.8 = 0.2231436.
     """

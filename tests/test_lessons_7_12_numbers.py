@@ -378,3 +378,111 @@ def test_lesson10_aime_interval() -> None:
     # 30 AIME problems at 50 %: the 95 % interval is about +-18 points
     assert round(100 * 1.96 * math.sqrt(0.25 / 30)) == 18
     appears(r"$\pm18$ points", 10, "conspect.md")
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_lesson9_homework1_per_gpu_items() -> None:
+    # GRPO on 16 GPUs with ZeRO-3: the KV cache per GPU against the actor's sharded states
+    psi = 14e9
+    kv_per_gpu = 2 * 48 * 8 * 128 * 2 * 256 * 4096 / 16 / 1e9
+    actor, adam = 16 * psi / 16 / 1e9, 12 * psi / 16 / 1e9
+    assert round(kv_per_gpu, 1) == 12.9 and actor == 14 and adam == 10.5
+    assert adam < kv_per_gpu < actor  # not the largest item: close to the whole actor state
+    appears("$12\\Psi/16=10.5$ GB", 9, "README.md")
+    assert "largest single item" not in lesson_text(9, "README.md")
+
+
+def _lab_rows() -> dict[str, dict[str, float]]:
+    import csv
+
+    with (REPO / "materials/lab/results/results.csv").open(encoding="utf-8") as fh:
+        return {
+            r["objective"]: {k: float(v) for k, v in r.items() if k != "objective"}
+            for r in csv.DictReader(fh)
+        }
+
+
+def test_lab_sections_agree_with_results() -> None:
+    import json
+
+    rows = _lab_rows()
+    # lesson 9: the largest seed-to-seed spread and which objective has it
+    widest = max(rows, key=lambda o: rows[o]["spread"])
+    assert widest == "reinforce" and round(rows[widest]["spread"], 3) == 0.056
+    appears("differ by up to $0.056$ in held-out pass@1 (REINFORCE)", 9, "conspect.md")
+    runs = json.loads((REPO / "materials/lab/results/runs.json").read_text(encoding="utf-8"))
+    walls = [r["wall_time"] for r in runs]
+    assert round(min(walls)) == 4 and round(max(walls)) == 30
+    appears("4–30 s of rollouts and updates", 9, "conspect.md")
+    # lesson 8: how far the clipped group-baseline methods end above REINFORCE and RLOO
+    clipped = [rows[o]["pass1_mean"] for o in ("grpo", "dr_grpo", "dapo", "gspo")]
+    score = [rows[o]["pass1_mean"] for o in ("reinforce", "rloo")]
+    gaps = [c - s for c in clipped for s in score]
+    assert round(min(gaps), 2) == 0.02 and round(max(gaps), 2) == 0.05
+    appears("end $0.02$–$0.05$ above the two score-function methods", 8, "conspect.md")
+    # the lesson 8 table is the results table, rounded
+    text = lesson_text(8, "conspect.md")
+    for o, r in rows.items():
+        assert f"${r['pass1_mean']:.3f}\\pm{r['pass1_ci95']:.3f}$" in text, o
+        assert f"${r['pass1_min']:.3f}$–${r['pass1_max']:.3f}$" in text, o
+        assert f"${r['kl_k3']:.2f}$" in text, o
+
+
+def test_lesson10_power_counts_need_unrounded_quantiles() -> None:
+    # with the rounded z = 1.96 and 0.84 the counts would differ: the text says which were used
+    var_paired, var_unpaired = 0.2 - 0.03**2, 0.63 * 0.37 + 0.60 * 0.40
+    rounded = [math.ceil((1.96 + 0.84) ** 2 * v / 0.03**2) for v in (var_paired, var_unpaired)]
+    assert rounded == [1735, 4122]
+    appears("the counts below use the unrounded quantiles", 10, "conspect.md")
+    appears("unrounded in the computation", 10, "README.md")
+
+
+def test_lesson10_kappa_wording() -> None:
+    # kappa = 0.40 is at the top of the 'fair' band of the usual scale, not 'moderate'
+    assert '"moderate"' not in lesson_text(10, "conspect.md")
+    appears("of the 70%\n   observed only 20 points lie above chance", 10, "README.md")
+    appears("98.6% correlation", 10, "conspect.md")
+
+
+def test_lesson11_ipo_optimum_is_not_the_rlhf_optimum() -> None:
+    # lesson 11 homework 3: IPO's population loss over pairs drawn from a uniform reference is
+    # minimised at log(pi/pi_ref) = E_{y'}[p(y > y')]/tau + const, not at r/beta + const
+    r = np.array([0.0, 0.5, 1.0, 2.0, 3.0])
+    tau = 0.5
+    p = 1 / (1 + np.exp(-(r[:, None] - r[None, :])))  # p(y > y'), Bradley-Terry
+    # least squares: pairs (y, y') ~ uniform x uniform, label y wins with prob p
+    # loss p (h - c)^2 + (1 - p) (-h - c)^2 with h = f(y) - f(y'), c = 1/(2 tau)
+    c = 1 / (2 * tau)
+    rows, target = [], []
+    for i, j in product(range(5), range(5)):
+        e = np.zeros(5)
+        e[i] += 1
+        e[j] -= 1
+        rows.append(e)
+        target.append(c * (2 * p[i, j] - 1))
+    f, *_ = np.linalg.lstsq(np.array(rows), np.array(target), rcond=None)
+    ipo = np.exp(f) / np.exp(f).sum()
+    want = np.exp(p.mean(axis=1) / tau)
+    assert np.allclose(ipo, want / want.sum())
+    rlhf = np.exp(r / 1.0) / np.exp(r / 1.0).sum()  # pi* with beta = 1 (the Bradley-Terry scale)
+    assert float(np.sum(ipo * np.log(ipo / rlhf))) > 0.05
+    appears("IPO does *not* target $\\pi^\\star$", 11, "README.md")
+
+
+def test_lesson11_organiser_lists_the_conspects_assumptions() -> None:
+    # the organiser's table carries the conspect's four assumptions (and IPO's determinism)
+    deck = lesson_text(11, "slides/organiser.md")
+    conspect = lesson_text(11, "conspect.md")
+    assert "**Only a difference is constrained.**" in conspect
+    assert (
+        "| only a **difference** of log-ratios matters | the likelihood of $y_w$ can fall too |"
+        in deck
+    )
+    for row in (
+        "**all** policies is reachable",
+        "Bradley–Terry with one reward",
+        "**cover** the responses",
+    ):
+        assert row in deck

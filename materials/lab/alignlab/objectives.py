@@ -12,7 +12,7 @@ r_{i,t}(theta) = pi_theta / pi_old = exp(logp - old_logp); A_i is the advantage 
 tokens of response i. The *per-token gradient weight* is w_{i,t} = -d loss / d logp_{i,t}: the
 coefficient of grad log pi_theta(y_{i,t} | .) in the update (see :func:`token_weights`).
 
-Equation numbers refer to the printed book (chapter 5, "Effective modern alignment methods").
+Equation numbers refer to the printed book (chapter 5, "Modern alignment methods").
 """
 
 from __future__ import annotations
