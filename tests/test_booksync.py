@@ -404,3 +404,60 @@ def test_markdown_renders_citations_and_a_reference_list(course_root: Path) -> N
     assert "# References" in md
     lock = (course_root / "lessons/lesson_01/book" / LOCK_NAME).read_text()
     assert '"materials/book/refs.bib"' in lock  # a .bib change makes the extract stale
+
+
+@needs_pandoc
+def test_book_md_lists_algorithms_notes_figures_and_names_references(tmp_path: Path) -> None:
+    """What pandoc cannot render from LaTeX: algorithmic runs into one line, TikZ vanishes, and
+    a reference inside a theorem's note or a heading stays a raw label."""
+    from course_cli.booksync.runner import markdown
+
+    main = tmp_path / "book" / "main.tex"
+    main.parent.mkdir()
+    main.write_text(r"""\documentclass{book}
+\usepackage{amsmath,amsthm,algorithm,algpseudocode,tikz}
+\newtheorem{definition}{Definition}[chapter]
+\begin{document}
+\chapter{One}\label{ch:one}
+\begin{definition}[Occupancy]\label{def:occ} x \end{definition}
+\chapter{Two}\label{ch:two}
+\section{Recalling Definition~\ref{def:occ}}\label{sec:recall}
+\begin{definition}[Recalled from Definition~\ref{def:occ}]\label{def:again} y \end{definition}
+\begin{algorithm}
+\caption{Search}\label{alg:s}
+\begin{algorithmic}[1]
+\Require a budget $B$
+\State $x\gets0$ \Comment{start}
+\For{$k=1,\dots,B$}
+  \If{$x>1$} \textbf{break} \EndIf
+  \State $x\gets x+1$
+\EndFor
+\State \Return $x$ \Comment{see Algorithm~\ref{alg:s}}
+\end{algorithmic}
+\end{algorithm}
+\begin{figure}
+\begin{tikzpicture}\draw (0,0) -- (1,1);\end{tikzpicture}
+\caption{A line.}\label{fig:line}
+\end{figure}
+\end{document}
+""")
+    (tmp_path / "course.yaml").write_text("title: T\nlessons: []\n")
+    course = load_course(tmp_path)
+    book = read_book(main)
+    rendered = render(book, select(book, ["ch:two"]), tmp_path / "out", tmp_path, 1)
+    md = markdown(rendered, course, tmp_path)
+    nbsp = "\u00a0"  # the book's Definition~\ref
+    assert f"## 2.1 Recalling Definition{nbsp}1.1 in the book" in md
+    assert f"**Definition 2.1** (Recalled from Definition{nbsp}1.1 in the book)." in md
+    assert "[def:occ]" not in md and "[alg:s]" not in md
+    lines = [line for line in md.splitlines() if line.strip()]
+    start = lines.index("1.  **Require:** a budget $`B`$")
+    assert lines[start : start + 6] == [
+        "1.  **Require:** a budget $`B`$",
+        "2.  $`x\\gets0`$ $`\\triangleright`$ *start*",
+        "3.  **for** $`k=1,\\dots,B`$ **do**",
+        "    - **if** $`x>1`$ **then** **break**",
+        "    - $`x\\gets x+1`$",
+        f"4.  **return** $`x`$ $`\\triangleright`$ *see Algorithm{nbsp}1*",
+    ]
+    assert "<p><em>(The figure is drawn in the book PDF.)</em></p>" in md

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course_cli.booksync.mdblocks import markdown_rewrites
 from course_cli.booksync.paths import find_graphic, graphics_dirs, rel
 from course_cli.booksync.references import REF_RE, heading_name, merge_series, ref_replacement
 from course_cli.latex import Book, Heading, plain_title, title_path
@@ -81,7 +82,7 @@ def _body(
             for s, e, t in merge_series(src.clean, refs)
         ]
         if for_md:
-            edits += _md_edits(book, fi, a, b, out_dir)
+            edits += _md_edits(book, fi, a, b, out_dir, inside, heads)
         text = _apply(src.raw, a, b, edits)
         if fi != prev_file and text.strip():
             chunks.append(f"% --- {rel(src.path, book.main.parent)}:{src.line_of(a)}\n")
@@ -101,19 +102,24 @@ def _apply(raw: str, a: int, b: int, edits: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[int, int, str]]:
+def _md_edits(
+    book: Book, fi: int, a: int, b: int, out_dir: Path, inside: set[str],
+    heads: dict[str, Heading],
+) -> list[tuple[int, int, str]]:  # fmt: skip
     """Numbers pandoc cannot know: heading numbers, theorem numbers, equation tags, image
-    paths relative to the Markdown file."""
+    paths relative to the Markdown file; references inside the headings and theorem notes that
+    these replace; algorithms and TikZ figures pandoc cannot render (:mod:`.mdblocks`)."""
     edits: list[tuple[int, int, str]] = []
     for h in book.headings:
         if h.file == fi and a <= h.pos < b:
-            title = h.title if h.number is None else f"{heading_name(book, h)}. {h.title}"
+            text = _refs_in(h.title, book, inside, heads)
+            title = text if h.number is None else f"{heading_name(book, h)}. {text}"
             if h.command not in {"part", "chapter", "addpart", "addchap"} and h.number:
-                title = f"{h.number} {h.title}"
+                title = f"{h.number} {text}"
             edits.append((h.pos, h.end, f"\\{h.command}*{{{title}}}"))
     for blk in book.blocks:
         if blk.file == fi and a <= blk.begin < b:
-            note = f" ({blk.note})" if blk.note else ""
+            note = f" ({_refs_in(blk.note, book, inside, heads)})" if blk.note else ""
             edits.append((blk.begin, blk.head_end,
                           f"\n\n\\textbf{{{blk.name} {blk.number}}}{note}. "))  # fmt: skip
             edits.append((blk.end, blk.end_end, "\n\n"))
@@ -125,7 +131,23 @@ def _md_edits(book: Book, fi: int, a: int, b: int, out_dir: Path) -> list[tuple[
         found = find_graphic(book, m.group(2).strip())
         if found is not None:
             edits.append((m.start(2), m.end(2), rel(found, out_dir)))
-    return edits
+    rewrites = markdown_rewrites(src.clean, a, b)
+    return edits + [(s, e, _refs_in(text, book, inside, heads)) for s, e, text in rewrites]
+
+
+def _refs_in(text: str, book: Book, inside: set[str], heads: dict[str, Heading]) -> str:
+    """``text`` (a heading title or theorem note) with its references written out as the
+    Markdown route writes them in running text."""
+    out, pos = [], 0
+    for m in REF_RE.finditer(text):
+        new = ref_replacement(book, m, inside, heads, True)
+        if new is None:
+            continue
+        start = m.start() if (m.group("page") and "page" in new) else m.start("cmd") - 1
+        out += [text[pos:start], new]
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _preamble(book: Book, out_dir: Path) -> str:

@@ -25,7 +25,7 @@ GENERATOR_VERSION = 1
 # so the extracts that code wrote stay fresh. "c2-…": book.md renders citations; "c4-…":
 # counters of packages are set only where defined, local .sty/.cls copied beside book.tex;
 # "c5-…": outside references take their number from the book's .aux through xr.)
-GENERATOR_ID = "c5-xr-numbers"
+GENERATOR_ID = "c6-md-algorithms"
 LOCK_NAME = "book-sync.lock.json"
 TEX_NAME = "book.tex"
 MD_NAME = "book.md"
