@@ -61,6 +61,7 @@ def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
     from course_cli.config import find_root
     from course_cli.locking import course_lock
 
+    root = _given_root(root)
     if root is not None and not (root / "course.yaml").is_file():
         _course(root)  # raises the usual "no course.yaml" error
     base = root.resolve() if root is not None else find_root()
@@ -78,6 +79,7 @@ def _course(root: Path | None) -> Course:
     """Find and load the course (raises ConfigError, which the handler reports)."""
     from course_cli.config import find_root, load_course
 
+    root = _given_root(root)
     if root is not None and not (root / "course.yaml").is_file():
         from course_cli.errors import ConfigError
 
@@ -97,6 +99,10 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+_global_root: Path | None = None
+"""``course --root X COMMAND``: the course folder given before the command (set per run)."""
+
+
 @app.callback()
 def _root_callback(
     version: Annotated[
@@ -105,8 +111,16 @@ def _root_callback(
             "--version", callback=_version_callback, is_eager=True, help="Show the version."
         ),
     ] = False,
+    root: RootOption = None,
 ) -> None:
     """Scaffold, check, build and sync the course repository."""
+    global _global_root
+    _global_root = root
+
+
+def _given_root(root: Path | None) -> Path | None:
+    """The command's own --root, else the one given before the command."""
+    return root if root is not None else _global_root
 
 
 @app.command("new-lesson", context_settings={"ignore_unknown_options": True})
@@ -431,7 +445,9 @@ def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
         course: Course | None = _course(root)
     except ConfigError:
         course = None  # doctor also helps before a course exists
-    report = doctor_mod.diagnose(course, course.root if course else (root or Path.cwd()))
+    report = doctor_mod.diagnose(
+        course, course.root if course else (_given_root(root) or Path.cwd())
+    )
     if fmt == "json":
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

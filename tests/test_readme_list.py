@@ -127,3 +127,21 @@ def test_roadmap_escapes_brackets_and_pipes_in_titles(make_course, run_cli) -> N
         "| 1 | [\\[Draft\\] A \\| B](lessons/lesson_01/README.md) | x \\| y |"
         in (root / "README.md").read_text()
     )
+
+
+def test_root_before_the_command_works_like_after_it(make_course, run_cli, tmp_path) -> None:
+    """`course --root X list` (as the README says every command takes --root) is the same as
+    `course list --root X`; the command's own --root wins when both are given."""
+    root = make_course()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = run_cli("--root", str(root), "list", "--format", "json", cwd=elsewhere)
+    after = run_cli("list", "--format", "json", "--root", str(root), cwd=elsewhere)
+    assert before.exit_code == 0, before.stderr
+    assert before.stdout == after.stdout
+    assert '"title": "First steps"' in before.stdout
+    missing = run_cli("--root", str(elsewhere), "list", "--root", str(root), cwd=elsewhere)
+    assert missing.exit_code == 0
+    plain = run_cli("list", cwd=elsewhere)  # nothing remembered from the runs before
+    assert plain.exit_code == 2
+    assert "no course.yaml found in" in plain.stderr
