@@ -12,6 +12,7 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from course_cli.errors import CourseError
 from course_cli.notebooks import CONFIG_ASSET
 from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, link_rewriter, linked_files
-from course_cli.sitemd import render_markdown
+from course_cli.sitemd import drop_materials_list, heading_anchors, render_markdown
 from course_cli.templating import template_dirs, template_file
 
 SITE_DIR = "site"
@@ -58,7 +59,12 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     out = options.build_dir / SITE_DIR
     solutions = options.extra.get("solutions")
     solutions = course.build.solutions if solutions is None else bool(solutions)
-    steps = asset_steps(course, out, template_file(course.root, "site", "site.css"))
+    steps = asset_steps(
+        course,
+        out,
+        template_file(course.root, "site", "site.css"),
+        template_file(course.root, "site", "site.js"),
+    )
     nb_config = options.build_dir / "assets" / CONFIG_ASSET
     if nb_config.is_file():
         steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
@@ -233,14 +239,16 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
         if readme.is_file():
             text = readme.read_text(encoding="utf-8", errors="replace")
             rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"])
-            body = render_markdown(text, rewrite, solutions=p["solutions"])
+            body = render_markdown(drop_materials_list(text), rewrite, solutions=p["solutions"])
         html = _render(
             course,
             "lesson.html.j2",
             prefix="../",
             page_title=f"Lesson {lesson.number}: {lesson.title}",
+            nav_current=lesson.dirname,
             lesson=lesson,
             body=body,
+            body_head="",
             links=p["links"],
             notebooks=p["notebooks"],
             book_parts=p["book_parts"],
@@ -248,6 +256,19 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             next=_neighbour(course, lesson, +1),
         )
         task.out().write_text(html, encoding="utf-8")
+
+
+def _after_title(body: str) -> int:
+    """Where the lesson's materials panel goes in its body: after the title and the paragraph
+    under it (0 when the README has no title)."""
+    end = body.find("</h1>")
+    if end < 0:
+        return 0
+    end += len("</h1>")
+    rest = body[end:].lstrip()
+    if rest.startswith("<p>"):
+        return len(body) - len(rest) + rest.find("</p>") + len("</p>")
+    return end
 
 
 def _exercises_page(
@@ -280,6 +301,7 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
             "page.html.j2",
             prefix="../",
             page_title=f"Lesson {lesson.number}: exercises",
+            nav_current=lesson.dirname,
             crumb=f"Lesson {lesson.number}",
             crumb_href="index.html",
             body=render_markdown(text, rewrite, solutions=p["solutions"]),
@@ -354,6 +376,9 @@ def _neighbour(course: Course, lesson: Lesson, step: int) -> Lesson | None:
     return course.lessons[idx] if 0 <= idx < len(course.lessons) else None
 
 
+_REF_RE = re.compile(r"\\(?:ref|autoref|cref|Cref)\s*\{([^{}]*)\}")
+
+
 def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
     """Map each heading label of the book to "Chapter 2: Title"; also return the book's files.
 
@@ -369,9 +394,14 @@ def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
     except CourseError:
         return {}, ()
     names = {"part": "Part", "chapter": "Chapter", "section": "Section"}
+    numbers = {name: h.number for h in book.headings if h.number for name in h.labels}
+
+    def number_of(m: re.Match[str]) -> str:  # "Chapter~\\ref{ch:x}" reads "Chapter 2"
+        return " " + numbers.get(m.group(1), "")
+
     titles = {}
     for h in book.headings:
-        text = plain_title(h.title)
+        text = plain_title(_REF_RE.sub(number_of, h.title))
         kind = names.get(h.command.removeprefix("add"), "")
         label = f"{kind} {h.number}: {text}" if h.number and kind else text
         for name in h.labels:
@@ -405,6 +435,7 @@ def _render_book_extract(tasks: Sequence[Task]) -> None:
             "page.html.j2",
             prefix="../",
             page_title=f"Lesson {lesson.number}: the book extract",
+            nav_current=lesson.dirname,
             crumb=f"Lesson {lesson.number}",
             crumb_href="index.html",
             body=render_markdown(text, lambda href: href if href.startswith("#") else None),
@@ -432,7 +463,14 @@ def _render_index(tasks: Sequence[Task]) -> None:
     for task in tasks:
         course = task.step.payload["course"]
         intro = readme_intro(course.root / "README.md")
-        html = _render(course, "index.html.j2", prefix="", page_title=course.title, intro=intro)
+        html = _render(
+            course,
+            "index.html.j2",
+            prefix="",
+            page_title=course.title,
+            nav_current="home",
+            intro=intro,
+        )
         task.out().write_text(html, encoding="utf-8")
 
 
@@ -504,6 +542,7 @@ def _render_book(tasks: Sequence[Task]) -> None:
             "book.html.j2",
             prefix="../",
             page_title="The book",
+            nav_current="book",
             pdf=p["pdf"],
             chapters=p["chapters"],
         )
@@ -519,6 +558,17 @@ def _render(course: Course, name: str, **context: Any) -> str:
         autoescape=True,
         keep_trailing_newline=True,
     )
+    context.setdefault("nav_current", "")
+    context.setdefault("toc", [])
+    if "body" in context:
+        from markupsafe import Markup
+
+        body, toc = heading_anchors(context["body"])
+        context["body"] = body
+        context["toc"] = [(level, anchor, Markup(text)) for level, anchor, text in toc]
+        if "body_head" in context:  # the lesson page: its materials panel after the title
+            split = _after_title(body)
+            context["body_head"], context["body"] = body[:split], body[split:]
     try:
         from course_cli.sitesafe import with_csp
 

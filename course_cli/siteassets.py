@@ -15,8 +15,14 @@ from course_cli.errors import CourseError
 MATHJAX = Path("node_modules") / "mathjax-full" / "es5" / "tex-svg-full.js"
 
 
-def asset_steps(course: Course, out: Path, stylesheet: Path) -> list[BuildStep]:
+def asset_steps(
+    course: Course, out: Path, stylesheet: Path, script: Path | None = None
+) -> list[BuildStep]:
+    """Copy the stylesheet, the site script (dark-mode toggle, small-screen menu) and MathJax,
+    and write MathJax's configuration with the course macros."""
     steps = [copy_step(stylesheet, out / "assets" / "site.css")]
+    if script is not None and script.is_file():
+        steps.append(copy_step(script, out / "assets" / "site.js"))
     mathjax = course.root / MATHJAX
     if not mathjax.is_file():
         raise CourseError(

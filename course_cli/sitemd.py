@@ -139,3 +139,44 @@ def gfm_math_to_dollars(text: str) -> str:
     """Turn GitHub's math syntax (pandoc's gfm writer: $`x`$ and ```math blocks) into $ and $$."""
     text = _GFM_BLOCK.sub(lambda m: f"$$\n{m.group(1)}\n$$", text)
     return _GFM_INLINE.sub(lambda m: f"${m.group(1)}$", text)
+
+
+_HEADING_RE = re.compile(r'<h([1-4]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
+_LINK_TAG_RE = re.compile(r"</?a\b[^>]*>")
+
+
+def heading_anchors(body: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """``body`` with a "#" link after the text of each heading that has an id, and the page's
+    table of contents: (level, id, inner HTML without links) of its h2 and h3 headings."""
+    toc: list[tuple[int, str, str]] = []
+
+    def add(m: re.Match[str]) -> str:
+        level, anchor, inner = int(m.group(1)), m.group(2), m.group(3)
+        if level in (2, 3):
+            toc.append((level, anchor, _LINK_TAG_RE.sub("", inner).strip()))
+        link = f'<a class="heading-anchor" href="#{anchor}" aria-label="Link to this section">#</a>'
+        return f'<h{level} id="{anchor}">{inner}{link}</h{level}>'
+
+    return _HEADING_RE.sub(add, body), toc
+
+
+_MATERIALS_ITEM = re.compile(
+    r"^[-*] (?:Slides|Conspect|Book extract|(?:Lab )?[Nn]otebooks?|Exercises|Reading)\b[^:\n]*: "
+    r".*\]\((?!https?:)[^)]*\)"
+)
+
+
+def drop_materials_list(text: str) -> str:
+    """A lesson README without its list of materials under the title (lines such as
+    ``- Slides: [slides/slides.md](slides/slides.md)``): the lesson page shows the built
+    materials by their titles, so the repository paths are not repeated to students."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    in_intro = True
+    for line in lines:
+        if line.startswith("## "):
+            in_intro = False
+        if in_intro and _MATERIALS_ITEM.match(line):
+            continue
+        out.append(line)
+    return "".join(out)

@@ -160,7 +160,9 @@ def test_site_exercises_page_and_no_solutions_setting(make_course) -> None:
     assert page.count('<details class="solution">') == 2
     assert '<a href="index.html#homework">README</a>' in page
     lesson = (site / "index.html").read_text()
-    assert '<a href="exercises.html">exercises/README.md</a>' in lesson
+    # the README's materials list (repository paths) gives way to the titled materials panel
+    assert '<li><a href="exercises.html">Exercises</a></li>' in lesson
+    assert "exercises/README.md" not in lesson
     assert '<details class="solution">' in lesson
     yaml = (
         (root / "course.yaml")
