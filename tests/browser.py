@@ -185,9 +185,11 @@ class DevTools:
             time.sleep(0.05)
 
     def click(self, selector: str) -> None:
-        """Click the middle of the first element matching ``selector`` with the mouse."""
+        """Scroll the first element matching ``selector`` into view and click its middle with the
+        mouse."""
         box = self.eval(
-            f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect();"
+            f"(() => {{ const e = document.querySelector({selector!r});"
+            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
             " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         assert isinstance(box, list)

@@ -1,0 +1,198 @@
+"""The built site in headless Chromium at a desktop (1280×900) and a phone (390×844) width: no
+page scrolls sideways, previous/next walk every lesson in order, dark mode follows the system
+setting and the toggle, the prose keeps a readable measure, the lesson menu folds on a phone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import browser
+
+REPO = Path(__file__).resolve().parents[1]
+SIZES = ((1280, 900), (390, 844))
+PROSE = (
+    "A policy maps each state to a distribution over actions, and its value is the expected "
+    "discounted return collected by following it from that state onward. "
+) * 4
+WIDE_TABLE = (
+    "| " + " | ".join(f"column {i} with a long header" for i in range(8)) + " |\n"
+    "|" + "---|" * 8 + "\n"
+    "| " + " | ".join(f"value_{i}_that_does_not_wrap" for i in range(8)) + " |\n"
+)
+WIDE_MATH = "$$\n" + " + ".join(f"\\frac{{a_{{{i}}}}}{{b_{{{i}}}}}" for i in range(40)) + "\n$$\n"
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(browser.chromium() is None, reason="Chromium not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    from course_cli.templating import DEFAULTS
+    from tests.conftest import write_tree
+
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(DEFAULTS, root / "templates")
+    (root / "materials").mkdir()
+    shutil.copy(REPO / "materials" / "macros.tex", root / "materials" / "macros.tex")
+    titles = ["Bandits", "Markov decision processes", "Policy gradients", "Preference learning"]
+    yaml = "title: A Course With A Rather Long Title For A Phone\nlessons:\n" + "".join(
+        f"  - number: {i}\n    title: {t}\n" for i, t in enumerate(titles, 1)
+    )
+    files = {"README.md": "# A course\n\nAn introduction.\n"}
+    for i, title in enumerate(titles, 1):
+        files[f"lessons/lesson_{i:02d}/README.md"] = (
+            f"# Lesson {i}: {title}\n\n{PROSE}\n\n## Objectives\n\n{PROSE}\n\n"
+            f"## A wide table\n\n{WIDE_TABLE}\n## Wide math\n\n{WIDE_MATH}\n"
+        )
+    files["course.yaml"] = yaml
+    write_tree(root, files)
+    (root / "node_modules").symlink_to(REPO / "node_modules")
+    done = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return root / "build" / "site"
+
+
+@pytest.fixture()
+def chrome():
+    tools = browser.DevTools()
+    yield tools
+    tools.close()
+
+
+def _open(chrome: browser.DevTools, page: Path) -> None:
+    """Open ``page`` and wait until it (not the tab's first blank page) has loaded."""
+    chrome.open(page.as_uri())
+    chrome.wait_for(f"location.href === {page.as_uri()!r} && document.readyState === 'complete'")
+
+
+def _follow(chrome: browser.DevTools, selector: str) -> str:
+    """Click the link ``selector`` and return the h1 of the page it leads to, once loaded."""
+    import time
+
+    target = str(chrome.eval(f"document.querySelector({selector!r}).href"))
+    chrome.click(selector)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:  # an evaluation during the navigation fails: ask again
+            if chrome.eval(f"location.href === {target!r} && document.readyState === 'complete'"):
+                return str(chrome.eval("document.querySelector('h1').textContent")).rstrip("#")
+        except AssertionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{selector} did not lead to {target}")
+
+
+def _size(chrome: browser.DevTools, width: int, height: int) -> None:
+    chrome.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500},
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_no_page_scrolls_sideways(site: Path, chrome, width: int, height: int) -> None:
+    for page in ("index.html", "lesson_01/index.html", "book/index.html"):
+        _open(chrome, site / page)
+        _size(chrome, width, height)
+        chrome.wait_for(
+            "document.querySelectorAll('mjx-container').length > 0"
+            " || !document.querySelector('.math')"
+        )
+        sizes = chrome.eval(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert sizes == [width, width], f"{page} at {width}px: page width {sizes}"
+    # the wide table and the wide equation scroll inside their own boxes
+    _open(chrome, site / "lesson_01/index.html")
+    _size(chrome, width, height)
+    chrome.wait_for("document.querySelectorAll('mjx-container').length > 0")
+    boxes = chrome.eval(
+        "[...document.querySelectorAll('.content table, .content div.math')].map(e =>"
+        " [getComputedStyle(e).overflowX, e.scrollWidth > e.clientWidth])"
+    )
+    assert boxes == [["auto", True], ["auto", True]]
+
+
+def test_measure_is_at_most_80_characters(site: Path, chrome) -> None:
+    _open(chrome, site / "lesson_01/index.html")
+    _size(chrome, 1280, 900)
+    per_line = chrome.eval(
+        "[...document.querySelectorAll('.content p')].filter(p => p.textContent.length > 300)"
+        ".map(p => p.textContent.length / Math.round(p.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(p).lineHeight)))"
+    )
+    assert isinstance(per_line, list) and len(per_line) == 2
+    assert all(55 <= n <= 80 for n in per_line), per_line
+
+
+def test_previous_next_walk_all_lessons_in_order(site: Path, chrome) -> None:
+    _open(chrome, site / "lesson_01/index.html")
+    assert chrome.eval("document.querySelector('.pager a.prev')") is None
+    seen = [str(chrome.eval("document.querySelector('h1').textContent")).rstrip("#")]
+    while chrome.eval("!!document.querySelector('.pager a.next')"):
+        seen.append(_follow(chrome, ".pager a.next"))
+    assert seen == [
+        "Lesson 1: Bandits",
+        "Lesson 2: Markov decision processes",
+        "Lesson 3: Policy gradients",
+        "Lesson 4: Preference learning",
+    ]
+    back = []
+    while chrome.eval("!!document.querySelector('.pager a.prev')"):
+        back.append(_follow(chrome, ".pager a.prev"))
+    assert back == seen[-2::-1]
+
+
+def test_dark_mode_follows_the_system_and_the_toggle(site: Path, chrome) -> None:
+    background = "getComputedStyle(document.body).backgroundColor"
+    _open(chrome, site / "lesson_01/index.html")
+    assert chrome.eval(background) == "rgb(245, 247, 251)"
+    chrome.send(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    assert chrome.eval(background) == "rgb(15, 19, 27)"
+    assert chrome.eval("getComputedStyle(document.body).color") == "rgb(227, 231, 239)"
+    chrome.click(".theme-toggle")
+    assert chrome.eval(background) == "rgb(245, 247, 251)"
+    assert chrome.eval("document.documentElement.dataset.theme") == "light"
+    chrome.click(".theme-toggle")
+    assert chrome.eval(background) == "rgb(15, 19, 27)"
+
+
+def test_lesson_menu_folds_on_a_phone(site: Path, chrome) -> None:
+    _open(chrome, site / "lesson_02/index.html")
+    _size(chrome, 390, 844)
+    visible = "getComputedStyle(document.getElementById('sidebar')).display !== 'none'"
+    assert chrome.eval(visible) is False
+    chrome.click(".nav-toggle")
+    assert chrome.eval(visible) is True
+    links = chrome.eval(
+        "[...document.querySelectorAll('#sidebar a')].map(a => a.textContent.trim())"
+    )
+    assert links == [
+        "Course home",
+        "1 Bandits",
+        "2 Markov decision processes",
+        "3 Policy gradients",
+        "4 Preference learning",
+        "The book",
+    ]
+    chrome.click(".nav-toggle")
+    assert chrome.eval(visible) is False
+    _size(chrome, 1280, 900)  # on a desktop the sidebar is always there, with no menu button
+    assert chrome.eval(visible) is True
+    assert chrome.eval("getComputedStyle(document.querySelector('.nav-toggle')).display") == "none"
