@@ -92,6 +92,9 @@ TARGETS: dict[str, str] = {
     "site": "course_cli.site",
 }
 PHASES: dict[str, int] = {"site": 1}
+#: target -> module whose ``plan_build`` runs in the phase after it, on what it built (the
+#: site's search index reads the built pages).
+FOLLOW_UPS: dict[str, str] = {"site": "course_cli.sitesearch"}
 _REGISTERED: dict[str, Builder] = {}
 
 
@@ -183,8 +186,13 @@ def build(
     )
     report = BuildReport(root=course.root)
     start = time.perf_counter()
-    for phase in sorted({PHASES.get(t, 0) for t in targets}):
+    follow_ups = {t: PHASES.get(t, 0) + 1 for t in targets if t in FOLLOW_UPS}
+    for phase in sorted({PHASES.get(t, 0) for t in targets} | set(follow_ups.values())):
         steps: list[BuildStep] = []
+        for name in (t for t, p in follow_ups.items() if p == phase):
+            steps.extend(
+                importlib.import_module(FOLLOW_UPS[name]).plan_build(course, lessons, options)
+            )
         for name in (t for t in targets if PHASES.get(t, 0) == phase):
             builder = builder_for(name)
             if builder is None:

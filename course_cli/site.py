@@ -91,6 +91,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         )
     steps.extend(pages)
     steps.append(_index_page(course, out, template_files))
+    steps.append(_search_page(course, out, template_files))
     steps.extend(_book_steps(course, options.build_dir, out, template_files, titles, book_files))
     prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
     return steps
@@ -470,6 +471,26 @@ def _render_index(tasks: Sequence[Task]) -> None:
             page_title=course.title,
             nav_current="home",
             intro=intro,
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _search_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / "search.html",
+        inputs=(course.config_path, *template_files),
+        action=_render_search,
+        key=key_of(lessons=_lessons_key(course)),
+        label="site: search.html",
+        payload={"course": course},
+    )
+
+
+def _render_search(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        html = _render(
+            task.step.payload["course"], "search.html.j2", prefix="", page_title="Search"
         )
         task.out().write_text(html, encoding="utf-8")
 

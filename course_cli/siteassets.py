@@ -23,6 +23,9 @@ def asset_steps(
     steps = [copy_step(stylesheet, out / "assets" / "site.css")]
     if script is not None and script.is_file():
         steps.append(copy_step(script, out / "assets" / "site.js"))
+        search = script.with_name("site-search.js")
+        if search.is_file():
+            steps.append(copy_step(search, out / "assets" / "site-search.js"))
     mathjax = course.root / MATHJAX
     if not mathjax.is_file():
         raise CourseError(

@@ -154,7 +154,10 @@ def heading_anchors(body: str) -> tuple[str, list[tuple[int, str, str]]]:
         level, anchor, inner = int(m.group(1)), m.group(2), m.group(3)
         if level in (2, 3):
             toc.append((level, anchor, _LINK_TAG_RE.sub("", inner).strip()))
-        link = f'<a class="heading-anchor" href="#{anchor}" aria-label="Link to this section">#</a>'
+        link = (
+            f'<a class="heading-anchor" href="#{anchor}" aria-label="Link to this section" '
+            "data-pagefind-ignore>#</a>"
+        )
         return f'<h{level} id="{anchor}">{inner}{link}</h{level}>'
 
     return _HEADING_RE.sub(add, body), toc

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-#: the policy of every page: scripts, styles and images only from the site itself (MathJax's
+#: the policy of every page: scripts, styles and images only from the site itself (search runs
+#: Pagefind's WebAssembly, hence 'wasm-unsafe-eval'; no inline script runs; MathJax's
 #: SVG output needs inline styles; images may be data: URLs from Marp).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )

@@ -60,6 +60,11 @@ def locate(
         if bundled is not None:
             return ToolInfo(name, bundled, "bundled")
         looked.append("pypandoc-binary")
+    if name == "pagefind":
+        wheel = bundled_pagefind()
+        if wheel is not None:
+            return ToolInfo(name, wheel, "bundled")
+        looked.append("pagefind-bin")
     for exe in spec.executables:
         found = shutil.which(exe)
         if found:
@@ -103,6 +108,19 @@ def resolve_configured(value: str, root: Path | None) -> Path:
         if found:
             return Path(found)
     return path
+
+
+def bundled_pagefind() -> Path | None:
+    """Return the pagefind binary of the ``pagefind-bin`` wheel (``pip install 'pagefind[bin]'``)
+    without importing it."""
+    spec = importlib.util.find_spec("pagefind_bin")
+    if spec is None or not spec.origin:
+        return None
+    for exe in ("pagefind_extended", "pagefind"):
+        path = Path(spec.origin).parent / exe
+        if _is_executable(path):
+            return path
+    return None
 
 
 def bundled_pandoc() -> Path | None:

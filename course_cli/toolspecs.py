@@ -121,6 +121,13 @@ TOOLS: dict[str, ToolSpec] = {
             env="TYPST_PATH",
             purpose="conspect PDF (engine typst)",
         ),
+        ToolSpec(
+            "pagefind",
+            ("pagefind", "pagefind_extended"),
+            "pip install 'pagefind[bin]'",
+            env="PAGEFIND_PATH",
+            purpose="site search index",
+        ),
         ToolSpec("fc-list", ("fc-list",), "sudo apt-get install fontconfig", purpose="font check"),
         ToolSpec(
             "pdftotext",

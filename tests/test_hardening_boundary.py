@@ -243,7 +243,7 @@ def test_row09_readme_raw_html_is_sanitised_and_pages_carry_a_csp(make_course) -
     assert "<details><summary>More</summary>kept</details>" in page
     assert (
         '<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; '
-        "script-src 'self';"
+        "script-src 'self' 'wasm-unsafe-eval';"
     ) in page
     index = (root / "build/site/index.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in index

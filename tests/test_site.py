@@ -332,7 +332,7 @@ def test_heading_anchors_toc_and_no_repository_paths(make_course) -> None:
     page = (site / "lesson_01/index.html").read_text()
     assert (
         '<h2 id="objectives">Objectives<a class="heading-anchor" href="#objectives" '
-        'aria-label="Link to this section">#</a></h2>'
+        'aria-label="Link to this section" data-pagefind-ignore>#</a></h2>'
     ) in page
     toc = page[page.index('<nav class="toc"') :]
     assert '<li class="toc-h2"><a href="#objectives">Objectives</a></li>' in toc

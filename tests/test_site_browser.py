@@ -46,9 +46,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     yaml = "title: A Course With A Rather Long Title For A Phone\nlessons:\n" + "".join(
         f"  - number: {i}\n    title: {t}\n" for i, t in enumerate(titles, 1)
     )
-    files = {"README.md": "# A course\n\nAn introduction.\n"}
+    files = {
+        "README.md": "# A course\n\nAn introduction.\n",
+        "lessons/lesson_03/exercises/README.md": (
+            "# Exercises\n\n## Homework\n\nDraw the quincunx of a Galton board.\n"
+        ),
+    }
     for i, title in enumerate(titles, 1):
-        files[f"lessons/lesson_{i:02d}/README.md"] = (
+        files[f"lessons/lesson_{i:02d}/README.md"] = files.get(
+            f"lessons/lesson_{i:02d}/README.md", ""
+        ) + (
             f"# Lesson {i}: {title}\n\n{PROSE}\n\n## Objectives\n\n{PROSE}\n\n"
             f"## A wide table\n\n{WIDE_TABLE}\n## Wide math\n\n{WIDE_MATH}\n"
         )
@@ -196,3 +203,43 @@ def test_lesson_menu_folds_on_a_phone(site: Path, chrome) -> None:
     _size(chrome, 1280, 900)  # on a desktop the sidebar is always there, with no menu button
     assert chrome.eval(visible) is True
     assert chrome.eval("getComputedStyle(document.querySelector('.nav-toggle')).display") == "none"
+
+
+def test_search_finds_a_word_and_links_to_its_page(site: Path, chrome) -> None:
+    import functools
+    import http.server
+    import threading
+
+    index = site / "pagefind" / "pagefind-entry.json"
+    assert index.is_file(), "course build site writes the Pagefind index"
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        chrome.open(f"{base}/search.html")
+        chrome.wait_for("document.querySelector('.pagefind-ui__search-input')")
+        chrome.eval(
+            "(() => { const i = document.querySelector('.pagefind-ui__search-input');"
+            " i.value = 'quincunx'; i.dispatchEvent(new Event('input', {bubbles: true})); })()"
+        )
+        chrome.wait_for("document.querySelectorAll('.pagefind-ui__result-link').length > 0")
+        results = chrome.eval(
+            "[...document.querySelectorAll('.pagefind-ui__result-link')]"
+            ".map(a => [a.textContent, a.getAttribute('href')])"
+        )
+        assert results == [
+            ["Exercises", "/lesson_03/exercises.html"],
+            ["Homework", "/lesson_03/exercises.html#homework"],
+        ]
+        excerpt = chrome.eval("document.querySelector('.pagefind-ui__result-excerpt').textContent")
+        assert "Draw the quincunx of a Galton board" in str(excerpt)
+        assert _follow(chrome, ".pagefind-ui__result-link") == "Exercises"
+    finally:
+        server.shutdown()
+        server.server_close()
