@@ -30,6 +30,11 @@ from course_cli.manifest import MANIFEST_NAME, Manifest
 from course_cli.outputcheck import output_problem
 from course_cli.steps import BuildReport, BuildStep, NullProgress, Progress, StepResult, Task
 
+#: Seconds between two writes of the manifest while units finish. The manifest is written once
+#: when the phase ends or is interrupted (``execute``'s ``finally``), not after every unit:
+#: rewriting the whole file per unit made large courses quadratic.
+SAVE_EVERY = 10.0
+
 
 def execute(
     steps: Sequence[BuildStep],
@@ -112,6 +117,7 @@ def _run_units(
     progress: Progress,
 ) -> dict[BuildStep, StepResult]:
     results: dict[BuildStep, StepResult] = {}
+    saved = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         pending: set[Future[list[StepResult]]] = set()
         queue = list(units)
@@ -128,7 +134,11 @@ def _run_units(
                     )
                     results[res.step] = res
                     progress.finished(res)
-            manifest.save()
+            if time.monotonic() - saved >= SAVE_EVERY:
+                # A long build (the book) keeps what finished even if it is killed (SIGKILL);
+                # at most one write per SAVE_EVERY seconds, so the cost stays linear.
+                manifest.save()
+                saved = time.monotonic()
     return results
 
 
