@@ -11,7 +11,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -63,7 +63,8 @@ def execute(
     progress.start(len(steps), len(results))
     try:
         if stale:
-            results.update(_run_units(_units(stale), fingerprints, manifest, jobs, progress))
+            units = _units(stale, manifest.last_seconds)
+            results.update(_run_units(units, fingerprints, manifest, jobs, progress))
     finally:
         if stale:
             manifest.save()
@@ -94,7 +95,12 @@ def _source(step: BuildStep) -> str:
     return str(step.inputs[0]) if step.inputs else step.kind
 
 
-def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
+def _units(
+    stale: Sequence[BuildStep], last_seconds: Callable[[BuildStep], float] = lambda _: 0.0
+) -> list[list[BuildStep]]:
+    """The stale steps grouped into units (one per batch), longest first: by how long the
+    unit took last time (``last_seconds`` of its steps, e.g. the book before the decks),
+    then by its number of steps."""
     units: list[list[BuildStep]] = []
     batches: dict[str, list[BuildStep]] = {}
     for step in stale:
@@ -105,8 +111,8 @@ def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
         else:
             batches[step.batch] = [step]
             units.append(batches[step.batch])
-    # Long batches first: they bound the wall time.
-    return sorted(units, key=len, reverse=True)
+    # Long units first: they bound the wall time.
+    return sorted(units, key=lambda u: (max(map(last_seconds, u)), len(u)), reverse=True)
 
 
 def _run_units(
@@ -129,8 +135,9 @@ def _run_units(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 for res in fut.result():
+                    built = res.status == "built"
                     manifest.record(
-                        res.step, fingerprints[res.step] if res.status == "built" else None
+                        res.step, fingerprints[res.step] if built else None, res.seconds
                     )
                     results[res.step] = res
                     progress.finished(res)

@@ -324,3 +324,30 @@ def test_an_interrupted_phase_still_records_the_units_that_finished(tmp_path: Pa
     data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
     assert sorted(data["outputs"]) == ["build/a.out", "build/b.out"]
     assert sorted(p.name for p in (tmp_path / "build").glob("*.out")) == ["a.out", "b.out"]
+
+
+def test_the_unit_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:
+    # One worker: on the first build the units run in plan order; on --force the one that
+    # took longest (recorded in the manifest) starts first, so it no longer bounds the end.
+    order: list[str] = []
+
+    def action(tasks: Sequence[Task]) -> None:
+        for t in tasks:
+            order.append(t.step.output.stem)
+            if t.step.output.stem == "book":
+                time.sleep(0.3)
+            t.out().write_text("made")
+
+    def steps() -> list[BuildStep]:
+        return [
+            BuildStep(kind="k", output=tmp_path / "build" / f"{n}.out", inputs=(), action=action)
+            for n in ("a", "b", "book", "c")
+        ]
+
+    execute(steps(), root=tmp_path, jobs=1)
+    assert order == ["a", "b", "book", "c"]
+    data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
+    assert data["outputs"]["build/book.out"]["seconds"] >= 0.3
+    order.clear()
+    execute(steps(), root=tmp_path, jobs=1, force=True)
+    assert order[0] == "book" and sorted(order) == ["a", "b", "book", "c"]
