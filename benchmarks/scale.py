@@ -72,22 +72,34 @@ def main() -> int:
                     times.setdefault((name, size), []).append(t)
     floor = statistics.median(base)
     print(f"python -c pass: min {min(base):.3f} s, median {floor:.3f} s ({args.rounds} rounds)")
-    print(f"{'command':<20} {'lessons':>7} {'min s':>7} {'median s':>8} {'ms/lesson':>9}")
+    head = f"{'command':<20} {'lessons':>7} {'min s':>7} {'median s':>8} {'ms/lesson':>9}"
+    print(head + f" {'marginal ms/lesson':>18}")
     verdicts = []
     for name in CASES:
-        per_lesson = {}
+        per_lesson, marginal = {}, {}
+        previous: tuple[int, float] | None = None
         for size in sizes:
             values = times[(name, size)]
             med = statistics.median(values)
             per_lesson[size] = 1000 * med / size
-            row = f"{name:<20} {size:>7} {min(values):>7.3f} {med:>8.3f}"
-            print(f"{row} {per_lesson[size]:>9.2f}")
+            # the cost of one more lesson against the previous size: flat when growth is linear
+            if previous is not None:
+                marginal[size] = 1000 * (med - previous[1]) / (size - previous[0])
+            previous = (size, med)
+            row = f"{name:<20} {size:>7} {min(values):>7.3f} {med:>8.3f} {per_lesson[size]:>9.2f}"
+            print(row + (f" {marginal[size]:>18.2f}" if size in marginal else ""))
         big = [s for s in sizes if s >= 50]
         if len(big) >= 2:
             ratio = max(per_lesson[s] for s in big) / min(per_lesson[s] for s in big)
             verdict = "OK" if ratio <= 1.5 else "NOT FLAT"
             verdicts.append(f"{name}: ms/lesson max/min over {big} = {ratio:.2f} {verdict}")
-    print("target: time per lesson flat within 1.5x from 50 to 400 lessons")
+        steps = [s for s in big if s in marginal and s > big[0]]
+        if len(steps) >= 2 and min(marginal[s] for s in steps) > 0:
+            ratio = max(marginal[s] for s in steps) / min(marginal[s] for s in steps)
+            verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
+            verdicts.append(f"{name}: marginal ms/lesson max/min above 50 = {ratio:.2f} {verdict}")
+    print("target: time per lesson flat within 1.5x from 50 to 400 lessons (ms/lesson also falls")
+    print("as the fixed start-up cost spreads; the marginal cost per lesson shows the growth)")
     for line in verdicts:
         print("  " + line)
     print(f"after: {load()}")

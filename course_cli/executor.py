@@ -57,8 +57,9 @@ def execute(
     manifest = Manifest(build_dir / MANIFEST_NAME, root)
     fingerprints = {step: manifest.fingerprint(step) for step in steps}
     stale = [s for s in steps if force or not manifest.is_fresh(s, fingerprints[s])]
+    stale_set = set(stale)  # once: a set per step made every build quadratic in its steps
     results: dict[BuildStep, StepResult] = {
-        s: StepResult(s, "fresh") for s in steps if s not in set(stale)
+        s: StepResult(s, "fresh") for s in steps if s not in stale_set
     }
     progress.start(len(steps), len(results))
     try:
