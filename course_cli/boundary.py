@@ -81,9 +81,17 @@ def copy_inside(src: Path, dst: Path, root: Path | None = None) -> None:
     shutil.copyfile(src, dst)
 
 
+#: The toolkit's shipped files (default templates, the site stylesheet): published from
+#: wherever the toolkit is installed, inside the course or not.
+_TOOLKIT_DATA = Path(__file__).resolve().parent / "data"
+
+
 def _installed_tool_file(path: Path, root: Path) -> bool:
     """True for a file of the course's installed Node tools (``node_modules``, often a
-    symlink to a shared install): the toolkit's own assets, e.g. MathJax, not course content."""
+    symlink to a shared install) or of the toolkit's own data (the default templates): the
+    toolkit's own assets, e.g. MathJax, not course content."""
+    if is_inside(path, _TOOLKIT_DATA):
+        return True
     try:
         rel = path.relative_to(root)
     except ValueError:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -29,6 +29,11 @@ from course_cli.errors import (
 from course_cli.manifest import MANIFEST_NAME, Manifest
 from course_cli.outputcheck import output_problem
 from course_cli.steps import BuildReport, BuildStep, NullProgress, Progress, StepResult, Task
+
+#: Seconds between two writes of the manifest while units finish. The manifest is written once
+#: when the phase ends or is interrupted (``execute``'s ``finally``), not after every unit:
+#: rewriting the whole file per unit made large courses quadratic.
+SAVE_EVERY = 10.0
 
 
 def execute(
@@ -52,13 +57,15 @@ def execute(
     manifest = Manifest(build_dir / MANIFEST_NAME, root)
     fingerprints = {step: manifest.fingerprint(step) for step in steps}
     stale = [s for s in steps if force or not manifest.is_fresh(s, fingerprints[s])]
+    stale_set = set(stale)  # once: a set per step made every build quadratic in its steps
     results: dict[BuildStep, StepResult] = {
-        s: StepResult(s, "fresh") for s in steps if s not in set(stale)
+        s: StepResult(s, "fresh") for s in steps if s not in stale_set
     }
     progress.start(len(steps), len(results))
     try:
         if stale:
-            results.update(_run_units(_units(stale), fingerprints, manifest, jobs, progress))
+            units = _units(stale, manifest.last_seconds)
+            results.update(_run_units(units, fingerprints, manifest, jobs, progress))
     finally:
         if stale:
             manifest.save()
@@ -89,7 +96,12 @@ def _source(step: BuildStep) -> str:
     return str(step.inputs[0]) if step.inputs else step.kind
 
 
-def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
+def _units(
+    stale: Sequence[BuildStep], last_seconds: Callable[[BuildStep], float] = lambda _: 0.0
+) -> list[list[BuildStep]]:
+    """The stale steps grouped into units (one per batch), longest first: by how long the
+    unit took last time (``last_seconds`` of its steps, e.g. the book before the decks),
+    then by its number of steps."""
     units: list[list[BuildStep]] = []
     batches: dict[str, list[BuildStep]] = {}
     for step in stale:
@@ -100,8 +112,8 @@ def _units(stale: Sequence[BuildStep]) -> list[list[BuildStep]]:
         else:
             batches[step.batch] = [step]
             units.append(batches[step.batch])
-    # Long batches first: they bound the wall time.
-    return sorted(units, key=len, reverse=True)
+    # Long units first: they bound the wall time.
+    return sorted(units, key=lambda u: (max(map(last_seconds, u)), len(u)), reverse=True)
 
 
 def _run_units(
@@ -112,6 +124,7 @@ def _run_units(
     progress: Progress,
 ) -> dict[BuildStep, StepResult]:
     results: dict[BuildStep, StepResult] = {}
+    saved = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         pending: set[Future[list[StepResult]]] = set()
         queue = list(units)
@@ -123,12 +136,17 @@ def _run_units(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 for res in fut.result():
+                    built = res.status == "built"
                     manifest.record(
-                        res.step, fingerprints[res.step] if res.status == "built" else None
+                        res.step, fingerprints[res.step] if built else None, res.seconds
                     )
                     results[res.step] = res
                     progress.finished(res)
-            manifest.save()
+            if time.monotonic() - saved >= SAVE_EVERY:
+                # A long build (the book) keeps what finished even if it is killed (SIGKILL);
+                # at most one write per SAVE_EVERY seconds, so the cost stays linear.
+                manifest.save()
+                saved = time.monotonic()
     return results
 
 

@@ -18,13 +18,18 @@ from course_cli.steps import BuildStep
 MANIFEST_NAME = ".manifest.json"
 MANIFEST_VERSION = 1
 
+#: The toolkit's own folder (the ``course_cli`` package): where it is installed is no part of
+#: a fingerprint, only the content of the files of it a step reads.
+_TOOLKIT = Path(__file__).parent
+_TOOLKIT_NAMES = tuple(dict.fromkeys((str(_TOOLKIT.resolve()), str(_TOOLKIT))))
+
 
 class Manifest:
     """``build/.manifest.json``: output fingerprints and a (mtime, size) -> sha256 cache."""
 
     def __init__(self, path: Path, root: Path):
         self.path, self.root = path, root
-        self.outputs: dict[str, dict[str, str]] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
         try:
@@ -62,15 +67,33 @@ class Manifest:
             self.files[name] = [st.st_mtime_ns, st.st_size, digest]
         return digest
 
+    def portable(self, text: str) -> str:
+        """``text`` with the toolkit's folder written ``<toolkit>`` and the course's ``<course>``
+        (the toolkit first: a checkout has it inside the course)."""
+        for name in _TOOLKIT_NAMES:
+            text = text.replace(name, "<toolkit>")
+        return text.replace(str(self.root), "<course>")
+
+    def portable_name(self, path: Path) -> str:
+        """The fingerprint's name for an input: ``<toolkit>/…`` for a file of the toolkit,
+        else :meth:`rel` (relative to the course root when inside it)."""
+        for name in _TOOLKIT_NAMES:
+            try:
+                return "<toolkit>/" + path.relative_to(name).as_posix()
+            except ValueError:
+                continue
+        return self.rel(path)
+
     def fingerprint(self, step: BuildStep) -> str:
         """SHA-256 over the step's kind, key, output names and input content hashes."""
-        # The course's own path is no part of a key: moving the folder rebuilds nothing.
-        here = str(self.root)
+        # Neither the course's path nor the toolkit's install path is part of a fingerprint:
+        # moving the folder or switching from the checkout to an installed `course` rebuilds
+        # nothing; the content of every input is.
         doc = {
             "kind": step.kind,
-            "key": [[name, value.replace(here, "<course>")] for name, value in step.key],
+            "key": [[name, self.portable(value)] for name, value in step.key],
             "outputs": [self.rel(p) for p in step.outputs],
-            "inputs": [[self.rel(p), self.file_hash(p)] for p in step.inputs],
+            "inputs": [[self.portable_name(p), self.file_hash(p)] for p in step.inputs],
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
@@ -84,14 +107,26 @@ class Manifest:
             and all(p.exists() for p in step.outputs)
         )
 
-    def record(self, step: BuildStep, fingerprint: str | None) -> None:
-        """Remember a built step (``fingerprint``) or forget a failed one (``None``)."""
+    def record(self, step: BuildStep, fingerprint: str | None, seconds: float = 0.0) -> None:
+        """Remember a built step (``fingerprint``, and how many ``seconds`` its unit took) or
+        forget a failed one (``None``)."""
         with self._lock:
             for out in step.outputs:
                 if fingerprint is None:
                     self.outputs.pop(self.rel(out), None)
                 else:
-                    self.outputs[self.rel(out)] = {"fingerprint": fingerprint, "kind": step.kind}
+                    self.outputs[self.rel(out)] = {
+                        "fingerprint": fingerprint,
+                        "kind": step.kind,
+                        "seconds": round(seconds, 3),
+                    }
+
+    def last_seconds(self, step: BuildStep) -> float:
+        """How long the unit that last built ``step`` took (0 when unknown)."""
+        with self._lock:
+            entry = self.outputs.get(self.rel(step.output))
+        value = entry.get("seconds") if isinstance(entry, dict) else None
+        return float(value) if isinstance(value, int | float) else 0.0
 
     def save(self) -> None:
         """Write the manifest atomically."""

@@ -23,7 +23,7 @@ from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
 from course_cli.notebooks import CONFIG_ASSET
 from course_cli.siteassets import asset_steps, copy_step
-from course_cli.sitelinks import Link, link_rewriter, linked_files
+from course_cli.sitelinks import Link, lesson_dir_map, link_rewriter, linked_files
 from course_cli.sitemd import drop_materials_list, heading_anchors, render_markdown
 from course_cli.templating import template_dirs, template_file
 
@@ -69,30 +69,47 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     if nb_config.is_file():
         steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
     titles, book_files = book_titles(course)
+    # Per-course facts, made once: per lesson they would make the plan quadratic.
+    shared = {"lesson_dirs": lesson_dir_map(course), "lessons_key": _lessons_key(course)}
     pages: list[BuildStep] = []
-    for lesson in course.lessons:
+    for index, lesson in enumerate(course.lessons):
         copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out, solutions)
         exercises = lesson.dir(course.root) / "exercises" / "README.md"
         if exercises.is_file():
-            pages.append(_exercises_page(course, lesson, out, exercises, template_files, solutions))
+            pages.append(
+                _exercises_page(course, lesson, out, exercises, template_files, solutions, shared)
+            )
             links.append(Link("Exercises", "exercises.html"))
         extract = lesson.dir(course.root) / "book" / "book.md"
         if extract.is_file():
-            pages.append(_book_extract_page(lesson, out, extract, template_files, course))
+            pages.append(_book_extract_page(lesson, out, extract, template_files, course, shared))
             links.append(Link("Book extract", "book.html"))
         planned = {c.output for c in copies}
-        copies.extend(_linked_copies(course, lesson, links + notebooks, out, planned))
+        copies.extend(_linked_copies(course, lesson, links + notebooks, out, planned, shared))
         steps.extend(copies)
         parts = [titles.get(label, label) for label in lesson.book]
+        neighbours = (
+            course.lessons[index - 1] if index > 0 else None,
+            course.lessons[index + 1] if index + 1 < len(course.lessons) else None,
+        )
         pages.append(
             _lesson_page(
-                course, lesson, out, template_files, links, notebooks, parts, book_files, solutions
+                course,
+                lesson,
+                out,
+                template_files,
+                (links, notebooks, parts),
+                book_files,
+                solutions,
+                {**shared, "neighbours": neighbours},
             )
         )
     steps.extend(pages)
-    steps.append(_index_page(course, out, template_files))
+    steps.append(_index_page(course, out, template_files, shared))
     steps.append(_search_page(course, out, template_files))
-    steps.extend(_book_steps(course, options.build_dir, out, template_files, titles, book_files))
+    steps.extend(
+        _book_steps(course, options.build_dir, out, template_files, titles, book_files, shared)
+    )
     prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
     return steps
 
@@ -179,10 +196,15 @@ def _lesson_copies(
 
 
 def _linked_copies(
-    course: Course, lesson: Lesson, links: list[Link], out: Path, planned: set[Path]
+    course: Course,
+    lesson: Lesson,
+    links: list[Link],
+    out: Path,
+    planned: set[Path],
+    shared: dict[str, Any],
 ) -> list[BuildStep]:
     steps = []
-    for src, rel in linked_files(course, lesson, links):
+    for src, rel in linked_files(course, lesson, links, shared["lesson_dirs"]):
         dst = out / lesson.dirname / rel
         if dst not in planned:
             planned.add(dst)
@@ -195,13 +217,13 @@ def _lesson_page(
     lesson: Lesson,
     out: Path,
     template_files: tuple[Path, ...],
-    links: list[Link],
-    notebooks: list[Link],
-    book_parts: list[str],
+    shown: tuple[list[Link], list[Link], list[str]],
     book_files: tuple[Path, ...],
     solutions: bool,
+    shared: dict[str, Any],
 ) -> BuildStep:
     readme = lesson.dir(course.root) / "README.md"
+    links, notebooks, book_parts = shown
     payload = {
         "solutions": solutions,
         "course": course,
@@ -210,6 +232,8 @@ def _lesson_page(
         "notebooks": notebooks,
         "book_parts": book_parts,
         "out": out,
+        "lesson_dirs": shared["lesson_dirs"],
+        "neighbours": shared["neighbours"],
     }
     return BuildStep(
         kind="site-page",
@@ -219,7 +243,7 @@ def _lesson_page(
         key=key_of(
             links=json.dumps([(x.label, x.href) for x in links]),
             notebooks=json.dumps([(x.label, x.href) for x in notebooks]),
-            lessons=_lessons_key(course),
+            lessons=shared["lessons_key"],
             solutions=solutions,
         ),
         label=f"site: {lesson.dirname}/index.html",
@@ -239,7 +263,7 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
         body = ""
         if readme.is_file():
             text = readme.read_text(encoding="utf-8", errors="replace")
-            rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"])
+            rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"], p["lesson_dirs"])
             body = render_markdown(drop_materials_list(text), rewrite, solutions=p["solutions"])
         html = _render(
             course,
@@ -253,8 +277,8 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             links=p["links"],
             notebooks=p["notebooks"],
             book_parts=p["book_parts"],
-            prev=_neighbour(course, lesson, -1),
-            next=_neighbour(course, lesson, +1),
+            prev=p["neighbours"][0],
+            next=p["neighbours"][1],
         )
         task.out().write_text(html, encoding="utf-8")
 
@@ -279,15 +303,22 @@ def _exercises_page(
     source: Path,
     template_files: tuple[Path, ...],
     solutions: bool,
+    shared: dict[str, Any],
 ) -> BuildStep:
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "exercises.html",
         inputs=(source, *template_files),
         action=_render_exercises,
-        key=key_of(lessons=_lessons_key(course), solutions=solutions),
+        key=key_of(lessons=shared["lessons_key"], solutions=solutions),
         label=f"site: {lesson.dirname}/exercises.html",
-        payload={"course": course, "lesson": lesson, "source": source, "solutions": solutions},
+        payload={
+            "course": course,
+            "lesson": lesson,
+            "source": source,
+            "solutions": solutions,
+            "lesson_dirs": shared["lesson_dirs"],
+        },
     )
 
 
@@ -295,7 +326,7 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
     for task in tasks:
         p = task.step.payload
         course, lesson, source = p["course"], p["lesson"], p["source"]
-        rewrite = _exercises_rewriter(course, lesson, source.parent)
+        rewrite = _exercises_rewriter(course, lesson, source.parent, p["lesson_dirs"])
         text = source.read_text(encoding="utf-8", errors="replace")
         html = _render(
             course,
@@ -310,10 +341,14 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
         task.out().write_text(html, encoding="utf-8")
 
 
-def _exercises_rewriter(course: Course, lesson: Lesson, base: Path) -> Callable[[str], str | None]:
+def _exercises_rewriter(
+    course: Course, lesson: Lesson, base: Path, lesson_dirs: dict[Path, Lesson]
+) -> Callable[[str], str | None]:
     """Links of the exercises page: it sits beside the lesson page, so resolve each against
     exercises/ and ask the lesson page's rewriter with the path from the lesson folder."""
-    lesson_rewrite = link_rewriter(course, lesson, [Link("Exercises", "exercises.html")])
+    lesson_rewrite = link_rewriter(
+        course, lesson, [Link("Exercises", "exercises.html")], lesson_dirs
+    )
     lesson_dir = lesson.dir(course.root).resolve()
 
     def rewrite(href: str) -> str | None:
@@ -372,11 +407,6 @@ def notebook_copies(
     return steps, links
 
 
-def _neighbour(course: Course, lesson: Lesson, step: int) -> Lesson | None:
-    idx = course.lessons.index(lesson) + step
-    return course.lessons[idx] if 0 <= idx < len(course.lessons) else None
-
-
 _REF_RE = re.compile(r"\\(?:ref|autoref|cref|Cref)\s*\{([^{}]*)\}")
 
 
@@ -411,14 +441,19 @@ def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
 
 
 def _book_extract_page(
-    lesson: Lesson, out: Path, source: Path, template_files: tuple[Path, ...], course: Course
+    lesson: Lesson,
+    out: Path,
+    source: Path,
+    template_files: tuple[Path, ...],
+    course: Course,
+    shared: dict[str, Any],
 ) -> BuildStep:
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "book.html",
         inputs=(source, *template_files),
         action=_render_book_extract,
-        key=key_of(lessons=_lessons_key(course)),
+        key=key_of(lessons=shared["lessons_key"]),
         label=f"site: {lesson.dirname}/book.html",
         payload={"course": course, "lesson": lesson, "source": source},
     )
@@ -447,14 +482,16 @@ def _render_book_extract(tasks: Sequence[Task]) -> None:
 # -- index and book ------------------------------------------------------------------------
 
 
-def _index_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> BuildStep:
+def _index_page(
+    course: Course, out: Path, template_files: tuple[Path, ...], shared: dict[str, Any]
+) -> BuildStep:
     readme = course.root / "README.md"
     return BuildStep(
         kind="site-page",
         output=out / "index.html",
         inputs=(course.config_path, *template_files, *((readme,) if readme.is_file() else ())),
         action=_render_index,
-        key=key_of(lessons=_lessons_key(course), has_readme=readme.is_file()),
+        key=key_of(lessons=shared["lessons_key"], has_readme=readme.is_file()),
         label="site: index.html",
         payload={"course": course},
     )
@@ -534,6 +571,7 @@ def _book_steps(
     template_files: tuple[Path, ...],
     titles: dict[str, str],
     book_files: tuple[Path, ...],
+    shared: dict[str, Any],
 ) -> list[BuildStep]:
     steps = []
     pdf = build_dir / "book" / Path(course.book.pdf).name
@@ -547,7 +585,7 @@ def _book_steps(
             output=out / "book" / "index.html",
             inputs=(course.config_path, *template_files, *book_files),
             action=_render_book,
-            key=key_of(pdf=pdf.name if has_pdf else "", lessons=_lessons_key(course)),
+            key=key_of(pdf=pdf.name if has_pdf else "", lessons=shared["lessons_key"]),
             label="site: book/index.html",
             payload={"course": course, "pdf": pdf.name if has_pdf else None, "chapters": chapters},
         )
@@ -570,15 +608,29 @@ def _render_book(tasks: Sequence[Task]) -> None:
         task.out().write_text(html, encoding="utf-8")
 
 
-def _render(course: Course, name: str, **context: Any) -> str:
+_ENVIRONMENTS: dict[tuple[str, ...], Any] = {}
+
+
+def _environment(course: Course) -> Any:
+    """The Jinja environment of the course's site templates, made once per template folders
+    (it compiles each template once; its loader reloads a template whose file changed)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(
-        loader=FileSystemLoader([str(p) for p in template_dirs(course.root, "site")]),
-        undefined=StrictUndefined,
-        autoescape=True,
-        keep_trailing_newline=True,
-    )
+    dirs = tuple(str(p) for p in template_dirs(course.root, "site"))
+    env = _ENVIRONMENTS.get(dirs)
+    if env is None:
+        env = Environment(
+            loader=FileSystemLoader(list(dirs)),
+            undefined=StrictUndefined,
+            autoescape=True,
+            keep_trailing_newline=True,
+        )
+        _ENVIRONMENTS[dirs] = env
+    return env
+
+
+def _render(course: Course, name: str, **context: Any) -> str:
+    env = _environment(course)
     context.setdefault("nav_current", "")
     context.setdefault("toc", [])
     if "body" in context:

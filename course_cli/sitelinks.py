@@ -6,7 +6,7 @@ A link whose target is not on the site is shown as plain text, never left broken
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +21,27 @@ class Link:
     href: str
 
 
-def link_rewriter(course: Course, lesson: Lesson, links: list[Link]) -> Callable[[str], str | None]:
-    """Map a README's local links to what the site has: built decks, PDFs, other lessons."""
+def lesson_dir_map(course: Course) -> dict[Path, Lesson]:
+    """Each lesson's resolved folder -> the lesson. Build it once per course and pass it to
+    :func:`link_rewriter` and :func:`linked_files` (per lesson it would make the site
+    quadratic in the number of lessons)."""
+    return {x.dir(course.root).resolve(): x for x in course.lessons}
+
+
+def link_rewriter(
+    course: Course,
+    lesson: Lesson,
+    links: list[Link],
+    lesson_dirs: Mapping[Path, Lesson] | None = None,
+) -> Callable[[str], str | None]:
+    """Map a README's local links to what the site has: built decks, PDFs, other lessons.
+
+    ``lesson_dirs`` is :func:`lesson_dir_map` of the course (made here when not given).
+    """
     lesson_dir = lesson.dir(course.root).resolve()
     available = {x.href for x in links}
-    lesson_dirs = {x.dir(course.root).resolve(): x for x in course.lessons}
+    if lesson_dirs is None:
+        lesson_dirs = lesson_dir_map(course)
 
     def on_site(href: str, target: Path) -> str | None:
         # A file inside the lesson folder is copied next to the page; anything else is not
@@ -78,7 +94,12 @@ def _from(here: Lesson, there: Lesson, name: str) -> str:
     return name if here == there else f"../{there.dirname}/{name}"
 
 
-def linked_files(course: Course, lesson: Lesson, links: list[Link]) -> list[tuple[Path, Path]]:
+def linked_files(
+    course: Course,
+    lesson: Lesson,
+    links: list[Link],
+    lesson_dirs: Mapping[Path, Lesson] | None = None,
+) -> list[tuple[Path, Path]]:
     """Local files a README links to that the site has no page for: (source, path relative to
     the lesson folder) pairs, to be copied next to the lesson page."""
     from course_cli.sitemd import local_targets
@@ -87,7 +108,7 @@ def linked_files(course: Course, lesson: Lesson, links: list[Link]) -> list[tupl
     if not readme.is_file():
         return []
     lesson_dir = lesson.dir(course.root).resolve()
-    rewrite = link_rewriter(course, lesson, links)
+    rewrite = link_rewriter(course, lesson, links, lesson_dirs)
     found: list[tuple[Path, Path]] = []
     text = readme.read_text(encoding="utf-8", errors="replace")
     for href in local_targets(text):

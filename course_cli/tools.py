@@ -332,9 +332,10 @@ class Toolbox:
         return version
 
     def identity(self, name: str, *, usable: bool = False) -> str:
-        """What a build step's key records about tool ``name``: its version, its path and a
-        hash of its binary (cached by path, mtime and size), so that another binary with the
-        same version string (a PANDOC_PATH that writes nothing) makes outputs stale.
+        """What a build step's key records about tool ``name``: its version and a hash of its
+        binary (cached by path, mtime and size), so that another binary with the same version
+        string (a PANDOC_PATH that writes nothing) makes outputs stale. Not its path: the same
+        binary installed elsewhere (another checkout, a moved environment) rebuilds nothing.
 
         With ``usable`` the version is checked against the tool's ``min_version`` first.
         Raises like :meth:`version`.
@@ -355,7 +356,7 @@ class Toolbox:
             with self._lock:
                 cache[stamp] = digest
                 self._save_versions(cache)
-        return f"{version} at {info.path} (sha256 {digest[:16]})"
+        return f"{version} (sha256 {digest[:16]})"
 
     def usable_version(self, name: str) -> str:
         """Return the version of tool ``name`` after checking its ``min_version``.

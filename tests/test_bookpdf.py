@@ -125,6 +125,22 @@ def test_book_builds_to_both_places_without_littering(make_course, run_cli) -> N
 
 @pytest.mark.integration
 @needs_tex
+def test_force_really_typesets_the_book_again(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # latexmk's kept aux files would answer "up to date"; --force starts from an empty aux
+    # folder, so XeTeX runs again and writes a new log.
+    root = _book(make_course)
+    assert run_cli("build", "book", "--root", str(root)).exit_code == 0
+    log = root / "build" / ".book-aux" / "src.log"
+    log.write_text(log.read_text(encoding="utf-8") + "\nSENTINEL of the first run\n")
+    forced = run_cli("build", "book", "--force", "--root", str(root))
+    assert forced.exit_code == 0, forced.stderr
+    assert "1 built, 0 up to date" in forced.stdout
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("This is XeTeX") and "SENTINEL" not in text
+
+
+@pytest.mark.integration
+@needs_tex
 def test_undefined_reference_and_citation_fail_with_file_and_line(make_course, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = _book(make_course, part="See \\ref{thm:missing} and \\citep{nobody2020}.\n")
     result = run_cli("build", "book", "--root", str(root))

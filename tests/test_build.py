@@ -271,3 +271,83 @@ def test_a_file_in_the_way_of_an_output_folder_fails_that_step(tmp_path: Path) -
         f"{tmp_path / 'build' / 'sub'} is a file, not a folder\n  (not built: build/sub/b.out)"
     )
     assert exc.value.exit_code == ExitCode.USAGE
+
+
+def test_manifest_is_written_once_per_phase_not_per_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 60 units of one phase: one write of build/.manifest.json at the end, which records all
+    # of them (a write per unit made a large course quadratic).
+    from course_cli.manifest import Manifest
+
+    writes: list[int] = []
+    original = Manifest.save
+
+    def counting_save(self: Manifest) -> None:
+        writes.append(len(self.outputs))
+        original(self)
+
+    monkeypatch.setattr(Manifest, "save", counting_save)
+    names = [f"s{i:02d}" for i in range(60)]
+    report = execute(make_steps(tmp_path, Recorder(), names), root=tmp_path, jobs=2)
+    assert report.summary().startswith("60 built, 0 up to date, 0 failed")
+    assert writes == [60]
+    data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
+    assert sorted(data["outputs"]) == [f"build/{n}.out" for n in names]
+    # a no-op build writes nothing
+    writes.clear()
+    again = execute(make_steps(tmp_path, Recorder(), names), root=tmp_path, jobs=2)
+    assert again.summary().startswith("0 built, 60 up to date")
+    assert writes == []
+
+
+def test_an_interrupted_phase_still_records_the_units_that_finished(tmp_path: Path) -> None:
+    # Ctrl+C after two units: the manifest written on the way out keeps those two fresh, so
+    # the next build redoes only the rest (and deletes nothing).
+    from course_cli.interrupts import Interrupted
+
+    done: list[str] = []
+
+    def action(tasks: Sequence[Task]) -> None:
+        for t in tasks:
+            if len(done) == 2:
+                raise Interrupted()
+            t.out().write_text("made")
+            done.append(t.step.output.name)
+
+    steps = [
+        BuildStep(kind="k", output=tmp_path / "build" / f"{n}.out", inputs=(), action=action)
+        for n in ("a", "b", "c", "d")
+    ]
+    with pytest.raises(Interrupted):
+        execute(steps, root=tmp_path, jobs=1)
+    data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
+    assert sorted(data["outputs"]) == ["build/a.out", "build/b.out"]
+    assert sorted(p.name for p in (tmp_path / "build").glob("*.out")) == ["a.out", "b.out"]
+
+
+def test_the_unit_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:
+    # One worker: on the first build the units run in plan order; on --force the one that
+    # took longest (recorded in the manifest) starts first, so it no longer bounds the end.
+    order: list[str] = []
+
+    def action(tasks: Sequence[Task]) -> None:
+        for t in tasks:
+            order.append(t.step.output.stem)
+            if t.step.output.stem == "book":
+                time.sleep(0.3)
+            t.out().write_text("made")
+
+    def steps() -> list[BuildStep]:
+        return [
+            BuildStep(kind="k", output=tmp_path / "build" / f"{n}.out", inputs=(), action=action)
+            for n in ("a", "b", "book", "c")
+        ]
+
+    execute(steps(), root=tmp_path, jobs=1)
+    assert order == ["a", "b", "book", "c"]
+    data = json.loads((tmp_path / "build" / ".manifest.json").read_text())
+    assert data["outputs"]["build/book.out"]["seconds"] >= 0.3
+    order.clear()
+    execute(steps(), root=tmp_path, jobs=1, force=True)
+    assert order[0] == "book" and sorted(order) == ["a", "b", "book", "c"]

@@ -179,18 +179,19 @@ def test_row10_row11_broken_tool_output_is_not_installed_or_cached(  # type: ign
     assert '"build/lesson_01/conspect.pdf"' not in manifest  # nothing recorded as fresh
 
 
-def test_row11_tool_path_and_binary_hash_are_part_of_the_key(tmp_path: Path) -> None:
+def test_row11_binary_hash_not_tool_path_is_part_of_the_key(tmp_path: Path) -> None:
     from course_cli.tools import Toolbox
 
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
     a = fake_tool(tmp_path / "a" / "pandoc", "exit 0")
     b = fake_tool(tmp_path / "b" / "pandoc", "exit 0  # another binary, same version")
-    one = Toolbox(configured={"pandoc": str(a)}).identity("pandoc")
-    two = Toolbox(configured={"pandoc": str(b)}).identity("pandoc")
-    assert one.startswith(f"3.9 at {a} (sha256 ")
-    assert two.startswith(f"3.9 at {b} (sha256 ")
-    assert one.split("sha256 ")[1] != two.split("sha256 ")[1]
+    c = fake_tool(tmp_path / "c" / "pandoc", "exit 0")  # the binary of a/, installed elsewhere
+    one, two, three = (Toolbox(configured={"pandoc": str(x)}).identity("pandoc") for x in (a, b, c))
+    assert one.startswith("3.9 (sha256 ") and str(tmp_path) not in one
+    assert two.startswith("3.9 (sha256 ")
+    assert one != two  # another binary with the same version string: stale outputs
+    assert one == three  # the same binary elsewhere: nothing to rebuild
 
 
 def test_row10_full_disk_while_installing_is_one_line_and_keeps_the_old_output(  # type: ignore[no-untyped-def]
@@ -535,3 +536,47 @@ def test_row28_moving_the_course_folder_keeps_outputs_fresh(tmp_path: Path) -> N
     moved.parent.mkdir()
     shutil.move(first, moved)
     assert [r.status for r in execute(make(moved), root=moved).results] == ["fresh"]
+
+
+def test_row28_neither_the_course_folder_nor_the_toolkit_install_path_is_in_a_key(
+    make_course, tmp_path: Path
+) -> None:
+    # A built site stays up to date when the toolkit runs from another install (two copies of
+    # the package, as a checkout and an installed `course`) and when the course is moved.
+    import shutil
+
+    repo = Path(__file__).resolve().parents[1]
+    root = make_course(
+        {
+            "README.md": "# T\n\nA course.\n",
+            "lessons/lesson_01/README.md": "# Lesson 1\n\n## Objectives\n\nSee $x$.\n",
+        },
+        templates=False,  # the site's templates and stylesheet come from the toolkit itself
+    )
+    (root / "node_modules").symlink_to(repo / "node_modules")
+    kits = []
+    for name in ("kit_a", "kit_b"):
+        shutil.copytree(repo / "course_cli", tmp_path / name / "course_cli")
+        kits.append(tmp_path / name)
+
+    def site(course: Path, kit: Path | None) -> str:
+        env = {**os.environ, "PYTHONPATH": str(kit or repo)}
+        done = subprocess.run(
+            [sys.executable, "-m", "course_cli", "build", "site", "--root", str(course)],
+            cwd=kit or repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    assert site(root, kits[0]).startswith("7 built, 0 up to date, 0 failed")
+    assert site(root, kits[1]).startswith("0 built, 7 up to date, 0 failed")
+    moved = tmp_path / "elsewhere" / "moved-course"
+    moved.parent.mkdir()
+    shutil.move(root, moved)
+    assert site(moved, None).startswith("0 built, 7 up to date, 0 failed")
+    page = (moved / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
+    assert "<h1" in page and "Objectives" in page

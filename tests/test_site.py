@@ -141,6 +141,31 @@ def test_site_incremental(make_course) -> None:
     assert page.stat().st_mtime_ns == before
 
 
+def test_site_of_a_course_outside_the_toolkit_uses_the_default_stylesheet(make_course) -> None:
+    # No templates/ of its own: the toolkit's default site.css is published from wherever the
+    # toolkit is installed (here: outside the course folder), not refused as an outside file.
+    from course_cli.templating import DEFAULTS
+
+    root = make_course(
+        {
+            "README.md": "# T\n",
+            "lessons/lesson_01/README.md": LESSON_README,
+            "lessons/lesson_01/data/table.csv": "a,b\n1,2\n",
+            "lessons/lesson_02/README.md": "# Lesson 2\n\n## Objectives\n\nMore.\n",
+        },
+        templates=False,
+    )
+    assert not (root / "templates").exists()
+    _build_site(root)
+    site = root / "build/site"
+    assert (site / "assets/site.css").read_bytes() == (DEFAULTS / "site/site.css").read_bytes()
+    first = (site / "lesson_01/index.html").read_text()
+    second = (site / "lesson_02/index.html").read_text()
+    # the neighbours of each page (planned once for the whole course)
+    assert 'href="../lesson_02/index.html"' in first
+    assert 'href="../lesson_01/index.html"' in second
+
+
 needs_browser = pytest.mark.skipif(browser.chromium() is None, reason="Chromium not installed")
 
 

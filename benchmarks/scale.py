@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Time per lesson of `course check`, a no-op `course build site` and `course build site --force`
+on synthetic courses of 12, 50, 200 and 400 lessons (target: flat within 1.5× from 50 to 400).
+
+The courses are written to a scratch folder (never this course's own build/): lessons like real
+ones (see _synth.py) with stand-ins for the built slides and PDFs the site copies. Every round
+runs each command once on every size, interleaved with a bare `python -c pass`, so a busy
+machine slows all of them alike; each figure is the min and the median of the rounds. Prints
+the load average before and after, as the 2 cores may be shared.
+Usage: python benchmarks/scale.py [--rounds N] [--sizes 12,50,200,400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _venv
+from _synth import ROOT, add_built_outputs, make_course
+
+_venv.ensure()
+
+CASES = {
+    "check": ["check"],
+    "no-op build site": ["build", "site"],
+    "build site --force": ["build", "site", "--force"],
+}
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode not in (0, 1):  # 1: check found problems (still a full check)
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
+    return seconds
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", default="12,50,200,400")
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    py = sys.executable
+    print(f"before: {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        roots = {}
+        for size in sizes:
+            roots[size] = make_course(Path(tmp), size)
+            add_built_outputs(roots[size], size)
+            timed([py, "-m", "course_cli", "build", "site"], roots[size])  # the first build
+        times: dict[tuple[str, int], list[float]] = {}
+        base: list[float] = []
+        for _ in range(max(1, args.rounds)):
+            base.append(timed([py, "-c", "pass"], Path(tmp)))
+            for size in sizes:
+                for name, cmd in CASES.items():
+                    t = timed([py, "-m", "course_cli", *cmd], roots[size])
+                    times.setdefault((name, size), []).append(t)
+    floor = statistics.median(base)
+    print(f"python -c pass: min {min(base):.3f} s, median {floor:.3f} s ({args.rounds} rounds)")
+    head = f"{'command':<20} {'lessons':>7} {'min s':>7} {'median s':>8} {'ms/lesson':>9}"
+    print(head + f" {'marginal ms/lesson':>18}")
+    verdicts = []
+    for name in CASES:
+        per_lesson, marginal = {}, {}
+        previous: tuple[int, float] | None = None
+        for size in sizes:
+            values = times[(name, size)]
+            med = statistics.median(values)
+            per_lesson[size] = 1000 * med / size
+            # the cost of one more lesson against the previous size: flat when growth is linear
+            if previous is not None:
+                marginal[size] = 1000 * (med - previous[1]) / (size - previous[0])
+            previous = (size, med)
+            row = f"{name:<20} {size:>7} {min(values):>7.3f} {med:>8.3f} {per_lesson[size]:>9.2f}"
+            print(row + (f" {marginal[size]:>18.2f}" if size in marginal else ""))
+        big = [s for s in sizes if s >= 50]
+        if len(big) >= 2:
+            ratio = max(per_lesson[s] for s in big) / min(per_lesson[s] for s in big)
+            verdict = "OK" if ratio <= 1.5 else "NOT FLAT"
+            verdicts.append(f"{name}: ms/lesson max/min over {big} = {ratio:.2f} {verdict}")
+        steps = [s for s in big if s in marginal and s > big[0]]
+        if len(steps) >= 2 and min(marginal[s] for s in steps) > 0:
+            ratio = max(marginal[s] for s in steps) / min(marginal[s] for s in steps)
+            verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
+            verdicts.append(f"{name}: marginal ms/lesson max/min above 50 = {ratio:.2f} {verdict}")
+    print("target: time per lesson flat within 1.5x from 50 to 400 lessons (ms/lesson also falls")
+    print("as the fixed start-up cost spreads; the marginal cost per lesson shows the growth)")
+    for line in verdicts:
+        print("  " + line)
+    print(f"after: {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

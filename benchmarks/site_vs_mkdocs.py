@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""`course build site --force` against `mkdocs build` on the same synthetic lessons (12 and 200).
+
+Both build every page from scratch: the course site (a page per lesson README with its math,
+the home and book pages, the built slides and PDFs copied) and an MkDocs project whose docs/
+holds the same READMEs as pages and the same slides, PDFs and images as files. Rounds
+interleave the two, so a busy machine slows both alike; prints the min and median time of
+each and the min and median of the ratio course/MkDocs of the same round, with the load
+average. Everything runs in a scratch folder. Target (issue 21): not slower than MkDocs.
+Needs MkDocs (`pip install mkdocs`; the project's `bench` extra).
+Usage: python benchmarks/site_vs_mkdocs.py [--rounds N] [--sizes 12,200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _venv
+from _synth import ROOT, add_built_outputs, make_course
+
+_venv.ensure()
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return seconds
+
+
+def mkdocs_project(course: Path, lessons: int) -> Path:
+    """The same lessons as an MkDocs project: each README a page, each built file copied."""
+    project = course.parent / f"mkdocs_{lessons}"
+    docs = project / "docs"
+    docs.mkdir(parents=True)
+    shutil.copy(course / "README.md", docs / "index.md")
+    nav = []
+    for n in range(1, lessons + 1):
+        name = f"lesson_{n:02d}"
+        page = docs / name
+        page.mkdir()
+        shutil.copy(course / "lessons" / name / "README.md", page / "index.md")
+        for built in (course / "build" / name).glob("*"):
+            shutil.copy(built, page / built.name)
+        shutil.copytree(course / "lessons" / name / "slides" / "img", page / "img")
+        nav.append(f"  - Lesson {n}: {name}/index.md\n")
+    config = "site_name: Synthetic\nnav:\n  - Home: index.md\n" + "".join(nav)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return project
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", default="12,200")
+    args = parser.parse_args()
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or shutil.which("mkdocs")
+    if mkdocs is None:
+        print("MkDocs is not installed: pip install mkdocs")
+        return 3
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    py = sys.executable
+    print(f"before: {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for size in sizes:
+            course = make_course(Path(tmp), size)
+            add_built_outputs(course, size)
+            project = mkdocs_project(course, size)
+            ours, theirs, ratios = [], [], []
+            for _ in range(max(3, args.rounds)):
+                a = timed([py, "-m", "course_cli", "build", "site", "--force"], course)
+                b = timed([mkdocs, "build", "--clean", "--quiet"], project)
+                ours.append(a)
+                theirs.append(b)
+                ratios.append(a / b)
+            pages = len(list((course / "build" / "site").rglob("*.html")))
+            their_pages = len(list((project / "site").rglob("*.html")))
+            rows.append((size, ours, theirs, ratios, pages, their_pages))
+    print(f"{'lessons':>7} {'course min/med s':>17} {'mkdocs min/med s':>17} {'ratio min/med':>14}")
+    for size, ours, theirs, ratios, pages, their_pages in rows:
+        print(
+            f"{size:>7} {min(ours):>8.3f}/{statistics.median(ours):<8.3f}"
+            f" {min(theirs):>8.3f}/{statistics.median(theirs):<8.3f}"
+            f" {min(ratios):>6.2f}/{statistics.median(ratios):<6.2f}"
+            f"  ({pages} vs {their_pages} HTML files)"
+        )
+    print("target: course/MkDocs ratio <= 1.0 at every size")
+    print(f"after: {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
