@@ -587,10 +587,36 @@ def _book_steps(
             action=_render_book,
             key=key_of(pdf=pdf.name if has_pdf else "", lessons=shared["lessons_key"]),
             label="site: book/index.html",
-            payload={"course": course, "pdf": pdf.name if has_pdf else None, "chapters": chapters},
+            payload={
+                "course": course,
+                "pdf": pdf.name if has_pdf else None,
+                "chapters": chapters,
+                "title": book_title(course.path(course.book.source)),
+            },
         )
     )
     return steps
+
+
+_TITLE_RE = re.compile(r"^[^%\n]*\\title\s*(?:\[[^\]]*\])?\s*\{", re.M)
+
+
+def book_title(main: Path) -> str:
+    """The book's ``\\title{…}`` as plain text, or "The book" when it has none."""
+    from course_cli.latex import plain_title
+    from course_cli.latex.text import read_group
+
+    try:
+        text = main.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "The book"
+    m = _TITLE_RE.search(text)
+    if m is None:
+        return "The book"
+    end = read_group(text, m.end() - 1)
+    raw = text[m.end() : end - 1] if end > 0 else ""
+    title = plain_title(re.split(r"\\\\", raw, maxsplit=1)[0])  # the first line: no subtitle
+    return " ".join(title.split()) or "The book"
 
 
 def _render_book(tasks: Sequence[Task]) -> None:
@@ -604,6 +630,7 @@ def _render_book(tasks: Sequence[Task]) -> None:
             nav_current="book",
             pdf=p["pdf"],
             chapters=p["chapters"],
+            book_title=p["title"],
         )
         task.out().write_text(html, encoding="utf-8")
 

@@ -372,3 +372,17 @@ def test_heading_anchors_toc_and_no_repository_paths(make_course) -> None:
     assert '<a class="side-book" href="../book/index.html">The book</a>' in page
     assert '<script src="../assets/site.js"></script>' in page
     assert (site / "assets/site.js").is_file()
+
+
+def test_book_page_title_is_the_books_own(tmp_path: Path) -> None:
+    from course_cli.site import book_title
+
+    main = tmp_path / "src.tex"
+    main.write_text(
+        "% \\title{commented out}\n"
+        "\\title{Optics \\& Waves\\\\[1em]\\large a draft}\n\\begin{document}\n"
+    )
+    assert book_title(main) == "Optics & Waves"
+    main.write_text("\\documentclass{book}\n\\begin{document}\n")
+    assert book_title(main) == "The book"
+    assert book_title(tmp_path / "missing.tex") == "The book"
