@@ -572,11 +572,13 @@ def test_row28_neither_the_course_folder_nor_the_toolkit_install_path_is_in_a_ke
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
 
-    assert site(root, kits[0]).startswith("7 built, 0 up to date, 0 failed")
-    assert site(root, kits[1]).startswith("0 built, 7 up to date, 0 failed")
+    first = site(root, kits[0])
+    built = int(first.split()[0])
+    assert built > 0 and first.startswith(f"{built} built, 0 up to date, 0 failed")
+    assert site(root, kits[1]).startswith(f"0 built, {built} up to date, 0 failed")
     moved = tmp_path / "elsewhere" / "moved-course"
     moved.parent.mkdir()
     shutil.move(root, moved)
-    assert site(moved, None).startswith("0 built, 7 up to date, 0 failed")
+    assert site(moved, None).startswith(f"0 built, {built} up to date, 0 failed")
     page = (moved / "build/site/lesson_01/index.html").read_text(encoding="utf-8")
     assert "<h1" in page and "Objectives" in page
