@@ -1,4 +1,5 @@
-"""Run every benchmark in the project's environment (.venv, made by ./scripts/setup.sh)."""
+"""Run every benchmark in the project's environment (.venv, made by ./scripts/setup.sh), and
+describe the machine a figure was measured on."""
 
 from __future__ import annotations
 
@@ -14,3 +15,9 @@ def ensure() -> None:
     python = VENV / "bin" / "python"
     if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
         os.execv(python, [str(python), *sys.argv])
+
+
+def load() -> str:
+    """The machine's load averages and core count, printed next to every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"

@@ -43,11 +43,6 @@ def timed(argv: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def scratch_course(base: Path) -> Path:
     root = base / "course"
     root.mkdir()
@@ -64,7 +59,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     py = sys.executable
-    print(f"before: {load()}")
+    print(f"before: {_venv.load()}")
     times: dict[str, list[float]] = {"python -c pass": []}
     ratios: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +80,7 @@ def main() -> int:
             verdict = f"<= {target:.0f}x {'OK' if med <= target else 'SLOW'}" if target else ""
             row += f" {lo:>7.1f} {med:>8.1f}  {verdict}"
         print(row)
-    print(f"after: {load()}")
+    print(f"after: {_venv.load()}")
     return 0
 
 

@@ -43,11 +43,6 @@ def timed(argv: list[str], cwd: Path) -> float:
     return seconds
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -55,7 +50,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",") if x]
     py = sys.executable
-    print(f"before: {load()}")
+    print(f"before: {_venv.load()}")
     with tempfile.TemporaryDirectory() as tmp:
         roots = {}
         for size in sizes:
@@ -102,7 +97,7 @@ def main() -> int:
     print("as the fixed start-up cost spreads; the marginal cost per lesson shows the growth)")
     for line in verdicts:
         print("  " + line)
-    print(f"after: {load()}")
+    print(f"after: {_venv.load()}")
     return 0
 
 

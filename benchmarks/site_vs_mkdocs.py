@@ -60,11 +60,6 @@ def mkdocs_project(course: Path, lessons: int) -> Path:
     return project
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -76,7 +71,7 @@ def main() -> int:
         return 3
     sizes = [int(x) for x in args.sizes.split(",") if x]
     py = sys.executable
-    print(f"before: {load()}")
+    print(f"before: {_venv.load()}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
         for size in sizes:
@@ -102,7 +97,7 @@ def main() -> int:
             f"  ({pages} vs {their_pages} HTML files)"
         )
     print("target: course/MkDocs ratio <= 1.0 at every size")
-    print(f"after: {load()}")
+    print(f"after: {_venv.load()}")
     return 0
 
 
