@@ -1,10 +1,10 @@
 """``course build site``: a static site of the whole course under build/site/.
 
-A home page with the roadmap, one page per lesson (its README rendered, math typeset by a
-bundled MathJax with the course macros), links to the built slides, PDFs, book extract and
-notebooks (copied next to the page), and a page for the book. Every link is relative, so the
-site works from a file:// path and from any sub-path of a static host; nothing is fetched
-from the network at view time.
+A home page with the roadmap, one page per lesson (its README rendered, math typeset to SVG
+at build time with the course macros: no math script on the pages), links to the built
+slides, PDFs, book extract and notebooks (copied next to the page), and a page for the book.
+Every link is relative, so the site works from a file:// path and from any sub-path of a
+static host; nothing is fetched from the network at view time.
 
 Each page and each copied file is one BuildStep, so a rebuild only redoes what changed.
 """
@@ -21,9 +21,10 @@ from course_cli.boundary import is_inside
 from course_cli.build import BuildOptions, BuildStep, Task, hash_text, key_of
 from course_cli.config import Course, Lesson
 from course_cli.errors import CourseError
-from course_cli.notebooks import CONFIG_ASSET
+from course_cli.notebooks import CONFIG_ASSET, MATHJAX_ASSET
 from course_cli.siteassets import asset_steps, copy_step
 from course_cli.sitelinks import Link, lesson_dir_map, link_rewriter, linked_files
+from course_cli.sitemath import typeset_pages
 from course_cli.sitemd import drop_materials_list, heading_anchors, render_markdown
 from course_cli.templating import template_dirs, template_file
 
@@ -66,8 +67,11 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         template_file(course.root, "site", "site.js"),
     )
     nb_config = options.build_dir / "assets" / CONFIG_ASSET
-    if nb_config.is_file():
+    if nb_config.is_file():  # the notebook pages (nbconvert's) still typeset in the browser
         steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
+        nb_mathjax = options.build_dir / "assets" / MATHJAX_ASSET
+        if nb_mathjax.is_file():
+            steps.append(copy_step(nb_mathjax, out / "assets" / MATHJAX_ASSET))
     titles, book_files = book_titles(course)
     # Per-course facts, made once: per lesson they would make the plan quadratic.
     shared = {"lesson_dirs": lesson_dir_map(course), "lessons_key": _lessons_key(course)}
@@ -110,6 +114,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     steps.extend(
         _book_steps(course, options.build_dir, out, template_files, titles, book_files, shared)
     )
+    steps = typeset_pages(steps, course.root, options, course.path(course.macros))
     prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
     return steps
 
