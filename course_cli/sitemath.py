@@ -36,6 +36,7 @@ SCRIPT = Path(__file__).resolve().parent / "data" / "node" / "site-math.mjs"
 PACKAGE = Path("node_modules") / "mathjax-full" / "package.json"
 CACHE_NAME = "site-math.json"
 BATCH = "site-pages"
+CACHE_LIMIT = 20_000  # formulas kept in the cache (about 1 kB each)
 
 #: the math the site's Markdown renderer emits (TeX HTML-escaped inside)
 MATH_RE = re.compile(
@@ -176,9 +177,10 @@ class TypesetPages:
         ids: list[list[str]] = []
 
         def hit(key: str) -> bool:
-            entry = cached.get(key)
+            entry = cached.pop(key, None)
             if entry is None or not all(g in glyphs for g in entry[1]):
                 return False
+            cached[key] = entry  # the least recently used entries go first (CACHE_LIMIT)
             rendered[key] = {"html": entry[0], "glyphs": entry[1]}
             return True
 
@@ -215,6 +217,8 @@ class TypesetPages:
             for key, entry in reply["math"].items():
                 if "html" in entry:
                     cached[key] = [entry["html"], entry["glyphs"]]
+            for key in list(cached)[: max(0, len(cached) - CACHE_LIMIT)]:
+                del cached[key]
             self._save_cache(cache)
         return ids, rendered, glyphs
 
