@@ -22,6 +22,8 @@ Lesson {n} of a synthetic course. See [the conspect](conspect.md#the-estimator) 
 
 - Derive the estimator $\\hat\\mu_n$ and its variance $\\Var(\\hat\\mu_n) = \\sigma^2 / n$.
 - Relate it to the policy gradient $\\grad J(\\theta) = \\E[\\grad \\log \\pitheta(a \\mid s) A]$.
+- Run {n} steps of $\\theta_{{k+1}} = \\theta_k + \\alpha_{{{n}}} \\grad J(\\theta_k)$ with
+  $\\alpha_{{{n}}} = 1/{n}$ (a formula of this lesson only).
 
 ## Outline
 
