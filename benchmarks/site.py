@@ -52,11 +52,14 @@ def run(argv: list[str], cwd: Path, toolkit: Path | None = None) -> float:
 
 
 def copy_course(dest: Path) -> Path:
-    """The tracked files of this checkout (as they are on disk) under ``dest``."""
+    """The tracked files of this checkout (as they are on disk) under ``dest``, without the
+    toolkit's own code (``python -m course_cli`` in the copy must run the toolkit chosen by
+    PYTHONPATH, not a copy beside the course)."""
     files = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
     ).stdout.split(b"\0")
-    for name in filter(None, files):
+    skip = (b"course_cli/", b"tests/", b"benchmarks/")
+    for name in (n for n in files if n and not n.startswith(skip)):
         src = ROOT / name.decode()
         if src.is_file():
             (dest / name.decode()).parent.mkdir(parents=True, exist_ok=True)
