@@ -8,8 +8,8 @@ all three sites hold the same pages), interleaved rounds of:
   the 2.2 MB MathJax script and typesets in the browser), ``course build site --force``;
 - after: this checkout's toolkit (math typeset to SVG at build time), ``--force`` with the
   formula cache of the previous round, and ``cold``: the same with the cache deleted;
-- mkdocs: ``mkdocs build --clean`` of an MkDocs project of the same lesson READMEs (no math
-  extension: it leaves the TeX as text).
+- mkdocs: ``mkdocs build --clean`` of an MkDocs project of the same Markdown pages (the lesson
+  READMEs, exercises and book extracts; no math extension: it leaves the TeX as text).
 
 Prints min and median seconds and the min and median ratio to MkDocs of the same round, then
 the page weight of a lesson page: its HTML plus every stylesheet, script and font it loads
@@ -79,7 +79,8 @@ def toolkit_at(rev: str, dest: Path) -> Path:
 
 
 def mkdocs_project(course: Path, dest: Path) -> Path:
-    """An MkDocs project of the course's README and lesson READMEs (with their images)."""
+    """An MkDocs project of the pages the course site renders from Markdown: the course
+    README, each lesson README, its exercises and its book extract."""
     docs = dest / "docs"
     docs.mkdir(parents=True)
     shutil.copy(course / "README.md", docs / "index.md")
@@ -89,6 +90,10 @@ def mkdocs_project(course: Path, dest: Path) -> Path:
         page.mkdir()
         shutil.copy(lesson / "README.md", page / "index.md")
         nav.append(f"  - {lesson.name}: {lesson.name}/index.md\n")
+        for src, name in (("exercises/README.md", "exercises"), ("book/book.md", "book")):
+            if (lesson / src).is_file():
+                shutil.copy(lesson / src, page / f"{name}.md")
+                nav.append(f"  - {lesson.name} {name}: {lesson.name}/{name}.md\n")
     config = "site_name: Course\nnav:\n  - Home: index.md\n" + "".join(nav)
     (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
     return dest
@@ -155,7 +160,7 @@ def main() -> int:
         for _ in range(max(3, args.rounds)):
             times["before"].append(run(build, old, old_toolkit))
             times["after"].append(run(build, new, ROOT))
-            (new / "build" / ".cache" / "site-math.json").unlink(missing_ok=True)
+            (new / "build" / ".cache" / "site-math.sqlite").unlink(missing_ok=True)
             times["after cold"].append(run(build, new, ROOT))
             times["mkdocs"].append(run([mkdocs, "build", "--clean", "--quiet"], project))
         head = f"{'course build site --force':<28} {'min s':>7} {'median s':>9}"

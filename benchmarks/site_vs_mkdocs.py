@@ -5,7 +5,7 @@ Both build every page from scratch: the course site (a page per lesson README wi
 typeset to SVG, the home and book pages, the built slides and PDFs copied) and an MkDocs
 project whose docs/ holds the same READMEs as pages and the same slides, PDFs and images as
 files (MkDocs has no math extension: it leaves the TeX as text). ``--force`` keeps the formula
-cache (build/.cache/site-math.json, keyed by the MathJax version and the macros); the "cold"
+cache (build/.cache/site-math.sqlite, keyed by the MathJax version and the macros); the "cold"
 row deletes it first, so every formula is typeset again. Each lesson README has formulas of
 its own besides the ones all lessons share. Rounds interleave, so a busy machine slows all
 alike; prints the min and median time of each and the min and median of the ratio
@@ -87,7 +87,7 @@ def main() -> int:
             ours, cold, theirs = [], [], []
             for _ in range(max(3, args.rounds)):
                 ours.append(timed(build, course))
-                (course / "build" / ".cache" / "site-math.json").unlink(missing_ok=True)
+                (course / "build" / ".cache" / "site-math.sqlite").unlink(missing_ok=True)
                 cold.append(timed(build, course))
                 theirs.append(timed([mkdocs, "build", "--clean", "--quiet"], project))
             pages = len(list((course / "build" / "site").rglob("*.html")))

@@ -12,7 +12,7 @@ one line naming the Markdown file and line of the formula (exit 4, as for the sl
 
 Formulas that do not depend on the rest of their page (no ``\\label``, ``\\ref``, no numbered
 environment) are typeset once per build however often they appear, and kept in
-``build/.cache/site-math.json`` by a hash of their TeX. The cache is keyed by the MathJax
+``build/.cache/site-math.sqlite`` by a hash of their TeX. The cache is keyed by the MathJax
 version, this renderer and the course macros, so a hit is what a new rendering would give;
 ``--force`` rebuilds every page but still uses the cache (delete the file to render anew).
 """
@@ -34,7 +34,7 @@ from course_cli.steps import Action, BuildOptions, BuildStep, Task, key_of
 
 SCRIPT = Path(__file__).resolve().parent / "data" / "node" / "site-math.mjs"
 PACKAGE = Path("node_modules") / "mathjax-full" / "package.json"
-CACHE_NAME = "site-math.json"
+CACHE_NAME = "site-math.sqlite"
 BATCH = "site-pages"
 CACHE_LIMIT = 20_000  # formulas kept in the cache (about 1 kB each)
 
@@ -168,59 +168,55 @@ class TypesetPages:
         it on its page; a page with one such formula not in the cache has all of them typeset
         in order, after a reset of numbers and labels, as a browser would.
         """
-        cache = self._load_cache()
-        cached: dict[str, Any] = cache["math"]
-        glyphs: dict[str, str] = cache["glyphs"]
+        listed: list[list[tuple[str, str, bool, bool]]] = []  # key, tex, display, stateful
         rendered: dict[str, dict[str, Any]] = {}
-        shared: dict[str, dict[str, Any]] = {}
-        pages: dict[str, list[dict[str, Any]]] = {}
-        ids: list[list[str]] = []
-
-        def hit(key: str) -> bool:
-            entry = cached.pop(key, None)
-            if entry is None or not all(g in glyphs for g in entry[1]):
-                return False
-            cached[key] = entry  # the least recently used entries go first (CACHE_LIMIT)
-            rendered[key] = {"html": entry[0], "glyphs": entry[1]}
-            return True
-
         for matches in found:
-            keys: list[str] = []
-            page: list[dict[str, Any]] = []
             state = hashlib.sha256()
+            formulas = []
             for m in matches:
                 tex, display = _tex(m)
                 control = _CONTROL_RE.search(tex)
                 key = _formula_key(m)
-                if _STATEFUL.search(tex) and control is None:
-                    state.update(f"{int(display)}\0{tex}\0".encode())
-                    key = "s" + state.hexdigest()[:24]
-                    page.append({"id": key, "tex": tex, "display": display})
-                keys.append(key)
-                if key in rendered or key in shared or key.startswith("s"):
-                    continue
                 if control is not None:  # MathJax fails on it with a JavaScript error
                     rendered[key] = {
                         "error": f"the TeX holds the control character U+{ord(control[0]):04X}"
                         " (an escape such as \\b written into the file as one character?)"
                     }
-                elif not hit(key):
+                    formulas.append((key, tex, display, False))
+                elif _STATEFUL.search(tex):
+                    state.update(f"{int(display)}\0{tex}\0".encode())
+                    formulas.append(("s" + state.hexdigest()[:24], tex, display, True))
+                else:
+                    formulas.append((key, tex, display, False))
+            listed.append(formulas)
+        cache = FormulaCache(self.cache_file, self.cache_key)
+        wanted = {f[0] for page in listed for f in page} - set(rendered)
+        stored = cache.get(wanted)
+        glyphs = cache.glyphs({g for _, used in stored.values() for g in used})
+        for key, (markup, used) in stored.items():
+            if all(g in glyphs for g in used):
+                rendered[key] = {"html": markup, "glyphs": used}
+        shared: dict[str, dict[str, Any]] = {}
+        pages: dict[str, list[dict[str, Any]]] = {}
+        for formulas in listed:
+            page: list[dict[str, Any]] = [
+                {"id": k, "tex": t, "display": d} for k, t, d, stateful in formulas if stateful
+            ]
+            if any(f["id"] not in rendered for f in page):
+                pages[str(page[-1]["id"])] = page
+            for key, tex, display, stateful in formulas:
+                if not stateful and key not in rendered:
                     shared[key] = {"id": key, "tex": tex, "display": display}
-            ids.append(keys)
-            stale = [f for f in page if f["id"] not in rendered and not hit(f["id"])]
-            if stale:
-                pages[page[-1]["id"]] = page
         if shared or pages:
             reply = self._run([list(shared.values()), *pages.values()])
             glyphs.update(reply.get("glyphs", {}))
             rendered.update(reply["math"])
-            for key, entry in reply["math"].items():
-                if "html" in entry:
-                    cached[key] = [entry["html"], entry["glyphs"]]
-            for key in list(cached)[: max(0, len(cached) - CACHE_LIMIT)]:
-                del cached[key]
-            self._save_cache(cache)
-        return ids, rendered, glyphs
+            cache.put(
+                {k: (e["html"], e["glyphs"]) for k, e in reply["math"].items() if "html" in e},
+                reply.get("glyphs", {}),
+            )
+        cache.close()
+        return [[f[0] for f in formulas] for formulas in listed], rendered, glyphs
 
     def _run(self, pages: list[list[dict[str, Any]]]) -> dict[str, Any]:
         request = json.dumps({"macros": self.macros, "pages": pages}, ensure_ascii=False)
@@ -237,23 +233,6 @@ class TypesetPages:
                 hint=(done.stderr or "").strip()[-500:] or None,
             ) from None
         return dict(reply)
-
-    # -- cache -----------------------------------------------------------------------------
-
-    def _load_cache(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.cache_file.read_text(encoding="utf-8"))
-            if data.get("key") == self.cache_key:
-                return {"key": self.cache_key, "math": data["math"], "glyphs": data["glyphs"]}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        return {"key": self.cache_key, "math": {}, "glyphs": {}}
-
-    def _save_cache(self, cache: dict[str, Any]) -> None:
-        from course_cli.fsutil import atomic_write
-
-        with contextlib.suppress(OSError):  # an unwritable cache costs time, not correctness
-            atomic_write(self.cache_file, json.dumps(cache, ensure_ascii=False))
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -333,3 +312,98 @@ def _assemble(
     if body is None:
         return sprite + page
     return page[: body.end()] + "\n" + sprite + page[body.end() :]
+
+
+class FormulaCache:
+    """Typeset formulas by key in an SQLite file: a build reads the entries it needs and adds
+    the ones it typeset (no whole-file rewrite). An unusable file is as good as an empty cache:
+    it costs time, not correctness. Entries of another MathJax, renderer or macros (``key``)
+    are dropped; beyond CACHE_LIMIT formulas the least recently used go."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        import sqlite3
+
+        self.db: Any = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30)
+            db.executescript(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT);"
+                "CREATE TABLE IF NOT EXISTS math"
+                " (key TEXT PRIMARY KEY, html TEXT, glyphs TEXT, used INTEGER);"
+                "CREATE TABLE IF NOT EXISTS glyph (id TEXT PRIMARY KEY, path TEXT);"
+            )
+            row = db.execute("SELECT key FROM meta").fetchone()
+            if row is None or row[0] != key:
+                with db:
+                    db.execute("DELETE FROM meta")
+                    db.execute("DELETE FROM math")
+                    db.execute("DELETE FROM glyph")
+                    db.execute("INSERT INTO meta VALUES (?)", (key,))
+            self.db = db
+            self.now = int(db.execute("SELECT coalesce(max(used), 0) + 1 FROM math").fetchone()[0])
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get(self, keys: set[str]) -> dict[str, tuple[str, list[str]]]:
+        """The stored (html, glyph ids) of those of ``keys`` that are stored."""
+        import sqlite3
+
+        found: dict[str, tuple[str, list[str]]] = {}
+        if self.db is None or not keys:
+            return found
+        try:
+            ordered = sorted(keys)
+            for i in range(0, len(ordered), 500):
+                chunk = ordered[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, markup, ids in self.db.execute(
+                    f"SELECT key, html, glyphs FROM math WHERE key IN ({marks})", chunk
+                ):
+                    found[key] = (markup, ids.split())
+            with self.db:
+                self.db.executemany(
+                    "UPDATE math SET used = ? WHERE key = ?", [(self.now, k) for k in found]
+                )
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def glyphs(self, ids: set[str]) -> dict[str, str]:
+        """The stored outlines of glyphs ``ids``."""
+        import sqlite3
+
+        found: dict[str, str] = {}
+        if self.db is None or not ids:
+            return found
+        try:
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), 500):
+                chunk = ordered[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    self.db.execute(f"SELECT id, path FROM glyph WHERE id IN ({marks})", chunk)
+                )
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, entries: Mapping[str, tuple[str, list[str]]], glyphs: Mapping[str, str]) -> None:
+        """Store typeset formulas and glyph outlines; keep the CACHE_LIMIT most recent."""
+        import sqlite3
+
+        if self.db is None:
+            return
+        rows = [(k, markup, " ".join(ids), self.now) for k, (markup, ids) in entries.items()]
+        with contextlib.suppress(sqlite3.Error), self.db:
+            self.db.executemany("INSERT OR REPLACE INTO math VALUES (?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO glyph VALUES (?, ?)", glyphs.items())
+            self.db.execute(
+                "DELETE FROM math WHERE key IN (SELECT key FROM math"
+                " ORDER BY used DESC LIMIT -1 OFFSET ?)",
+                (CACHE_LIMIT,),
+            )
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
