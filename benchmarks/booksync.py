@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from course_cli.booksync import sync
-    from course_cli.config import load_course
+    from course_cli.core.config import load_course
     from course_cli.latex import format_outline, read_book
 
     with tempfile.TemporaryDirectory() as tmp:

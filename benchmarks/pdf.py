@@ -77,7 +77,7 @@ def timed(argv: list[str], cwd: Path, label: str = "") -> float:
 
 
 def pandoc_path() -> str:
-    from course_cli.tools import bundled_pandoc
+    from course_cli.tools.runner import bundled_pandoc
 
     found = bundled_pandoc() or shutil.which("pandoc")
     if not found:

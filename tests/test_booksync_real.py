@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from course_cli.booksync import sync
-from course_cli.config import load_course
+from course_cli.core.config import load_course
 from course_cli.latex import BookError
 from tests.test_booksync import needs_pandoc, needs_tex
 

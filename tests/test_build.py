@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from course_cli.build import BuildOptions, BuildStep, Task, execute, key_of
-from course_cli.errors import CourseError, ExitCode, ToolFailedError
+from course_cli.builders.targets import BuildOptions, BuildStep, Task, execute, key_of
+from course_cli.core.errors import CourseError, ExitCode, ToolFailedError
 
 
 class Recorder:
@@ -158,7 +158,7 @@ def test_manifest_records_fingerprints(tmp_path: Path) -> None:
 
 
 def test_duplicate_outputs_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    from course_cli.errors import ProblemsFound
+    from course_cli.core.errors import ProblemsFound
 
     act = Recorder()
     steps = make_steps(tmp_path, act, ["a"]) * 2
@@ -189,8 +189,8 @@ def test_jobs_run_units_in_parallel(tmp_path: Path) -> None:
 
 
 def test_build_arguments_target_and_lessons() -> None:
-    from course_cli.build import parse_build_args
-    from course_cli.errors import UsageError
+    from course_cli.builders.targets import parse_build_args
+    from course_cli.core.errors import UsageError
 
     assert parse_build_args([]) == ("all", [])
     assert parse_build_args(["slides", "3", "5"]) == ("slides", [3, 5])
@@ -205,7 +205,7 @@ def test_build_arguments_target_and_lessons() -> None:
 def test_cli_build_runs_a_registered_builder(
     make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course_cli import build
+    from course_cli.builders import targets as build
 
     root = make_course()
     act = Recorder()
@@ -230,7 +230,7 @@ def test_cli_build_runs_a_registered_builder(
 def test_build_folder_that_is_a_file_is_a_usage_error(
     make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course_cli import build
+    from course_cli.builders import targets as build
 
     root = make_course()
     act = Recorder()
@@ -278,7 +278,7 @@ def test_manifest_is_written_once_per_phase_not_per_unit(
 ) -> None:
     # 60 units of one phase: one write of build/.manifest.json at the end, which records all
     # of them (a write per unit made a large course quadratic).
-    from course_cli.manifest import Manifest
+    from course_cli.engine.manifest import Manifest
 
     writes: list[int] = []
     original = Manifest.save
@@ -304,7 +304,7 @@ def test_manifest_is_written_once_per_phase_not_per_unit(
 def test_an_interrupted_phase_still_records_the_units_that_finished(tmp_path: Path) -> None:
     # Ctrl+C after two units: the manifest written on the way out keeps those two fresh, so
     # the next build redoes only the rest (and deletes nothing).
-    from course_cli.interrupts import Interrupted
+    from course_cli.tools.interrupts import Interrupted
 
     done: list[str] = []
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from course_cli.check import check_course
-from course_cli.config import load_course
+from course_cli.core.config import load_course
 from tests.conftest import MINI_COURSE_YAML, REPO, write_tree
 
 GOOD = REPO / "tests" / "fixtures" / "check" / "good_lesson"
@@ -465,8 +465,8 @@ def test_f005_unknown_engine_in_a_conspect(
 def test_f005_agrees_with_what_the_pdf_build_accepts(
     course: Callable[..., Path], value: str
 ) -> None:
-    from course_cli.errors import UsageError
-    from course_cli.pdf import choose_engine, read_front_matter
+    from course_cli.builders.pdf.builder import choose_engine, read_front_matter
+    from course_cli.core.errors import UsageError
 
     conspect = with_front(f"engine: {value}\n")
     root = course({"lessons/lesson_01/conspect.md": conspect})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.errors import CourseError
+from course_cli.core.errors import CourseError
 from course_cli.latex import BookError, format_outline, read_book
 from tests.conftest import write_tree
 

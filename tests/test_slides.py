@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from course_cli import slides
-from course_cli.build import BuildOptions, execute
-from course_cli.config import load_course
-from course_cli.errors import CourseError, UsageError
-from course_cli.tools import Toolbox
+from course_cli.builders.slides import builder as slides
+from course_cli.builders.targets import BuildOptions, execute
+from course_cli.core.config import load_course
+from course_cli.core.errors import CourseError, UsageError
+from course_cli.tools.runner import Toolbox
 from tests.conftest import MINI_COURSE_YAML
 
 REPO = Path(__file__).resolve().parents[1]

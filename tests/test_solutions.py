@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.build import build
-from course_cli.config import load_course
-from course_cli.sitemd import render_markdown
+from course_cli.builders.site.markdown import render_markdown
+from course_cli.builders.targets import build
+from course_cli.core.config import load_course
 from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from course_cli.booksync.lock import TEX_NAME
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: Any) -> list[Any]:
     """Build steps for the lessons' extracts: ``lessons/lesson_NN/book/book.tex`` ->
     ``build/lesson_NN/book.pdf`` (latexmk + xelatex + bibtex, as the whole book is built).
 
-    ``options`` is a :class:`course_cli.build.BuildOptions`; returns ``BuildStep``s (one per
+    ``options`` is a :class:`~course_cli.engine.steps.BuildOptions`; returns ``BuildStep``s (one per
     lesson whose extract exists). Raises ToolNotFoundError when latexmk or xelatex is missing.
     """
     steps = []
@@ -28,7 +28,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: Any) -> list[Any]
 
 def _step(course: Course, lesson: Lesson, main: Path, options: Any) -> Any:
     """The ``BuildStep`` that typesets one lesson's ``book.tex``."""
-    from course_cli.bookpdf import BookJob, book_inputs, latex_step
+    from course_cli.builders.book.builder import BookJob, book_inputs, latex_step
 
     inputs, _ = book_inputs(main)
     # the figures it names are inputs; whole \graphicspath folders are not (the book's

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from course_cli.booksync.paths import rel
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 from course_cli.latex import Book, Heading, read_book, title_path
 from course_cli.latex.auxfile import Numbering, apply_latex_numbers
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
 def select(book: Book, names: Sequence[str], where: str = "book") -> list[Heading]:
@@ -63,7 +63,7 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
         try:
             select(book, [name], where="")
         except UsageError as exc:
-            from course_cli.yamlpos import load_yaml
+            from course_cli.core.yamlpos import load_yaml
 
             line = load_yaml(course.config_path).line_of(["lessons", idx, "book", j])
             where = f"{course.config_path.name}:{line}: lessons[{idx}].book[{j}]"
@@ -84,7 +84,7 @@ def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
 
 def _say(numbering: Numbering, book: Book | None = None) -> None:
     """The numbers' source and the warnings, on stderr."""
-    from course_cli.console import err_console
+    from course_cli.core.console import err_console
 
     for line in [*(book.missing if book else []), *numbering.warnings]:
         err_console().print(f"warning: {line}", markup=False, emoji=False, highlight=False)

@@ -21,10 +21,10 @@ from course_cli.check.files import check_files, check_paths, collect_files, proj
 from course_cli.check.findings import RULES, Finding, Rule
 from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
 from course_cli.check.run import check_markdown_file, finalize
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from course_cli.config import Course
+    from course_cli.core.config import Course
 
 __all__ = [
     "RULES",
@@ -48,9 +48,9 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
 
     Returns the report; raises UsageError for an unknown lesson number.
     """
+    from course_cli.builders.slides.builder import theme_files
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import known_themes
-    from course_cli.slides import theme_files
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]

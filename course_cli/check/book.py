@@ -13,7 +13,7 @@ from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
 LOCK_NAME = "book-sync.lock.json"  # course_cli.booksync.LOCK_NAME (kept here: no import needed)
@@ -48,7 +48,7 @@ def _surely_fresh(course: Course, lesson: Lesson) -> bool:
     import hashlib
     import json
 
-    from course_cli.boundary import is_inside
+    from course_cli.core.boundary import is_inside
 
     folder = lesson.dir(course.root) / "book"
     try:
@@ -84,7 +84,7 @@ def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     module = _booksync() if chosen else None
     if module is None:
         return out
-    from course_cli.errors import CourseError
+    from course_cli.core.errors import CourseError
 
     try:
         report = module.sync(course, [x.number for x in chosen], check=True)
@@ -155,7 +155,7 @@ def _not_synced(course: Course, lesson: Lesson) -> list[Finding]:
 
 
 def _typst_check() -> Any:
-    for module in ("course_cli.pdf", "course_cli.pdfcheck"):
+    for module in ("course_cli.builders.pdf.builder", "course_cli.builders.pdf.checks"):
         try:
             mod = __import__(module, fromlist=["typst_incompatibilities"])
         except ImportError:

@@ -10,7 +10,7 @@ from course_cli.check.context import CheckContext
 from course_cli.check.findings import Finding, Severity
 from course_cli.check.result import CheckReport
 from course_cli.check.run import MARKDOWN_SUFFIXES, check_markdown_file, finalize
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 
 _ROOT_MARKERS = (
     ".git",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_cli.boundary import course_root_of
+from course_cli.core.boundary import course_root_of
 from course_cli.latex.counters import Counters
 from course_cli.latex.model import Block, Command, Heading, Label, Piece, SourceFile
 from course_cli.latex.vocabulary import BODY_RE, FLOAT_ENVS
