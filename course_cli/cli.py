@@ -192,8 +192,8 @@ def _new_lesson(
 @app.command("init")
 def init(
     folder: Annotated[
-        Path, typer.Argument(help="Folder of the new course (created if missing).",
-                             show_default=False)
+        Path,
+        typer.Argument(help="Folder of the new course (created if missing).", show_default=False),
     ],
     title: Annotated[
         Optional[str],  # noqa: UP045
@@ -232,8 +232,10 @@ def init(
 def check(
     targets: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Lesson numbers (default: all); with --files, files or folders.",
-                       show_default=False),
+        typer.Argument(
+            help="Lesson numbers (default: all); with --files, files or folders.",
+            show_default=False,
+        ),
     ] = None,
     files: Annotated[
         bool, typer.Option("--files", help="Check Markdown/Marp files or folders, not a course.")
@@ -252,14 +254,19 @@ def check(
     ] = None,
     site_root: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--site-root", metavar="DIR",
-                     help="With --files: where links starting with / point (a site's root)."),
+        typer.Option(
+            "--site-root",
+            metavar="DIR",
+            help="With --files: where links starting with / point (a site's root).",
+        ),
     ] = None,
     refs: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--refs", metavar="FILE",
-                     help="With --files: labels other files define (\\label{x}, {#x} or one "
-                          "name a line)."),
+        typer.Option(
+            "--refs",
+            metavar="FILE",
+            help="With --files: labels other files define (\\label{x}, {#x} or one name a line).",
+        ),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
     root: RootOption = None,
@@ -267,6 +274,7 @@ def check(
     """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
     from course_cli import check as checker
     from course_cli.check import report
+    from course_cli.check.files import check_paths
     from course_cli.core.console import console
 
     _check_format(fmt, ("text", "json", "github"))
@@ -274,7 +282,7 @@ def check(
         console().print(report.rules_table())
         return
     if files:
-        result = checker.check_paths(targets or [], macros, site_root, refs)
+        result = check_paths(targets or [], macros, site_root, refs)
     else:
         result = checker.check_course(_course(root), checker.parse_lesson_numbers(targets or []))
     if junit is not None:
@@ -337,8 +345,10 @@ def readme(
 def build(
     what: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
-                       show_default=False),
+        typer.Argument(
+            help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild what is up to date.")] = False,
     jobs: Annotated[
@@ -351,14 +361,20 @@ def build(
     ] = None,
     engine: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--engine", help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
-                     "(default: front matter `engine:`, then course.yaml build.pdf_engine)."),
+        typer.Option(
+            "--engine",
+            help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
+            "(default: front matter `engine:`, then course.yaml build.pdf_engine).",
+        ),
     ] = None,
     solutions: Annotated[
         Optional[bool],  # noqa: UP045
-        typer.Option("--solutions/--no-solutions",
-                     help="Keep or leave out `::: solution` blocks in PDFs and the site "
-                     "(default: course.yaml build.solutions, true).", show_default=False),
+        typer.Option(
+            "--solutions/--no-solutions",
+            help="Keep or leave out `::: solution` blocks in PDFs and the site "
+            "(default: course.yaml build.solutions, true).",
+            show_default=False,
+        ),
     ] = None,
     no_wait: NoWaitOption = False,
     root: RootOption = None,
@@ -366,37 +382,36 @@ def build(
     """Build slides, conspect PDFs, the book, notebooks and the site into build/ (only what is
     stale)."""
     from course_cli.builders import targets as build_mod
+    from course_cli.builders.pdf.options import PdfOptions
+    from course_cli.builders.site.options import SiteOptions
+    from course_cli.builders.slides.options import SlidesOptions
     from course_cli.core.console import console
     from course_cli.engine.progress import make_progress
 
     target, numbers = build_mod.parse_build_args(what or [])
+    builder_options = (
+        SlidesOptions.parse(formats),
+        PdfOptions(engine=engine or None, solutions=solutions),
+        SiteOptions(solutions=solutions),
+    )
     course = _course(root)
     with _exclusive(course.root, "build", no_wait):
         report = build_mod.build(
             course, target, numbers, force=force, jobs=jobs,
-            formats=formats.split(",") if formats else None,
             progress=make_progress(course.root),
-            extra=_build_extra(engine, solutions),
+            builder_options=builder_options,
         )  # fmt: skip
     console().print(report.summary(), markup=False)
     report.raise_for_failures()
-
-
-def _build_extra(engine: str | None, solutions: bool | None) -> dict[str, object]:
-    extra: dict[str, object] = {}
-    if engine:
-        extra["engine"] = engine
-    if solutions is not None:
-        extra["solutions"] = solutions
-    return extra
 
 
 @app.command("book-sync")
 def book_sync(
     lessons: Annotated[
         Optional[list[int]],  # noqa: UP045
-        typer.Argument(help="Lesson numbers (default: every lesson with `book:` labels).",
-                       show_default=False),
+        typer.Argument(
+            help="Lesson numbers (default: every lesson with `book:` labels).", show_default=False
+        ),
     ] = None,
     check_only: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if an extract is stale.")
@@ -412,24 +427,26 @@ def book_sync(
     root: RootOption = None,
 ) -> None:
     """Write lessons/lesson_NN/book/ (LaTeX + Markdown extracts) from the book source."""
-    from course_cli import booksync
+    from course_cli.booksync.report import describe, to_json
+    from course_cli.booksync.runner import sync
+    from course_cli.booksync.selection import outline
 
     _check_format(fmt)
     course = _course(root)
     if show_outline:
-        typer.echo(booksync.outline(course, fmt), nl=False)
+        typer.echo(outline(course, fmt), nl=False)
         return
     if check_only:
-        report = booksync.sync(course, lessons or [], check=True, force=force)
+        report = sync(course, lessons or [], check=True, force=force)
     else:
         with _exclusive(course.root, "book-sync", no_wait):
-            report = booksync.sync(course, lessons or [], check=False, force=force)
+            report = sync(course, lessons or [], check=False, force=force)
     if fmt == "json":
-        typer.echo(json.dumps(booksync.to_json(report), indent=2))
+        typer.echo(json.dumps(to_json(report), indent=2))
     else:
         from course_cli.core.console import console
 
-        for line in booksync.describe(report):
+        for line in describe(report):
             console().print(line, markup=False)
     report.raise_for_problems()
 

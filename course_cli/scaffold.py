@@ -135,9 +135,7 @@ def plan_lesson(
     )
 
 
-def render_lesson(
-    course: Course, lesson: Lesson, parts: tuple[str, ...]
-) -> list[tuple[Path, str]]:
+def render_lesson(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> list[tuple[Path, str]]:
     """Render the course's lesson templates for ``lesson``: ``(absolute path, text)`` pairs.
 
     Optional parts not named in ``parts`` are left out. Raises CourseError naming the template

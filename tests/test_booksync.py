@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.booksync import LOCK_NAME, render, select, sync
+from course_cli.booksync.extract import render
+from course_cli.booksync.lock import LOCK_NAME
+from course_cli.booksync.runner import sync
+from course_cli.booksync.selection import select
 from course_cli.core.config import load_course
 from course_cli.core.errors import ProblemsFound, UsageError
-from course_cli.latex import read_book
+from course_cli.latex.reader import read_book
 
 FIXTURE = Path(__file__).parent / "fixtures" / "books" / "course"
 BOOK_DIR = "materials/book"

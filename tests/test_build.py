@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from course_cli.builders.targets import BuildOptions, BuildStep, Task, execute, key_of
 from course_cli.core.errors import CourseError, ExitCode, ToolFailedError
+from course_cli.engine.executor import execute
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, key_of
 
 
 class Recorder:
@@ -351,3 +352,50 @@ def test_the_unit_that_took_longest_last_time_starts_first(tmp_path: Path) -> No
     order.clear()
     execute(steps(), root=tmp_path, jobs=1, force=True)
     assert order[0] == "book" and sorted(order) == ["a", "b", "book", "c"]
+
+
+# --- typed builder options, validated where the command line is parsed -----------------------
+
+
+def test_builder_options_are_frozen_typed_and_validated() -> None:
+    import dataclasses
+
+    from course_cli.builders.pdf.options import PdfOptions
+    from course_cli.builders.site.options import SiteOptions
+    from course_cli.builders.slides.options import SlidesOptions
+    from course_cli.core.errors import UsageError
+    from course_cli.tools.runner import Toolbox
+
+    assert SlidesOptions.parse(" HTML, pdf,html ") == SlidesOptions(("html", "pdf"))
+    assert SlidesOptions.parse(None) == SlidesOptions() == SlidesOptions.parse("")
+    with pytest.raises(UsageError, match="unknown slide format svg") as exc:
+        SlidesOptions.parse("html,svg")
+    assert exc.value.hint == "use html, pdf or pptx (comma-separated)"
+    with pytest.raises(UsageError, match="unknown PDF engine 'word'") as exc:
+        PdfOptions(engine="word")
+    assert exc.value.hint == "use one of: xelatex, lualatex, pdflatex, typst"
+    pdf = PdfOptions(engine="typst", solutions=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pdf.engine = "xelatex"  # type: ignore[misc]
+    options = BuildOptions(
+        root=Path("."), build_dir=Path("build"), toolbox=Toolbox(Path(".")), builder_options=(pdf,)
+    )
+    assert options.of(PdfOptions) is pdf
+    assert options.of(SiteOptions) == SiteOptions(solutions=None)  # not given: the defaults
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "word"], "unknown PDF engine 'word'"),
+        (["--format", "html,svg"], "unknown slide format svg"),
+    ],
+)
+def test_bad_build_option_is_refused_before_anything_is_read(
+    args: list[str], message: str, make_course: Callable[..., Path], run_cli: Any
+) -> None:
+    root = make_course()
+    result = run_cli("build", "pdf", *args, "--root", str(root))
+    assert result.exit_code == ExitCode.USAGE
+    assert message in result.stderr
+    assert not (root / "build").exists()  # refused before the lock or any step

@@ -304,8 +304,9 @@ def test_row20_deck_named_like_another_output_is_refused(make_course) -> None:  
 
 
 def test_row20_two_steps_writing_one_file_is_a_one_line_error(tmp_path: Path) -> None:
-    from course_cli.builders.targets import BuildStep, execute
     from course_cli.core.errors import ProblemsFound
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep
 
     out = tmp_path / "build/x.pdf"
     a = BuildStep("a", out, (tmp_path / "a.md",), action=lambda tasks: None, label="A")

@@ -407,7 +407,8 @@ def test_row23_node_launcher_without_node_is_tool_missing(tmp_path: Path, monkey
 
 
 def test_row23_missing_tool_keeps_the_old_outputs(tmp_path: Path) -> None:
-    from course_cli.builders.targets import BuildStep, FailingAction, execute
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep, FailingAction
 
     out = tmp_path / "build/lesson_01/slides.html"
     out.parent.mkdir(parents=True)
@@ -517,7 +518,8 @@ def test_row22_site_copy_of_a_failed_output_is_removed(make_course) -> None:  # 
 def test_row28_moving_the_course_folder_keeps_outputs_fresh(tmp_path: Path) -> None:
     import shutil
 
-    from course_cli.builders.targets import BuildStep, execute, key_of
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep, key_of
 
     def make(root: Path) -> list[BuildStep]:
         def action(tasks):  # type: ignore[no-untyped-def]

@@ -355,7 +355,7 @@ def test_equation_numbers_and_references(make_course, run_cli, engine: str, expe
 @pytest.mark.integration
 def test_typst_math_fixes_in_pandoc_output() -> None:
     from course_cli.builders.pdf.builder import DATA_DIR
-    from course_cli.tools.runner import bundled_pandoc
+    from course_cli.tools.paths import bundled_pandoc
 
     pandoc = bundled_pandoc()
     if pandoc is None:
@@ -393,8 +393,8 @@ def test_course_templates_override_bundled_files(tmp_path: Path) -> None:
 @needs_tex
 def test_plan_lists_every_input_and_the_engine(make_course) -> None:  # type: ignore[no-untyped-def]
     from course_cli.builders.pdf.builder import plan_build
-    from course_cli.builders.targets import BuildOptions
     from course_cli.core.config import load_course
+    from course_cli.engine.steps import BuildOptions
     from course_cli.tools.runner import Toolbox
 
     root = _course(make_course, front_engine="typst")

@@ -13,6 +13,7 @@ import pytest
 from course_cli.core.errors import ExitCode, ToolFailedError, ToolNotFoundError
 from course_cli.tools import runner as tools
 from course_cli.tools.runner import Toolbox
+from course_cli.tools.specs import PANDOC_FATAL
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,7 +103,7 @@ def test_fatal_warnings_become_errors(tmp_path: Path) -> None:
                   "\\\\foo, rendering as TeX', file=sys.stderr)")  # fmt: skip
     assert tools.run([prog]).returncode == 0
     with pytest.raises(ToolFailedError) as exc:
-        tools.run([prog], fatal=tools.PANDOC_FATAL)
+        tools.run([prog], fatal=PANDOC_FATAL)
     assert exc.value.hint == "[WARNING] Could not convert TeX math \\foo, rendering as TeX"
 
 

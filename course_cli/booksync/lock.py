@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from course_cli.booksync.extract import Rendered
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult
-from course_cli.latex import Book
+from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson

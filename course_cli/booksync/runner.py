@@ -22,7 +22,7 @@ from course_cli.booksync.lock import (
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult, SyncReport
 from course_cli.booksync.selection import load_book, select_for
-from course_cli.latex import Book
+from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson

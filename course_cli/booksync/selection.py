@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from course_cli.booksync.paths import rel
 from course_cli.core.errors import UsageError
-from course_cli.latex import Book, Heading, read_book, title_path
 from course_cli.latex.auxfile import Numbering, apply_latex_numbers
+from course_cli.latex.model import Book, Heading
+from course_cli.latex.outline import title_path
+from course_cli.latex.reader import read_book
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson
@@ -73,7 +75,7 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
 
 def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
     """Read the course's book; its numbers come from LaTeX's ``.aux`` when the book has been
-    compiled (``build/.book-aux/``, see :func:`course_cli.latex.apply_latex_numbers`), from
+    compiled (``build/.book-aux/``, see :func:`course_cli.latex.auxfile.apply_latex_numbers`), from
     the reader otherwise. Unresolved inputs are errors with ``strict`` (extracts), else they
     stay in ``book.missing`` (warnings: the outline)."""
     main = course.path(course.book.source)
@@ -92,10 +94,10 @@ def _say(numbering: Numbering, book: Book | None = None) -> None:
 
 
 def outline(course: Course, fmt: str = "text") -> str:
-    """Return the book's outline as text (see :func:`course_cli.latex.format_outline`) or, for
-    ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and every
-    label with its environment and number. Raises BookError for an unreadable book."""
-    from course_cli.latex import format_outline
+    """Return the book's outline as text (see :func:`~course_cli.latex.outline.format_outline`)
+    or, for ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and
+    every label with its environment and number. Raises BookError for an unreadable book."""
+    from course_cli.latex.outline import format_outline
 
     book, numbering = load_book(course)
     if fmt != "json":

@@ -26,56 +26,30 @@ import contextlib
 import importlib
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from course_cli.core.errors import ProblemsFound, UsageError
 from course_cli.core.fs import clean_leftovers
 from course_cli.engine.executor import execute
-from course_cli.engine.manifest import MANIFEST_NAME, MANIFEST_VERSION, Manifest
 from course_cli.engine.steps import (
-    Action,
     Builder,
     BuildOptions,
     BuildReport,
     BuildStep,
-    FailingAction,
-    NullProgress,
     Progress,
-    StepResult,
-    Task,
-    flatten,
-    hash_text,
-    key_of,
 )
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course
 
 __all__ = [
-    "MANIFEST_NAME",
-    "MANIFEST_VERSION",
     "PHASES",
     "TARGETS",
-    "Action",
-    "BuildOptions",
-    "BuildReport",
-    "BuildStep",
-    "Builder",
-    "FailingAction",
-    "Manifest",
-    "NullProgress",
-    "Progress",
-    "StepResult",
-    "Task",
     "build",
     "builder_for",
     "check_build_dir",
-    "execute",
-    "flatten",
-    "hash_text",
-    "key_of",
     "parse_build_args",
     "read_source",
     "register_builder",
@@ -158,11 +132,13 @@ def build(
     *,
     force: bool = False,
     jobs: int | None = None,
-    formats: Sequence[str] | None = None,
     progress: Progress | None = None,
-    extra: Mapping[str, Any] | None = None,
+    builder_options: Sequence[object] = (),
 ) -> BuildReport:
     """Plan and run ``target`` (slides, pdf, book, site or all) for lessons ``numbers``.
+
+    ``builder_options`` are the builders' typed options (``SlidesOptions``, ``PdfOptions``,
+    ``SiteOptions``, …); a builder given none uses its defaults.
 
     Returns the merged BuildReport. Raises UsageError on an unknown target or lesson, or when
     an explicitly requested target is not available; plan-time errors of builders propagate.
@@ -181,8 +157,7 @@ def build(
         toolbox=Toolbox.for_course(course),
         force=force,
         jobs=jobs,
-        formats=tuple(formats) if formats else None,
-        extra=dict(extra or {}),
+        builder_options=tuple(builder_options),
     )
     report = BuildReport(root=course.root)
     start = time.perf_counter()

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.check.context import CheckContext
-from course_cli.check.files import check_files, check_paths, collect_files, project_root
-from course_cli.check.findings import RULES, Finding, Rule
-from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
+from course_cli.check.findings import Finding
+from course_cli.check.result import CheckReport
 from course_cli.check.run import check_markdown_file, finalize
 from course_cli.core.errors import UsageError
 
@@ -27,18 +26,8 @@ if TYPE_CHECKING:
     from course_cli.core.config import Course
 
 __all__ = [
-    "RULES",
-    "SCHEMA_VERSION",
-    "CheckReport",
-    "Finding",
-    "LessonResult",
-    "Rule",
     "check_course",
-    "check_files",
-    "check_paths",
-    "collect_files",
     "parse_lesson_numbers",
-    "project_root",
 ]
 
 
@@ -91,7 +80,7 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
     from course_cli.check.markdown import read_bib_keys
-    from course_cli.check.mathcheck import MathContext, read_macro_names
+    from course_cli.check.mathdefs import MathContext, read_macro_names
 
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from course_cli.builders.targets import BuildStep, Progress, StepResult
+    from course_cli.engine.steps import BuildStep, Progress, StepResult
 
 
 def _rel(path: Path, root: Path) -> str:

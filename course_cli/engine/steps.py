@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from course_cli.core.errors import CourseError, ToolFailedError, ToolNotFoundError
 
@@ -59,6 +59,9 @@ class Action(Protocol):
     def __call__(self, tasks: Sequence[Task], /) -> Mapping[BuildStep, CourseError] | None: ...
 
 
+_O = TypeVar("_O")
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """What every builder gets besides the course and lessons."""
@@ -68,8 +71,17 @@ class BuildOptions:
     toolbox: Toolbox
     force: bool = False
     jobs: int = 1
-    formats: tuple[str, ...] | None = None  # slides: html/pdf/pptx (None: course.yaml)
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: one frozen options object per builder that takes any (``PdfOptions(engine=…)``, …),
+    #: made and validated where the command line is parsed; the engine never looks inside
+    builder_options: tuple[object, ...] = ()
+
+    def of(self, kind: type[_O]) -> _O:
+        """The options object of type ``kind`` given for this build, else ``kind()`` (the
+        builder's defaults)."""
+        for item in self.builder_options:
+            if isinstance(item, kind):
+                return item
+        return kind()
 
 
 Builder = Callable[["Course", "list[Lesson]", BuildOptions], "list[BuildStep]"]

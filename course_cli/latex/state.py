@@ -1,5 +1,5 @@
 """What the single pass over a book accumulates: files, pieces, headings, labels, counters and
-the environments open at the current position (see :func:`course_cli.latex.read_book`)."""
+the environments open at the current position (see :func:`course_cli.latex.reader.read_book`)."""
 
 from __future__ import annotations
 

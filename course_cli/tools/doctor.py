@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from course_cli.core.errors import CourseError
-from course_cli.tools.runner import TOOLS, Toolbox, version_tuple
+from course_cli.tools.runner import Toolbox
+from course_cli.tools.specs import TOOLS
+from course_cli.tools.versions import version_tuple
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course

@@ -38,13 +38,11 @@ from pathlib import Path
 from course_cli.core.errors import ToolFailedError, ToolNotFoundError
 from course_cli.tools import interrupts
 from course_cli.tools.paths import (
-    TYPST_SHIM,
     ToolInfo,
-    bundled_pandoc,
     locate,
     write_typst_shim,
 )
-from course_cli.tools.specs import PANDOC_FATAL, TOOLS, ToolSpec
+from course_cli.tools.specs import TOOLS, ToolSpec
 from course_cli.tools.versions import (
     load_version_cache,
     marp_package_json,
@@ -56,23 +54,14 @@ from course_cli.tools.versions import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "PANDOC_FATAL",
     "STDERR_TAIL_LINES",
     "TAIL_LINE_CHARS",
-    "TOOLS",
-    "TYPST_SHIM",
     "Completed",
-    "ToolInfo",
-    "ToolSpec",
     "Toolbox",
-    "bundled_pandoc",
     "command_line",
     "fatal_lines",
-    "parse_version",
     "run",
     "tail",
-    "version_tuple",
-    "write_typst_shim",
 ]
 
 DEFAULT_TIMEOUT = 600.0

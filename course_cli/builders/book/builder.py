@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course_cli.builders.targets import BuildOptions, BuildStep, FailingAction, Task, key_of
+from course_cli.booksync.lock import TEX_NAME
 from course_cli.core.boundary import is_inside, tex_escapes
 from course_cli.core.errors import ProblemsFound, ToolFailedError
 from course_cli.core.macros import strip_comment
+from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson
@@ -193,9 +194,32 @@ def latex_step(
 
 
 def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
-    from course_cli.booksync import plan_build as plan_lesson_books
+    """Build steps for the lessons' extracts: ``lessons/lesson_NN/book/book.tex`` ->
+    ``build/lesson_NN/book.pdf`` (latexmk + xelatex + bibtex, as the whole book is built), one
+    per lesson whose extract exists. Raises ToolNotFoundError when latexmk or xelatex is missing.
+    """
+    steps = []
+    for lesson in lessons:
+        main = lesson.dir(course.root) / "book" / TEX_NAME
+        if main.is_file():
+            steps.append(_lesson_book(course, lesson, main, options))
+    return steps
 
-    return plan_lesson_books(course, lessons, options)
+
+def _lesson_book(course: Course, lesson: Lesson, main: Path, options: BuildOptions) -> BuildStep:
+    """The step that typesets one lesson's ``book.tex``."""
+    inputs, _ = book_inputs(main)
+    # the figures it names are inputs; whole \graphicspath folders are not (the book's
+    # folder is one, and the book's own PDF is written there)
+    inputs = [p for p in inputs if not p.is_dir()]
+    job = BookJob(
+        main=main.resolve(),
+        root=course.root,
+        aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
+        included=(),
+    )
+    output = options.build_dir / lesson.dirname / "book.pdf"
+    return latex_step(job, options.toolbox, output, inputs, f"{lesson.dirname}/book.pdf")
 
 
 def latexmk_args(job: BookJob) -> list[str]:

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.builders.notebooks.source import NotebookSource, find_notebooks, has_solution_cells
-from course_cli.builders.targets import BuildOptions, BuildStep, Task, key_of
 from course_cli.core.errors import CourseError
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, key_of
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

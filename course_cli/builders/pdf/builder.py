@@ -22,14 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.builders.pdf.checks import latex_failure, pandoc_problems, typst_failure
-from course_cli.builders.targets import (
-    BuildOptions,
-    BuildStep,
-    FailingAction,
-    Task,
-    key_of,
-    read_source,
-)
+from course_cli.builders.pdf.options import ENGINES, PdfOptions
+from course_cli.builders.targets import read_source
 from course_cli.core.boundary import tex_escapes
 from course_cli.core.errors import (
     CourseError,
@@ -38,12 +32,12 @@ from course_cli.core.errors import (
     ToolNotFoundError,
     UsageError,
 )
+from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson
     from course_cli.tools.runner import Toolbox
 
-ENGINES = ("xelatex", "lualatex", "pdflatex", "typst")
 DATA_DIR = Path(__file__).parents[2] / "data" / "pdf"
 TEMPLATE_FILES = ("course.lua", "course-header.tex", "course-header.typ")
 PANDOC_TIMEOUT = 300.0
@@ -134,14 +128,14 @@ def choose_engine(front: dict[str, object], default: str, override: str | None, 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
     """One step per lesson that has a conspect.md; lessons without one are skipped.
 
-    ``options.extra["engine"]`` overrides every conspect's engine. Raises UsageError on an
-    unknown engine and ToolNotFoundError when pandoc or the engine is missing
+    ``options.of(PdfOptions).engine`` (``--engine``) overrides every conspect's engine. Raises
+    UsageError on an unknown engine and ToolNotFoundError when pandoc or the engine is missing
     or pandoc is older than 3.0.
     """
     root = course.root
-    override = options.extra.get("engine")
-    solutions = options.extra.get("solutions")
-    solutions = course.build.solutions if solutions is None else bool(solutions)
+    pdf = options.of(PdfOptions)
+    override = pdf.engine
+    solutions = course.build.solutions if pdf.solutions is None else pdf.solutions
     templates = template_files(root)
     bib = course.path(course.book.bibliography)
     macros = course.path(course.macros)

@@ -7,10 +7,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_cli.builders.targets import BuildStep, Task, key_of
 from course_cli.core.boundary import copy_inside
 from course_cli.core.config import Course
 from course_cli.core.errors import CourseError
+from course_cli.engine.steps import BuildStep, Task, key_of
 
 MATHJAX = Path("node_modules") / "mathjax-full" / "es5" / "tex-svg-full.js"
 

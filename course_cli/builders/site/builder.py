@@ -21,11 +21,12 @@ from course_cli.builders.notebooks.builder import CONFIG_ASSET
 from course_cli.builders.site.assets import asset_steps, copy_step
 from course_cli.builders.site.links import Link, lesson_dir_map, link_rewriter, linked_files
 from course_cli.builders.site.markdown import drop_materials_list, heading_anchors, render_markdown
-from course_cli.builders.targets import BuildOptions, BuildStep, Task, hash_text, key_of
+from course_cli.builders.site.options import SiteOptions
 from course_cli.core.boundary import is_inside
 from course_cli.core.config import Course, Lesson
 from course_cli.core.errors import CourseError
 from course_cli.core.templating import template_dirs, template_file
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, hash_text, key_of
 
 SITE_DIR = "site"
 TEMPLATES = Path("templates") / "site"
@@ -57,8 +58,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             hint="delete templates/site/ to use the toolkit's default site templates",
         )
     out = options.build_dir / SITE_DIR
-    solutions = options.extra.get("solutions")
-    solutions = course.build.solutions if solutions is None else bool(solutions)
+    solutions = options.of(SiteOptions).solutions
+    solutions = course.build.solutions if solutions is None else solutions
     steps = asset_steps(
         course,
         out,
@@ -415,7 +416,8 @@ def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
 
     An unreadable or missing book gives ({}, ()): the site then shows the labels themselves.
     """
-    from course_cli.latex import plain_title, read_book
+    from course_cli.latex.reader import read_book
+    from course_cli.latex.text import plain_title
 
     source = course.path(course.book.source)
     if not source.is_file():
@@ -603,8 +605,7 @@ _TITLE_RE = re.compile(r"^[^%\n]*\\title\s*(?:\[[^\]]*\])?\s*\{", re.M)
 
 def book_title(main: Path) -> str:
     """The book's ``\\title{…}`` as plain text, or "The book" when it has none."""
-    from course_cli.latex import plain_title
-    from course_cli.latex.text import read_group
+    from course_cli.latex.text import plain_title, read_group
 
     try:
         text = main.read_text(encoding="utf-8", errors="replace")

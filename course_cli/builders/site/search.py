@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_cli.builders.targets import BuildOptions, BuildStep, Task, key_of
 from course_cli.core.config import Course, Lesson
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, key_of
 
 INDEX_DIR = "pagefind"
 ENTRY = "pagefind-entry.json"

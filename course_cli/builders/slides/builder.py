@@ -21,63 +21,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.builders.slides.decks import (
-    ASSETS_DIR,
-    Deck,
-    ImageRef,
     analyze_deck,
     find_decks,
     html_asset_path,
     is_inside,
-    staged_markdown,
 )
 from course_cli.builders.slides.marp import (
     BROWSER_FORMATS,
-    MATH_MARKER,
-    MAX_PARALLEL_PAGES,
     MarpAction,
-    marp_warnings,
-    math_problems,
 )
-from course_cli.builders.targets import (
-    BuildOptions,
-    BuildStep,
-    FailingAction,
-    Task,
-    hash_text,
-    key_of,
-)
+from course_cli.builders.slides.options import SlidesOptions, check_formats
 from course_cli.core.boundary import copy_inside
 from course_cli.core.errors import CourseError, ProblemsFound, UsageError
 from course_cli.core.templating import template_file
+from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, hash_text, key_of
 
 if TYPE_CHECKING:
     from course_cli.core.config import Course, Lesson
     from course_cli.tools.runner import Toolbox
 
 __all__ = [
-    "ASSETS_DIR",
-    "BROWSER_FORMATS",
     "ENGINE",
-    "FORMATS",
-    "MATH_MARKER",
-    "MAX_PARALLEL_PAGES",
     "THEME",
-    "Deck",
-    "ImageRef",
-    "MarpAction",
-    "analyze_deck",
     "copy_assets",
-    "find_decks",
-    "html_asset_path",
-    "marp_warnings",
-    "math_problems",
     "plan_build",
     "resolve_formats",
-    "staged_markdown",
     "support_file",
 ]
 
-FORMATS = ("html", "pdf", "pptx")
 THEME = "course.css"
 ENGINE = "engine.mjs"
 
@@ -85,11 +56,7 @@ ENGINE = "engine.mjs"
 def resolve_formats(course: Course, formats: Sequence[str] | None) -> tuple[str, ...]:
     """The requested formats (default: course.yaml build.slides). Raises UsageError."""
     chosen = [f.strip().lower() for f in (formats or course.build.slides) if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad:
-        raise UsageError(
-            f"unknown slide format {', '.join(bad)}", hint="use html, pdf or pptx (comma-separated)"
-        )
+    check_formats(chosen)
     return tuple(dict.fromkeys(chosen))
 
 
@@ -129,7 +96,7 @@ def theme_files(course: Course) -> tuple[Path, ...]:
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
     """Plan slides for ``lessons``: per deck one step per format, notes, and HTML image copies."""
-    formats = resolve_formats(course, options.formats)
+    formats = resolve_formats(course, options.of(SlidesOptions).formats)
     tb = options.toolbox
     engine = support_file(course.root, ENGINE)
     themes = theme_files(course)

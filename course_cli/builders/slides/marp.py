@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.builders.slides.decks import Deck, shown_path, staged_markdown
-from course_cli.builders.targets import BuildStep, Task
 from course_cli.core.errors import CourseError, ToolFailedError, ToolNotFoundError
+from course_cli.engine.steps import BuildStep, Task
 
 if TYPE_CHECKING:
     from course_cli.tools.runner import Toolbox
