@@ -132,7 +132,8 @@ def test_pdf_moves_solutions_to_the_end_or_drops_them(make_course) -> None:
     assert "pairing the terms" not in first
     assert second.startswith("Solutions Solution 1 (Sums) It is")  # a page of its own
     assert "pairing the terms" in second
-    build(course, "pdf", [1], builder_options=(PdfOptions(engine="typst", solutions=False),)).raise_for_failures()
+    no_solutions = PdfOptions(engine="typst", solutions=False)
+    build(course, "pdf", [1], builder_options=(no_solutions,)).raise_for_failures()
     text = _pdf_text(pdf, 1)
     assert "Solution" not in text and "pairing" not in text and "Products" in text
 
