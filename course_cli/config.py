@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
+from course_cli.courseroot import CONFIG_NAME
 from course_cli.errors import ConfigError, UsageError
 from course_cli.yamlpos import YamlDoc, load_yaml
 
-CONFIG_NAME = "course.yaml"
 #: the highest lesson number (folders are lesson_01 … lesson_999)
 MAX_LESSON = 999
 
@@ -155,21 +155,6 @@ class Course(_CourseFile):
     def deliverables_for(self, lesson: Lesson) -> Deliverables:
         """Return the deliverables contract that applies to ``lesson``."""
         return lesson.deliverables or self.deliverables
-
-
-def find_root(start: Path | None = None) -> Path:
-    """Return the nearest folder at or above ``start`` holding course.yaml.
-
-    Raises ConfigError when there is none.
-    """
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    raise ConfigError(
-        [f"no {CONFIG_NAME} found in {here} or any parent folder"],
-        hint="run the command inside a course repository, or pass --root PATH",
-    )
 
 
 def load_course(root: Path) -> Course:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_cli.boundary import is_inside
-from course_cli.config import CONFIG_NAME, MAX_LESSON, Course, Lesson
+from course_cli.config import MAX_LESSON, Course, Lesson
+from course_cli.courseroot import CONFIG_NAME
 from course_cli.errors import DiskError, ProblemsFound, UsageError
 from course_cli.fsutil import atomic_write, write_keeping_style
 

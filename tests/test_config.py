@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.config import find_root, load_course
+from course_cli.config import load_course
+from course_cli.courseroot import find_root
 from course_cli.errors import ConfigError, UsageError
 
 

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from course_cli.check.context import CheckContext
-from course_cli.check.files import check_files, check_paths, collect_files, project_root
-from course_cli.check.findings import RULES, Finding, Rule
-from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
-from course_cli.check.run import check_markdown_file, finalize
 from course_cli.errors import UsageError
 
 if TYPE_CHECKING:
+    from course_cli.check.context import CheckContext
+    from course_cli.check.files import check_files, check_paths, collect_files, project_root
+    from course_cli.check.findings import RULES, Finding, Rule
+    from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
     from course_cli.config import Course
 
 __all__ = [
@@ -42,19 +41,54 @@ __all__ = [
 ]
 
 
-def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
+#: where each name this package offers is defined (imported on first use: replaying a cached
+#: check must not load the rules)
+_LAZY = {
+    "CheckContext": "course_cli.check.context",
+    "check_files": "course_cli.check.files",
+    "check_paths": "course_cli.check.files",
+    "collect_files": "course_cli.check.files",
+    "project_root": "course_cli.check.files",
+    "RULES": "course_cli.check.findings",
+    "Finding": "course_cli.check.findings",
+    "Rule": "course_cli.check.findings",
+    "SCHEMA_VERSION": "course_cli.check.result",
+    "CheckReport": "course_cli.check.result",
+    "LessonResult": "course_cli.check.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def check_course(
+    course: Course, numbers: Sequence[int] = (), outside: set[Path] | None = None
+) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
     course-wide consistency and the root README.
 
-    Returns the report; raises UsageError for an unknown lesson number.
+    Returns the report; raises UsageError for an unknown lesson number. ``outside`` (when
+    given) receives the paths beyond the course's sources (outside the folder, or in build/)
+    that the rules looked at: what a cached report also depends on.
     """
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import known_themes
+    from course_cli.check.result import CheckReport
+    from course_cli.check.run import check_markdown_file, finalize
     from course_cli.slides import theme_files
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
-    ctx = _course_context(course, known_themes(theme_files(course)))
+    themes = theme_files(course)
+    ctx = _course_context(course, known_themes(themes))
+    for path in themes:
+        ctx.note(path)
     findings: list[Finding] = check_config_codes(course)
     checked: list[Path] = []
     results = []
@@ -80,6 +114,8 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
             )
             checked.append(readme)
     findings = finalize(findings, ctx, checked, course.check.disable, course.check.severity)
+    if outside is not None:
+        outside.update(ctx.outside)
     return CheckReport("course", course.root, findings, results, [ctx.rel(p) for p in checked])
 
 
@@ -90,13 +126,14 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 
 
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
+    from course_cli.check.context import CheckContext
     from course_cli.check.markdown import read_bib_keys
     from course_cli.check.mathcheck import MathContext, read_macro_names
 
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())
     hint = "themes: " + ", ".join(sorted(themes)) + " (course themes live in templates/marp/*.css)"
-    return CheckContext(
+    ctx = CheckContext(
         root=course.root,
         math=math,
         themes=themes,
@@ -105,6 +142,9 @@ def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
         bib_keys=read_bib_keys(course.path(course.book.bibliography)),
         bib_path=course.book.bibliography,
     )
+    ctx.note(path)
+    ctx.note(course.path(course.book.bibliography))
+    return ctx
 
 
 def parse_lesson_numbers(targets: Sequence[str]) -> list[int]:
