@@ -55,6 +55,7 @@ RENDER_ENV = (
     "TERMINAL_WIDTH",
     "TTY_COMPATIBLE",
     "TTY_INTERACTIVE",
+    "TYPER_STANDARD_TRACEBACK",
     "TYPER_USE_RICH",
     "UNICODE_VERSION",
     "_TYPER_FORCE_DISABLE_TERMINAL",
@@ -181,7 +182,7 @@ def _remember(kind: str, argv: list[str], code: int, chunks: list[list[Any]]) ->
     try:
         key = render_key(argv)
         if kind == "help":
-            if code != 0:
+            if code not in (0, 2):  # 2: no arguments, the help screen as a usage error
                 return
             data = {
                 "version": RECORD_VERSION,
