@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Fixed cost of a command: `course --help`, `course list` and `course check` against a bare
-`python -c pass`, in interleaved rounds.
+"""Fixed cost of a command: `course --help`, `course list`, `course check` (replayed and with
+its cache removed) and a no-op `course build all`, against a bare `python -c pass`, in
+interleaved rounds.
 
 Every round runs each command once (a new process), in the same order, so a busy machine slows
 all of them alike; prints the min and median time of each and the min and median of its ratio
 to `python -c pass` of the same round, with the load average before and after. The course is a
 scratch copy of this course's sources (lessons/, materials/, templates/, course.yaml,
-README.md) in a temporary folder. Targets (issue 21): `course --help` <= 3x and `course check`
+README.md) in a temporary folder; the no-op build needs a fully built copy: pass one made
+earlier with --built DIR (e.g. a copy on which `course build all` ran), else the script builds
+one first (minutes: slides, PDFs, the book, notebooks, the site). One unmeasured round first
+fills the caches (help screens in a scratch XDG_CACHE_HOME, build/.cache/). The commands run
+with bytecode caching on (PYTHONDONTWRITEBYTECODE removed), as an installed toolkit runs.
+Targets (issue 21): `course --help` <= 3x, `course check` and a no-op `course build all`
 <= 5x `python -c pass`.
-Usage: python benchmarks/cli_startup.py [--rounds N]
+Usage: python benchmarks/cli_startup.py [--rounds N] [--built DIR]
 """
 
 from __future__ import annotations
@@ -32,14 +38,16 @@ COMMANDS = {
     "course --help": ["--help"],
     "course list": ["list"],
     "course check": ["check"],
+    "check, no cache": ["check"],  # build/.cache/check.json removed first: the rules run
+    "no-op build all": ["build", "all"],
 }
-TARGETS = {"course --help": 3.0, "course check": 5.0}
+TARGETS = {"course --help": 3.0, "course check": 5.0, "no-op build all": 5.0}
+ENV: dict[str, str] = {}
 
 
 def timed(argv: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -54,23 +62,55 @@ def scratch_course(base: Path) -> Path:
     return root
 
 
+def built_course(base: Path, given: Path | None) -> Path:
+    """A fully built scratch copy: ``given``, or a new one built here (timed)."""
+    if given is not None:
+        if not (given / "build" / ".manifest.json").is_file():
+            raise SystemExit(f"{given}: no build/.manifest.json (run `course build all` there)")
+        return given
+    root = scratch_course(base)
+    modules = ROOT / "node_modules"
+    if modules.exists():
+        (root / "node_modules").symlink_to(modules.resolve())
+    for name in ("package.json", "package-lock.json"):
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, root / name)
+    print("building a scratch copy once (course build all) ...", flush=True)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "all"], cwd=root, env=ENV, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"course build all failed ({done.returncode}) in {root}")
+    print(f"built in {time.perf_counter() - start:.0f} s")
+    return root
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--built", type=Path, help="a fully built scratch copy of this course")
     args = parser.parse_args()
     py = sys.executable
     print(f"before: {_venv.load()}")
     times: dict[str, list[float]] = {"python -c pass": []}
     ratios: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = scratch_course(Path(tmp))
-        for _ in range(max(3, args.rounds)):
+        ENV.update(os.environ)
+        ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+        ENV.update({"PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(Path(tmp) / "cache")})
+        root = built_course(Path(tmp), args.built.resolve() if args.built else None)
+        for round_number in range(max(3, args.rounds) + 1):
             base = timed([py, "-c", "pass"], root)
-            times["python -c pass"].append(base)
             for name, cmd in COMMANDS.items():
+                if name == "check, no cache":
+                    (root / "build" / ".cache" / "check.json").unlink(missing_ok=True)
                 t = timed([py, "-m", "course_cli", *cmd], root)
-                times.setdefault(name, []).append(t)
-                ratios.setdefault(name, []).append(t / base)
+                if round_number:  # the first round only fills the caches
+                    times.setdefault(name, []).append(t)
+                    ratios.setdefault(name, []).append(t / base)
+            if round_number:
+                times["python -c pass"].append(base)
     print(f"{'command':<16} {'min s':>7} {'median s':>8} {'min ×':>7} {'median ×':>8}  target")
     for name, values in times.items():
         row = f"{name:<16} {min(values):>7.3f} {statistics.median(values):>8.3f}"

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Time per lesson of `course check`, a no-op `course build site` and `course build site --force`
-on synthetic courses of 12, 50, 200 and 400 lessons (target: flat within 1.5× from 50 to 400).
+"""Time per lesson of `course check` (with its cache removed, so the rules run, and replayed), a
+no-op `course build site` and `course build site --force` on synthetic courses of 12, 50, 200
+and 400 lessons (target: flat within 1.5× from 50 to 400).
 
 The courses are written to a scratch folder (never this course's own build/): lessons like real
 ones (see _synth.py) with stand-ins for the built slides and PDFs the site copies. Every round
 runs each command once on every size, interleaved with a bare `python -c pass`, so a busy
 machine slows all of them alike; each figure is the min and the median of the rounds. Prints
-the load average before and after, as the 2 cores may be shared.
+the load average before and after, as the 2 cores may be shared. The commands run with
+bytecode caching on (PYTHONDONTWRITEBYTECODE removed), as an installed toolkit runs.
 Usage: python benchmarks/scale.py [--rounds N] [--sizes 12,50,200,400]
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,8 +29,11 @@ import _venv
 from _synth import ROOT, add_built_outputs, make_course
 
 _venv.ensure()
+CACHE = tempfile.mkdtemp(prefix="course-bench-cache-")  # help screens: not the user's cache
+atexit.register(shutil.rmtree, CACHE, True)
 
 CASES = {
+    "check, no cache": ["check"],  # build/.cache/check.json removed first: the rules run
     "check": ["check"],
     "no-op build site": ["build", "site"],
     "build site --force": ["build", "site", "--force"],
@@ -34,7 +41,8 @@ CASES = {
 
 
 def timed(argv: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "XDG_CACHE_HOME": CACHE}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -63,6 +71,8 @@ def main() -> int:
             base.append(timed([py, "-c", "pass"], Path(tmp)))
             for size in sizes:
                 for name, cmd in CASES.items():
+                    if name == "check, no cache":
+                        (roots[size] / "build" / ".cache" / "check.json").unlink(missing_ok=True)
                     t = timed([py, "-m", "course_cli", *cmd], roots[size])
                     times.setdefault((name, size), []).append(t)
     floor = statistics.median(base)

@@ -30,7 +30,7 @@ def _step(course: Course, lesson: Lesson, main: Path, options: Any) -> Any:
     """The ``BuildStep`` that typesets one lesson's ``book.tex``."""
     from course_cli.bookpdf import BookJob, book_inputs, latex_step
 
-    inputs, _ = book_inputs(main)
+    inputs, _ = book_inputs(main, course.root)
     # the figures it names are inputs; whole \graphicspath folders are not (the book's
     # folder is one, and the book's own PDF is written there)
     inputs = [p for p in inputs if not p.is_dir()]
