@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -40,12 +41,22 @@ CASES = {
 }
 
 
+CPU: list[float] = [0.0]  # CPU seconds (user + system) of the last timed command and its children
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str], cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "XDG_CACHE_HOME": CACHE}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
+    CPU[0] = _children_cpu() - cpu
     if proc.returncode not in (0, 1):  # 1: check found problems (still a full check)
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
     return seconds
@@ -66,6 +77,7 @@ def main() -> int:
             add_built_outputs(roots[size], size)
             timed([py, "-m", "course_cli", "build", "site"], roots[size])  # the first build
         times: dict[tuple[str, int], list[float]] = {}
+        cpu: dict[tuple[str, int], list[float]] = {}
         base: list[float] = []
         for _ in range(max(1, args.rounds)):
             base.append(timed([py, "-c", "pass"], Path(tmp)))
@@ -75,6 +87,7 @@ def main() -> int:
                         (roots[size] / "build" / ".cache" / "check.json").unlink(missing_ok=True)
                     t = timed([py, "-m", "course_cli", *cmd], roots[size])
                     times.setdefault((name, size), []).append(t)
+                    cpu.setdefault((name, size), []).append(CPU[0])
     floor = statistics.median(base)
     print(f"python -c pass: min {min(base):.3f} s, median {floor:.3f} s ({args.rounds} rounds)")
     head = f"{'command':<20} {'lessons':>7} {'min s':>7} {'median s':>8} {'ms/lesson':>9}"
@@ -103,6 +116,28 @@ def main() -> int:
             ratio = max(marginal[s] for s in steps) / min(marginal[s] for s in steps)
             verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
             verdicts.append(f"{name}: marginal ms/lesson max/min above 50 = {ratio:.2f} {verdict}")
+    # CPU time is what the command itself spends: on a shared machine the wall-clock time also
+    # holds the time spent waiting for a core, which grows with the length of the run
+    head = f"{'CPU (user+system)':<20} {'lessons':>7} {'median s':>8} {'ms/lesson':>9}"
+    print(head + f" {'marginal':>9}")
+    for name in CASES:
+        previous_cpu: tuple[int, float] | None = None
+        marginal_cpu: dict[int, float] = {}
+        for size in sizes:
+            med = statistics.median(cpu[(name, size)])
+            row = f"{name:<20} {size:>7} {med:>8.3f} {1000 * med / size:>9.2f}"
+            if previous_cpu is not None:
+                marginal_cpu[size] = 1000 * (med - previous_cpu[1]) / (size - previous_cpu[0])
+                row += f" {marginal_cpu[size]:>9.2f}"
+            previous_cpu = (size, med)
+            print(row)
+        steps = [s for s in sizes if s > 50 and s in marginal_cpu]
+        if len(steps) >= 2 and min(marginal_cpu[s] for s in steps) > 0:
+            ratio = max(marginal_cpu[s] for s in steps) / min(marginal_cpu[s] for s in steps)
+            verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
+            verdicts.append(
+                f"{name}: marginal CPU ms/lesson max/min above 50 = {ratio:.2f} {verdict}"
+            )
     print("target: time per lesson flat within 1.5x from 50 to 400 lessons (ms/lesson also falls")
     print("as the fixed start-up cost spreads; the marginal cost per lesson shows the growth)")
     for line in verdicts:
