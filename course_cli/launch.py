@@ -82,17 +82,18 @@ def main() -> None:
     tee = _Recorder() if kind is not None else None
     from course_cli.cli import main as run_app
 
-    code: Any = 0
+    code: Any = None  # stays None when the run ends with another exception (not kept)
     try:
         run_app()
+        code = 0
     except SystemExit as exc:
-        code = exc.code
+        code = exc.code or 0
         raise
     finally:
         if tee is not None:
             tee.uninstall()
-            if kind is not None and isinstance(code, int | None) and not tee.tainted:
-                _remember(kind, argv, int(code or 0), tee.chunks)
+            if kind is not None and isinstance(code, int) and not tee.tainted:
+                _remember(kind, argv, code, tee.chunks)
 
 
 def _replayable(argv: list[str]) -> str | None:

@@ -265,3 +265,21 @@ def test_the_render_key_covers_every_variable_rich_and_typer_read() -> None:
         if not name.startswith(_COMPLETION_PREFIXES)
     }
     assert uncovered == set()
+
+
+def test_a_run_that_crashes_is_never_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_cli import launch
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "argv", ["course", "--help"])
+
+    def crash() -> None:
+        print("half a help screen")
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("course_cli.cli.main", crash)
+    with pytest.raises(RuntimeError):
+        launch.main()
+    assert sorted(p.name for p in tmp_path.rglob("*.json")) == []
