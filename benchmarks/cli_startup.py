@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,10 +46,21 @@ TARGETS = {"course --help": 3.0, "course check": 5.0, "no-op build all": 5.0}
 ENV: dict[str, str] = {}
 
 
+CPU: list[float] = [0.0]  # CPU seconds (user + system) of the last timed command
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str], cwd: Path) -> float:
+    cpu = _children_cpu()
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    CPU[0] = _children_cpu() - cpu
+    return seconds
 
 
 def scratch_course(base: Path) -> Path:
@@ -95,6 +107,7 @@ def main() -> int:
     print(f"before: {_venv.load()}")
     times: dict[str, list[float]] = {"python -c pass": []}
     ratios: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         ENV.update(os.environ)
         ENV.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -102,6 +115,7 @@ def main() -> int:
         root = built_course(Path(tmp), args.built.resolve() if args.built else None)
         for round_number in range(max(3, args.rounds) + 1):
             base = timed([py, "-c", "pass"], root)
+            base_cpu = CPU[0]
             for name, cmd in COMMANDS.items():
                 if name == "check, no cache":
                     (root / "build" / ".cache" / "check.json").unlink(missing_ok=True)
@@ -109,8 +123,10 @@ def main() -> int:
                 if round_number:  # the first round only fills the caches
                     times.setdefault(name, []).append(t)
                     ratios.setdefault(name, []).append(t / base)
+                    cpus.setdefault(name, []).append(CPU[0])
             if round_number:
                 times["python -c pass"].append(base)
+                cpus.setdefault("python -c pass", []).append(base_cpu)
     print(f"{'command':<16} {'min s':>7} {'median s':>8} {'min ×':>7} {'median ×':>8}  target")
     for name, values in times.items():
         row = f"{name:<16} {min(values):>7.3f} {statistics.median(values):>8.3f}"
@@ -120,6 +136,13 @@ def main() -> int:
             verdict = f"<= {target:.0f}x {'OK' if med <= target else 'SLOW'}" if target else ""
             row += f" {lo:>7.1f} {med:>8.1f}  {verdict}"
         print(row)
+    # CPU time (user + system) is what each command spends itself: on a shared machine the
+    # wall clock also holds the wait for a core
+    floor = statistics.median(cpus["python -c pass"])
+    print(f"{'CPU time':<16} {'median ms':>9} {'× pass':>7}")
+    for name, values in cpus.items():
+        med = statistics.median(values)
+        print(f"{name:<16} {1000 * med:>9.0f} {med / floor:>7.1f}")
     print(f"after: {_venv.load()}")
     return 0
 
