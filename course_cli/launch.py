@@ -141,7 +141,7 @@ def _help_dir() -> Path:
 
 
 def _help_stamp() -> str:
-    from course_cli.stamp import toolkit_stamp
+    from course_cli.core.stamp import toolkit_stamp
 
     return toolkit_stamp(("typer", "rich", "click"))
 
@@ -191,7 +191,7 @@ def _remember(kind: str, argv: list[str], code: int, chunks: list[list[Any]]) ->
                 "code": code,
                 "chunks": chunks,
             }
-            from course_cli.fsutil import atomic_write
+            from course_cli.core.fs import atomic_write
 
             atomic_write(_help_dir() / f"{key}.json", json.dumps(data))
             return

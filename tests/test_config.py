@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.config import load_course
-from course_cli.courseroot import find_root
-from course_cli.errors import ConfigError, UsageError
+from course_cli.core.config import load_course
+from course_cli.core.courseroot import find_root
+from course_cli.core.errors import ConfigError, UsageError
 
 
 def _errors(root: Path) -> list[str]:

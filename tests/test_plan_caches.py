@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.config import load_course
-from course_cli.errors import ConfigError
-from course_cli.plancache import PlanCache
+from course_cli.core.config import load_course
+from course_cli.core.errors import ConfigError
+from course_cli.engine.plancache import PlanCache
 from tests.conftest import MINI_COURSE_YAML
 
 
@@ -72,7 +72,7 @@ def _no_yaml_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(path: Path) -> None:
         raise AssertionError(f"{path} was parsed again")
 
-    monkeypatch.setattr("course_cli.config.load_yaml", fail)
+    monkeypatch.setattr("course_cli.core.config.load_yaml", fail)
 
 
 def test_course_yaml_is_validated_once_per_content(

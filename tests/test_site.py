@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from course_cli.builders.site.markdown import github_slug, render_markdown
 from course_cli.serve import Rebuild, plan_rebuild
-from course_cli.sitemd import github_slug, render_markdown
 from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,7 +144,7 @@ def test_site_incremental(make_course) -> None:
 def test_site_of_a_course_outside_the_toolkit_uses_the_default_stylesheet(make_course) -> None:
     # No templates/ of its own: the toolkit's default site.css is published from wherever the
     # toolkit is installed (here: outside the course folder), not refused as an outside file.
-    from course_cli.templating import DEFAULTS
+    from course_cli.core.templating import DEFAULTS
 
     root = make_course(
         {
@@ -337,7 +337,7 @@ def test_serve_redirects_folders_to_their_slash(make_course) -> None:
 
 
 def test_home_page_lead_is_the_readme_first_paragraph(tmp_path: Path) -> None:
-    from course_cli.site import readme_intro
+    from course_cli.builders.site.builder import readme_intro
 
     readme = tmp_path / "README.md"
     readme.write_text(
@@ -375,7 +375,7 @@ def test_heading_anchors_toc_and_no_repository_paths(make_course) -> None:
 
 
 def test_book_page_title_is_the_books_own(tmp_path: Path) -> None:
-    from course_cli.site import book_title
+    from course_cli.builders.site.builder import book_title
 
     main = tmp_path / "src.tex"
     main.write_text(

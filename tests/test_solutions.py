@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.build import build
-from course_cli.config import load_course
-from course_cli.sitemd import render_markdown
+from course_cli.builders.pdf.options import PdfOptions
+from course_cli.builders.site.markdown import render_markdown
+from course_cli.builders.targets import build
+from course_cli.core.config import load_course
 from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,13 +126,14 @@ def test_pdf_moves_solutions_to_the_end_or_drops_them(make_course) -> None:
     root = make_course({"lessons/lesson_01/conspect.md": CONSPECT})
     course = load_course(root)
     pdf = root / "build/lesson_01/conspect.pdf"
-    build(course, "pdf", [1], extra={"engine": "typst"}).raise_for_failures()
+    build(course, "pdf", [1], builder_options=(PdfOptions(engine="typst"),)).raise_for_failures()
     first, second = _pdf_text(pdf, 1), _pdf_text(pdf, 2)
     assert "Solution: Solution 1 at the end." in first and "Products" in first
     assert "pairing the terms" not in first
     assert second.startswith("Solutions Solution 1 (Sums) It is")  # a page of its own
     assert "pairing the terms" in second
-    build(course, "pdf", [1], extra={"engine": "typst", "solutions": False}).raise_for_failures()
+    no_solutions = PdfOptions(engine="typst", solutions=False)
+    build(course, "pdf", [1], builder_options=(no_solutions,)).raise_for_failures()
     text = _pdf_text(pdf, 1)
     assert "Solution" not in text and "pairing" not in text and "Products" in text
 

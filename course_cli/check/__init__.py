@@ -14,57 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules are imported when a check runs: a replayed one loads none
     from course_cli.check.context import CheckContext
-    from course_cli.check.files import check_files, check_paths, collect_files, project_root
-    from course_cli.check.findings import RULES, Finding, Rule
-    from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
-    from course_cli.config import Course
+    from course_cli.check.findings import Finding
+    from course_cli.check.result import CheckReport
+    from course_cli.core.config import Course
 
 __all__ = [
-    "RULES",
-    "SCHEMA_VERSION",
-    "CheckReport",
-    "Finding",
-    "LessonResult",
-    "Rule",
     "check_course",
-    "check_files",
-    "check_paths",
-    "collect_files",
     "parse_lesson_numbers",
-    "project_root",
 ]
-
-
-#: where each name this package offers is defined (imported on first use: replaying a cached
-#: check must not load the rules)
-_LAZY = {
-    "CheckContext": "course_cli.check.context",
-    "check_files": "course_cli.check.files",
-    "check_paths": "course_cli.check.files",
-    "collect_files": "course_cli.check.files",
-    "project_root": "course_cli.check.files",
-    "RULES": "course_cli.check.findings",
-    "Finding": "course_cli.check.findings",
-    "Rule": "course_cli.check.findings",
-    "SCHEMA_VERSION": "course_cli.check.result",
-    "CheckReport": "course_cli.check.result",
-    "LessonResult": "course_cli.check.result",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
 
 
 def check_course(
@@ -77,11 +40,11 @@ def check_course(
     given) receives the paths beyond the course's sources (outside the folder, or in build/)
     that the rules looked at: what a cached report also depends on.
     """
+    from course_cli.builders.slides.builder import theme_files
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import known_themes
     from course_cli.check.result import CheckReport
     from course_cli.check.run import check_markdown_file, finalize
-    from course_cli.slides import theme_files
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
@@ -128,7 +91,7 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
     from course_cli.check.context import CheckContext
     from course_cli.check.markdown import read_bib_keys
-    from course_cli.check.mathcheck import MathContext, read_macro_names
+    from course_cli.check.mathdefs import MathContext, read_macro_names
 
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())

@@ -2,12 +2,13 @@
 has changed.
 
 The entry is valid while all of these are unchanged: the toolkit and the libraries the rules
-use (:func:`course_cli.stamp.toolkit_stamp`), the course folder and the lessons asked for, every
-file and folder under the course root except build/ (:func:`course_cli.stamp.tree_snapshot`,
-course.yaml included) and every path outside that snapshot a rule looked at (link targets
-outside the course or in build/, macros, bibliography, theme files). An unreadable, corrupt or
-foreign cache file is ignored and rewritten. Replaying imports neither the rules nor the
-course.yaml model: it needs only the findings and the lesson grid.
+use (:func:`course_cli.core.stamp.toolkit_stamp`), the course folder and the lessons asked for,
+every file and folder under the course root except build/
+(:func:`course_cli.core.stamp.tree_snapshot`, course.yaml included) and every path outside that
+snapshot a rule looked at (link targets outside the course or in build/, macros, bibliography,
+theme files). An unreadable, corrupt or foreign cache file is ignored and rewritten. Replaying
+imports neither the rules nor the course.yaml model: it needs only the findings and the lesson
+grid.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.stamp import path_stamp, same_tree, toolkit_stamp, tree_snapshot
+from course_cli.core.stamp import path_stamp, same_tree, toolkit_stamp, tree_snapshot
 
 if TYPE_CHECKING:
     from course_cli.check.result import CheckReport
@@ -113,8 +114,8 @@ def _valid_entry(root: Path, stamp: str, load_report: bool = True) -> dict[str, 
 def replay_output(cwd: Path, render_key: str) -> dict[str, Any] | None:
     """What a ``course check`` run in ``cwd`` printed, for the command line and terminal
     ``render_key``, when its report is still valid; else None."""
-    from course_cli.courseroot import find_root
-    from course_cli.errors import ConfigError
+    from course_cli.core.courseroot import find_root
+    from course_cli.core.errors import ConfigError
 
     try:
         root = find_root(cwd)
@@ -142,7 +143,7 @@ def remember_output(render_key: str, code: int, chunks: list[list[Any]]) -> None
             rendered = {}
         rendered[render_key] = {"code": code, "chunks": chunks}
         data["rendered"] = rendered
-        from course_cli.fsutil import atomic_write
+        from course_cli.core.fs import atomic_write
 
         atomic_write(cache_path(root), json.dumps(data, separators=(",", ":")))
     except (OSError, ValueError, TypeError, AttributeError):
@@ -158,7 +159,7 @@ def _store(
     outside: set[Path],
     report: CheckReport,
 ) -> None:
-    from course_cli.fsutil import atomic_write
+    from course_cli.core.fs import atomic_write
 
     data = {
         "version": CACHE_VERSION,
