@@ -1,4 +1,11 @@
-"""Build steps that typeset the lessons' extracts (``book.tex`` -> ``book.pdf``)."""
+"""Build steps that typeset the lessons' extracts (``book.tex`` -> ``book.pdf``).
+
+An extract is typeset on its own rather than cut out of the book's PDF, although that costs
+more TeX time than the book itself (benchmarks/booksync.py): a lesson carries its chapter and
+its solutions section, which shares pages with the neighbouring solutions in the book, and the
+extract's bibliography lists its own citations only (numbered from 1; the book's is global).
+With ``--jobs`` > 1 the extracts run beside the book (longest unit first).
+"""
 
 from __future__ import annotations
 
