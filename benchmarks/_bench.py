@@ -134,6 +134,42 @@ def with_start_floor(
                    name: lambda: run(argv, cwd)}, count)  # fmt: skip
 
 
+def cold_build_vs_commands(
+    root: Path,
+    target: str,
+    jobs: str,
+    floor: tuple[str, Path, Path],
+    outputs: Callable[[], list[Path]],
+    count: int,
+    repeats: int,
+) -> tuple[str, str, dict[str, list[float]]]:
+    """Rounds of a cold ``course build TARGET --jobs JOBS`` in ``root`` (build/ deleted first)
+    against ``floor`` = (its name, a file of shell commands run by :func:`run_parallel` with
+    the same JOBS, their folder), whose ``outputs()`` are deleted before and counted after
+    each run (there must be ``count``); ``repeats`` rounds; then as many rounds of a no-op
+    build against :data:`FLOOR`. Returns
+    the names of the cold build and of the no-op, and the times of every case."""
+    name, commands, cwd = floor
+
+    def toolkit() -> float:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        return run(course("build", target, "--jobs", jobs), root)
+
+    def by_hand() -> float:
+        for path in outputs():
+            path.unlink()
+        seconds = run_parallel(commands, jobs, cwd)
+        if len(outputs()) != count:
+            raise SystemExit(f"{name} made {len(outputs())} of {count} outputs")
+        return seconds
+
+    cold = f"course build {target} --jobs {jobs} (cold)"
+    times = rounds({cold: toolkit, name: by_hand}, repeats)
+    noop = f"no-op course build {target}"
+    times.update(with_start_floor(noop, course("build", target), root, repeats))
+    return cold, noop, times
+
+
 def table(times: Mapping[str, list[float]], floors: Mapping[str, str]) -> dict[str, float]:
     """Print each case's min and median time and, for a case in ``floors``, the min and median
     of its per-round ratio to that floor case. Returns case -> median ratio."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -26,14 +25,10 @@ from pathlib import Path
 import _venv
 from _bench import (
     FLOOR,
-    course,
-    rounds,
-    run,
-    run_parallel,
+    cold_build_vs_commands,
     scratch_course,
     table,
     verdict,
-    with_start_floor,
 )
 
 _venv.ensure()
@@ -61,30 +56,15 @@ def main() -> int:
         ))  # fmt: skip
         print(f"{len(notebooks)} notebooks, --jobs {jobs}")
 
-        def toolkit() -> float:
-            shutil.rmtree(root / "build", ignore_errors=True)
-            return run(course("build", "notebooks", "--jobs", jobs), root)
-
-        def peer() -> float:
-            shutil.rmtree(out, ignore_errors=True)
-            seconds = run_parallel(commands, jobs, Path(tmp))
-            made = len(list(out.rglob("*.html")))
-            if made != len(notebooks):
-                raise SystemExit(f"nbconvert made {made} of {len(notebooks)} HTML files")
-            return seconds
-
-        build = f"course build notebooks --jobs {jobs} (cold)"
-        peer_name = f"xargs -P {jobs} jupyter nbconvert --execute"
-        times = rounds({build: toolkit, peer_name: peer}, args.rounds)
-        times.update(
-            with_start_floor(
-                "no-op course build notebooks", course("build", "notebooks"), root, args.rounds
-            )
-        )
+        peer = f"xargs -P {jobs} jupyter nbconvert --execute"
+        cold, noop, times = cold_build_vs_commands(
+            root, "notebooks", jobs, (peer, commands, Path(tmp)),
+            lambda: list(out.rglob("*.html")), len(notebooks), args.rounds,
+        )  # fmt: skip
     print(f"after: {_venv.load()}")
-    medians = table(times, {build: peer_name, "no-op course build notebooks": FLOOR})
-    verdict("cold build / nbconvert", medians[build], 1.1)
-    verdict("no-op build / python -c pass", medians["no-op course build notebooks"], 5)
+    medians = table(times, {cold: peer, noop: FLOOR})
+    verdict("cold build / nbconvert", medians[cold], 1.1)
+    verdict("no-op build / python -c pass", medians[noop], 5)
     return 0
 
 

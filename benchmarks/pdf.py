@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import shutil
 import tempfile
 from pathlib import Path
 
 import _venv
 from _bench import (
     FLOOR,
-    course,
-    rounds,
-    run,
-    run_parallel,
+    cold_build_vs_commands,
     scratch_course,
     table,
     verdict,
-    with_start_floor,
 )
 
 _venv.ensure()
@@ -86,29 +81,14 @@ def main() -> int:
         print(f"{count} conspects, --jobs {jobs}; the floor's commands: {script.name}, e.g.")
         print("  " + script.read_text(encoding="utf-8").splitlines()[0][:400] + " ...")
 
-        def toolkit() -> float:
-            shutil.rmtree(root / "build", ignore_errors=True)
-            return run(course("build", "pdf", "--jobs", jobs), root)
-
-        def floor() -> float:
-            for pdf in raw.glob("*/conspect.pdf"):
-                pdf.unlink()
-            seconds = run_parallel(script, jobs, raw)
-            made = len(list(raw.glob("*/conspect.pdf")))
-            if made != count:
-                raise SystemExit(f"raw pandoc made {made} of {count} PDFs")
-            return seconds
-
-        build = f"course build pdf --jobs {jobs} (cold)"
-        raw_name = f"xargs -P {jobs} raw pandoc"
-        times = rounds({build: toolkit, raw_name: floor}, args.rounds)
-        times.update(
-            with_start_floor("no-op course build pdf", course("build", "pdf"), root, args.rounds)
-        )
+        cold, noop, times = cold_build_vs_commands(
+            root, "pdf", jobs, (f"xargs -P {jobs} raw pandoc", script, raw),
+            lambda: list(raw.glob("*/conspect.pdf")), count, args.rounds,
+        )  # fmt: skip
     print(f"after: {_venv.load()}")
-    medians = table(times, {build: raw_name, "no-op course build pdf": FLOOR})
-    verdict("cold build / raw pandoc", medians[build], 1.1)
-    verdict("no-op build / python -c pass", medians["no-op course build pdf"], 5)
+    medians = table(times, {cold: f"xargs -P {jobs} raw pandoc", noop: FLOOR})
+    verdict("cold build / raw pandoc", medians[cold], 1.1)
+    verdict("no-op build / python -c pass", medians[noop], 5)
     return 0
 
 
