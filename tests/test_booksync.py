@@ -312,6 +312,19 @@ def test_the_lesson_book_pdf_holds_its_chapter_and_not_the_neighbours(course_roo
         assert neighbour not in text  # chapters 1 and 3 and their sections
     assert "Section 1.2 in the book" in text  # a reference into chapter 1 names the book
     assert page(2).startswith("Bibliography [1] Peter Auer, Nicolò Cesa-Bianchi, and Paul Fischer.")
+    # --force typesets the extract again (latexmk would answer "up to date" from its kept aux
+    # folder): XeTeX writes a new log
+    log = course_root / "build" / ".lesson-book-aux" / "lesson_01" / "book.log"
+    log.write_text(log.read_text(encoding="utf-8") + "\nSENTINEL of the first run\n")
+    again = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "book", "1", "--force", "--root",
+         str(course_root)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "2 built, 0 up to date" in again.stdout  # the book and lesson 1's extract
+    relog = log.read_text(encoding="utf-8")
+    assert relog.startswith("This is XeTeX") and "SENTINEL" not in relog
 
 
 def test_ambiguous_title_path(tmp_path: Path) -> None:

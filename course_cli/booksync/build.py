@@ -46,6 +46,7 @@ def _step(course: Course, lesson: Lesson, main: Path, options: Any) -> Any:
         root=course.root,
         aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
         included=(),
+        fresh=options.force,  # --force typesets again: latexmk would trust its kept aux files
     )
     output = options.build_dir / lesson.dirname / "book.pdf"
     return latex_step(job, options.toolbox, output, inputs, f"{lesson.dirname}/book.pdf")
