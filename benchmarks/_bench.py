@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -102,16 +103,29 @@ def run(
     return seconds
 
 
+#: case -> CPU seconds (user + system) of the processes each of its runs waited for: on a
+#: machine shared with other work the wall time measures the others too, the CPU time less so.
+CPU: dict[str, list[float]] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rounds(cases: Mapping[str, Callable[[], float]], count: int) -> dict[str, list[float]]:
     """Run every case once per round, ``count`` (at least 3) rounds, rotating the order; a case
-    returns its own time (so that it can prepare outside the timed part)."""
+    returns its own time (so that it can prepare outside the timed part). The CPU time of each
+    run goes to :data:`CPU`."""
     names = list(cases)
     times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(max(3, count)):
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
+            before = _children_cpu()
             times[name].append(cases[name]())
-        done = ", ".join(f"{n} {times[n][-1]:.2f}s" for n in names)
+            CPU.setdefault(name, []).append(_children_cpu() - before)
+        done = ", ".join(f"{n} {times[n][-1]:.2f}s (cpu {CPU[n][-1]:.2f}s)" for n in names)
         print(f"  round {i + 1}: {done}", flush=True)
     return times
 
@@ -171,18 +185,26 @@ def cold_build_vs_commands(
 
 
 def table(times: Mapping[str, list[float]], floors: Mapping[str, str]) -> dict[str, float]:
-    """Print each case's min and median time and, for a case in ``floors``, the min and median
-    of its per-round ratio to that floor case. Returns case -> median ratio."""
+    """Print each case's min and median wall time and median CPU time and, for a case in
+    ``floors``, the min and median of its per-round wall-time ratio to that floor case and the
+    median of its CPU-time ratio. Returns case -> median wall-time ratio. (A name may end in
+    spaces to compare the same runs with a second floor; its CPU times are those of the name.)"""
     width = max(len(name) for name in times)
-    print(f"{'case':<{width}}  {'min s':>8} {'median s':>8}   ratio to floor (min / median)")
+    print(f"{'case':<{width}}  {'min s':>8} {'median s':>8} {'cpu s':>7}   "
+          "wall ratio to floor (min / median), cpu ratio (median)")  # fmt: skip
     medians: dict[str, float] = {}
     for name, values in times.items():
+        cpu = CPU.get(name.rstrip(), [0.0])
         line = f"{name:<{width}}  {min(values):>8.3f} {statistics.median(values):>8.3f}"
+        line += f" {statistics.median(cpu):>7.2f}"
         floor = floors.get(name)
         if floor:
             ratios = [a / b for a, b in zip(values, times[floor], strict=True)]
             medians[name] = statistics.median(ratios)
-            line += f"   {min(ratios):5.2f} / {medians[name]:5.2f}  x {floor}"
+            floor_cpu = CPU.get(floor.rstrip(), [])
+            cpu_ratios = [a / b for a, b in zip(cpu, floor_cpu, strict=False) if b > 0]
+            shown = f"{statistics.median(cpu_ratios):5.2f}" if cpu_ratios else "  -  "
+            line += f"   {min(ratios):5.2f} / {medians[name]:5.2f}, cpu {shown}  x {floor}"
         print(line)
     return medians
 
