@@ -69,7 +69,7 @@ def _replicate(root: Path, total: int) -> None:
             if fixed != text:
                 md.write_text(fixed, encoding="utf-8")
     (root / "course.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    from course_cli.config import load_course
+    from course_cli.core.config import load_course
     from course_cli.readme import update_readme
 
     update_readme(load_course(root))

@@ -115,9 +115,9 @@ def latexmk_commands(root: Path, aux: Path) -> list[str]:
     """Shell commands: raw latexmk on the book and on each lesson extract, with the toolkit's
     arguments; each aux folder at the depth of the toolkit's (bibtex finds refs.bib by a
     relative path from there)."""
-    from course_cli.bookpdf import BookJob, book_inputs, latexmk_args
-    from course_cli.config import load_course
-    from course_cli.tools import Toolbox
+    from course_cli.builders.book.builder import BookJob, book_inputs, latexmk_args
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
 
     config = load_course(root)
     latexmk = str(Toolbox(root=root).find("latexmk").path)

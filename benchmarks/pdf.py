@@ -39,10 +39,10 @@ def raw_script(root: Path, work: Path) -> tuple[Path, int]:
     returns it and the number of conspects."""
     from dataclasses import replace
 
-    from course_cli.build import BuildOptions
-    from course_cli.config import load_course
-    from course_cli.pdf import cited_bibliography, pandoc_args, plan_build
-    from course_cli.tools import Toolbox
+    from course_cli.builders.pdf.builder import cited_bibliography, pandoc_args, plan_build
+    from course_cli.core.config import load_course
+    from course_cli.engine.steps import BuildOptions
+    from course_cli.tools.runner import Toolbox
 
     config = load_course(root)
     toolbox = Toolbox(root=root)

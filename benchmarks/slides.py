@@ -32,10 +32,10 @@ _venv.ensure()
 def marp_call(root: Path, decks: Path, out: Path, fmt: str) -> tuple[list[str], dict[str, str]]:
     """The raw Marp command line and environment, with the toolkit's own engine, themes,
     macros, browser and page parallelism."""
-    from course_cli.config import load_course
-    from course_cli.marpcli import MAX_PARALLEL_PAGES
-    from course_cli.slides import ENGINE, support_file, theme_files
-    from course_cli.tools import Toolbox
+    from course_cli.builders.slides.builder import ENGINE, support_file, theme_files
+    from course_cli.builders.slides.marp import MAX_PARALLEL_PAGES
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
 
     config = load_course(root)
     toolbox = Toolbox(root=root)
