@@ -220,6 +220,12 @@ def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) 
     """Build steps for the lessons' extracts: ``lessons/lesson_NN/book/book.tex`` ->
     ``build/lesson_NN/book.pdf`` (latexmk + xelatex + bibtex, as the whole book is built), one
     per lesson whose extract exists. Raises ToolNotFoundError when latexmk or xelatex is missing.
+
+    An extract is typeset on its own rather than cut out of the book's PDF, although that costs
+    more TeX time than the book itself (benchmarks/booksync.py): a lesson carries its chapter
+    and its solutions section, which shares pages with the neighbouring solutions in the book,
+    and the extract's bibliography lists its own citations only (numbered from 1; the book's is
+    global). With ``--jobs`` > 1 the extracts run beside the book (longest unit first).
     """
     steps = []
     for lesson in lessons:
@@ -240,6 +246,7 @@ def _lesson_book(course: Course, lesson: Lesson, main: Path, options: BuildOptio
         root=course.root,
         aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
         included=(),
+        fresh=options.force,  # --force typesets again: latexmk would trust its kept aux files
     )
     output = options.build_dir / lesson.dirname / "book.pdf"
     return latex_step(job, options.toolbox, output, inputs, f"{lesson.dirname}/book.pdf")
