@@ -78,8 +78,12 @@ def source_info(course: Course) -> SourceInfo | None:
 
 
 def commit_dates(root: Path) -> dict[Path, str]:
-    """Each file git knows under ``root`` -> the day (YYYY-MM-DD) of its last commit ({} when
-    ``root`` is not in a git repository or git is missing)."""
+    """Each file git tracks under ``root`` -> the day (YYYY-MM-DD) of its last commit ({} when
+    ``root`` is not in a git repository or git is missing). Paths are relative to ``root``
+    in both git commands (``ls-files`` and ``log --relative``)."""
+    tracked = set(_git(root, ["ls-files", "-z", "--", "."]).split("\0"))
+    if not tracked - {""}:
+        return {}
     out = _git(root, ["log", "--relative", "--format=@%cs", "--name-only", "--", "."])
     dates: dict[Path, str] = {}
     day = ""
@@ -87,7 +91,7 @@ def commit_dates(root: Path) -> dict[Path, str]:
     for line in out.splitlines():
         if line.startswith("@"):
             day = line[1:]
-        elif line and day:
+        elif line and day and line in tracked:  # a file removed from git is not "in git"
             dates.setdefault(top / line, day)
     return dates
 

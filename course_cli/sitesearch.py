@@ -94,6 +94,29 @@ _VOID = {
     "wbr",
 }
 _HEADINGS = {"h1", "h2", "h3", "h4"}
+#: elements whose edges separate words ("is<br>the" reads "is the")
+_BREAKS = {
+    "br",
+    "p",
+    "li",
+    "div",
+    "td",
+    "th",
+    "tr",
+    "section",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "figcaption",
+    "summary",
+    "details",
+    "ul",
+    "ol",
+    "table",
+    "article",
+    "aside",
+}
 
 
 class _PageText(HTMLParser):
@@ -111,6 +134,8 @@ class _PageText(HTMLParser):
         self.has_body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BREAKS:
+            self.handle_data(" ")
         if tag in _VOID:
             return
         names = dict(attrs)
@@ -134,6 +159,8 @@ class _PageText(HTMLParser):
             self.heading_text = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _BREAKS:
+            self.handle_data(" ")
         if tag in _VOID or not any(t == tag for t, _, _ in self.stack):
             return
         while self.stack:
