@@ -1,8 +1,9 @@
 """A lesson's conspect as HTML for its site page: pandoc's HTML writer with the site's Lua filter
 (``templates/site/conspect.lua``: theorem blocks and equations numbered as in the PDF, solutions
 collapsed), citations from the course bibliography, headings under the page's "Lecture notes"
-heading and ids prefixed with ``notes-``. Math stays TeX in ``<span class="math …">\\(…\\)``, as
-on the site's Markdown pages, for the site's math step and the course macros.
+heading and ids prefixed with ``notes-``. Math stays TeX, written as the site's Markdown pages
+write it (``<span class="math">\\(…\\)</span>``, ``<div class="math">\\[…\\]</div>``) for the
+site's math step and the course macros.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class ConspectHtml:
 def pandoc_args(job: ConspectHtml, bibliography: Path | None) -> list[str]:
     """The pandoc command line (without the program) that prints the conspect's HTML."""
     args = [str(job.source), "--from=markdown", "--to=html5", "--mathjax", "--wrap=none"]
-    args.append(f"--id-prefix={ID_PREFIX}")
+    args += [f"--id-prefix={ID_PREFIX}", f"--metadata=course-id-prefix:{ID_PREFIX}"]
     if not job.solutions:
         args.append("--metadata=course-solutions:false")
     if bibliography is not None:  # before the filter: it moves the references heading down too

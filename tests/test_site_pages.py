@@ -138,16 +138,22 @@ def test_conspect_becomes_numbered_html_under_lecture_notes(make_course) -> None
         '<em>Proof.</em> Rearrange four copies of the triangle.<span class="qed">∎</span>' in notes
     )
     # labelled displays carry their number; references name it and link to it
-    assert '<span id="notes-eq:pyth" class="equation"><span class="math display">\\[' in notes
-    assert "a^2+b^2=c^2 .\n\n\\tag{1}\\]" in notes
-    assert "\\sin^2 x+\\cos^2 x=1 \n\\tag{2}\\]" in notes
+    # (written as the site's Markdown pages write math; a display is a block of its own)
+    assert (
+        'hypotenuse <span class="math">\\(c\\)</span>,</p>\n'
+        '<div class="math" id="notes-eq:pyth">\\[\na^2+b^2=c^2 .\n\n\\tag{1}\\]</div>\n</div>'
+    ) in notes
+    assert (
+        '<div class="math" id="notes-eq:trig">\\[\n\\sin^2 x+\\cos^2 x=1 \n\\tag{2}\\]</div>'
+        in notes
+    )
     assert 'By <a href="#notes-eq:trig" class="ref">(2)</a> and ' in notes
     assert '<a href="#notes-eq:pyth" class="ref">(1)</a>, Theorem ' in notes
     assert '<a href="#notes-thm:pyth" class="ref">1</a> holds' in notes
-    assert "x = \\text{(1)}\n\\]" in notes  # inside math: the number as text
+    assert '<div class="math">\\[\nx = \\text{(1)}\n\\]</div>' in notes  # in math: as text
     assert "\\label" not in notes and "\\eqref" not in notes
     # math stays TeX inside math spans for the site's math step
-    assert '<span class="math inline">\\(a,b\\)</span>' in notes
+    assert '<span class="math">\\(a,b\\)</span>' in notes
     # solutions collapse; citations resolve with a References heading
     assert '<details class="solution">\n<summary>Solution</summary>\n<p>Then ' in notes
     assert '<h3 class="unnumbered" id="notes-bibliography">References</h3>' in notes

@@ -1,5 +1,7 @@
--- The conspect on the site: pandoc's HTML writer (math left as TeX for the site's math step),
--- with the conventions course.lua gives the PDF, numbered the same way.
+-- The conspect on the site: pandoc's HTML writer with the conventions course.lua gives the PDF,
+-- numbered the same way. Math is written as the site's Markdown pages write it, for the site's
+-- math step: <span class="math">\(…\)</span> inline, <div class="math" id="…">\[…\]</div>
+-- for a display, which ends the paragraph around it (a <div> cannot sit inside a <p>).
 --
 -- 1. Theorem-like fenced divs  ::: {.theorem title="..."}  get "Theorem 3 (title)." in front,
 --    numbered on one counter as in the PDF (theorem, lemma, …, remark); a proof ends with ∎.
@@ -20,6 +22,9 @@ local ORDER = { "theorem", "lemma", "proposition", "corollary", "definition", "e
   "remark", "proof" }
 
 local numbers = {}   -- label -> number as text
+-- pandoc's --id-prefix does not reach raw HTML: the display's id carries it (metadata
+-- course-id-prefix, the same prefix)
+local PREFIX = ""
 local keep_solutions = true
 
 local function theorem_kind(div)
@@ -146,6 +151,62 @@ local function ref_link(cmd, name)
   return pandoc.Link({ pandoc.Str(text) }, "#" .. name, "", pandoc.Attr("", { "ref" }))
 end
 
+local function escape(tex)
+  return (tex:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"))
+end
+
+local function inline_math(tex)
+  return pandoc.RawInline("html", '<span class="math">\\(' .. escape(tex) .. '\\)</span>')
+end
+
+local function display_math(tex, id)
+  local attr = id and (' id="' .. escape(id) .. '"') or ""
+  return pandoc.RawInline("html",
+    '<div class="math"' .. attr .. '>\\[' .. escape(tex) .. '\\]</div>')
+end
+
+local function is_display(el)
+  return el.t == "RawInline" and el.format == "html" and el.text:sub(1, 17) == '<div class="math"'
+end
+
+-- A paragraph with displays in it becomes paragraphs and display blocks, in order.
+local function split_displays(block)
+  local found = false
+  for _, el in ipairs(block.content) do
+    if is_display(el) then
+      found = true
+      break
+    end
+  end
+  if not found then
+    return nil
+  end
+  local out = pandoc.List()
+  local run = pandoc.List()
+  local function flush()
+    while #run > 0 and (run[1].t == "Space" or run[1].t == "SoftBreak") do
+      run:remove(1)
+    end
+    while #run > 0 and (run[#run].t == "Space" or run[#run].t == "SoftBreak") do
+      run:remove(#run)
+    end
+    if #run > 0 then
+      out:insert(block.t == "Para" and pandoc.Para(run) or pandoc.Plain(run))
+    end
+    run = pandoc.List()
+  end
+  for _, el in ipairs(block.content) do
+    if is_display(el) then
+      flush()
+      out:insert(pandoc.RawBlock("html", el.text))
+    else
+      run:insert(el)
+    end
+  end
+  flush()
+  return out
+end
+
 local function in_math_refs(tex)
   tex = tex:gsub("\\eqref%s*{([^}]*)}", function(name)
     return "\\text{(" .. (numbers[name] or "?") .. ")}"
@@ -161,8 +222,7 @@ local function Math(m)
     if cmd then
       return ref_link(cmd, name)
     end
-    m.text = in_math_refs(m.text)
-    return m
+    return inline_math(in_math_refs(m.text))
   end
   local label = m.text:match("\\label%s*{([^}]*)}")
   local tag = m.text:match("\\tag%*?%s*{([^}]*)}")
@@ -170,11 +230,7 @@ local function Math(m)
   if label and not tag then
     tex = tex .. "\\tag{" .. numbers[label] .. "}"
   end
-  m.text = tex
-  if label then
-    return pandoc.Span({ m }, pandoc.Attr(label, { "equation" }))
-  end
-  return m
+  return display_math(tex, label and (PREFIX .. label) or nil)
 end
 
 local function RawInline(raw)
@@ -196,6 +252,9 @@ end
 local function Meta(meta)
   local flag = meta["course-solutions"]
   keep_solutions = not (flag ~= nil and pandoc.utils.stringify(flag) == "false")
+  if meta["course-id-prefix"] ~= nil then
+    PREFIX = pandoc.utils.stringify(meta["course-id-prefix"])
+  end
   return nil
 end
 
@@ -204,4 +263,5 @@ return {
   { Math = number_math, Div = number_div },
   { Div = Div },
   { Math = Math, RawInline = RawInline, Header = Header },
+  { Para = split_displays, Plain = split_displays },
 }
