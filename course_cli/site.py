@@ -35,7 +35,7 @@ ARTIFACTS = (
     ("slides.html", "Slides"),
     ("slides.pdf", "Slides (PDF)"),
     ("slides.pptx", "Slides (PowerPoint)"),
-    ("conspect.pdf", "Conspect (PDF)"),
+    ("conspect.pdf", "Lecture notes (PDF)"),
     ("book.pdf", "Book extract (PDF)"),
 )
 
