@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.sitesearch import page_entry
+from course_cli.builders.site.search import page_entry
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -137,23 +137,16 @@ def test_conspect_becomes_numbered_html_under_lecture_notes(make_course) -> None
     assert (
         '<em>Proof.</em> Rearrange four copies of the triangle.<span class="qed">∎</span>' in notes
     )
-    # labelled displays carry their number; references name it and link to it
-    # (written as the site's Markdown pages write math; a display is a block of its own)
-    assert (
-        'hypotenuse <span class="math">\\(c\\)</span>,</p>\n'
-        '<div class="math" id="notes-eq:pyth">\\[\na^2+b^2=c^2 .\n\n\\tag{1}\\]</div>\n</div>'
-    ) in notes
-    assert (
-        '<div class="math" id="notes-eq:trig">\\[\n\\sin^2 x+\\cos^2 x=1 \n\\tag{2}\\]</div>'
-        in notes
-    )
+    # labelled displays carry their number, typeset by the site's math step (MathML says it)
+    pyth = notes[notes.index('<div class="math" id="notes-eq:pyth"><mjx-container') :]
+    assert "<mlabeledtr><mtd><mtext>(1)</mtext></mtd>" in pyth[: pyth.index("</div>")]
+    trig = notes[notes.index('<div class="math" id="notes-eq:trig"><mjx-container') :]
+    assert "<mlabeledtr><mtd><mtext>(2)</mtext></mtd>" in trig[: trig.index("</div>")]
+    assert "\\(" not in notes and "\\tag" not in notes  # no TeX left for the browser
+    # references name the number and link to it
     assert 'By <a href="#notes-eq:trig" class="ref">(2)</a> and ' in notes
     assert '<a href="#notes-eq:pyth" class="ref">(1)</a>, Theorem ' in notes
     assert '<a href="#notes-thm:pyth" class="ref">1</a> holds' in notes
-    assert '<div class="math">\\[\nx = \\text{(1)}\n\\]</div>' in notes  # in math: as text
-    assert "\\label" not in notes and "\\eqref" not in notes
-    # math stays TeX inside math spans for the site's math step
-    assert '<span class="math">\\(a,b\\)</span>' in notes
     # solutions collapse; citations resolve with a References heading
     assert '<details class="solution">\n<summary>Solution</summary>\n<p>Then ' in notes
     assert '<h3 class="unnumbered" id="notes-bibliography">References</h3>' in notes
@@ -177,6 +170,32 @@ def test_conspect_becomes_numbered_html_under_lecture_notes(make_course) -> None
     page = (root / "build/site/lesson_01/index.html").read_text()
     assert "Then " not in page and '<details class="solution">' not in page
     assert "Prove it for " in page
+
+
+def test_conspect_fragment_writes_math_as_the_site_pages_do(make_course) -> None:
+    """Before the site's math step: TeX in the site's math elements, a display a block."""
+    from course_cli.builders.site.conspect import ConspectHtml, conspect_html
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
+
+    root = _course(make_course)
+    course = load_course(root)
+    job = ConspectHtml(
+        source=root / "lessons/lesson_01/conspect.md",
+        lua_filter=root / "templates/site/conspect.lua",
+        bibliography=root / "materials/refs.bib",
+        root=root,
+    )
+    notes = conspect_html(job, Toolbox.for_course(course))
+    assert (
+        'hypotenuse <span class="math">\\(c\\)</span>,</p>\n'
+        '<div class="math" id="notes-eq:pyth">\\[\na^2+b^2=c^2 .\n\n\\tag{1}\\]</div>\n</div>'
+    ) in notes
+    assert (
+        '<div class="math" id="notes-eq:trig">\\[\n\\sin^2 x+\\cos^2 x=1 \n\\tag{2}\\]</div>'
+    ) in notes
+    assert '<div class="math">\\[\nx = \\text{(1)}\n\\]</div>' in notes  # in math: as text
+    assert "\\label" not in notes and "\\eqref" not in notes
 
 
 def test_edit_link_and_last_updated_from_git(make_course) -> None:
