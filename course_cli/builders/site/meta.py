@@ -9,7 +9,6 @@ git does not know it (no repository, a new file, git missing).
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,14 +96,12 @@ def commit_dates(root: Path) -> dict[Path, str]:
 
 
 def _git(root: Path, args: list[str]) -> str:
+    """git's output, or "" when git is missing, fails or ``root`` is not in a repository."""
+    from course_cli.core.errors import CourseError
+    from course_cli.tools.runner import run
+
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        done = run(["git", "-C", str(root), *args], timeout=GIT_TIMEOUT, check=False)
+    except CourseError:
         return ""
     return done.stdout if done.returncode == 0 else ""
