@@ -72,10 +72,11 @@ _GITHUB_RE = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?(
 
 
 class RepositoryConfig(_Model):
-    """Where the course repository is published: notebook pages link to Colab from it."""
+    """Where the course repository is published: notebook pages link to Colab from it, and
+    site pages get an "Edit this page" link to its editor and a "last updated" date."""
 
     url: str
-    branch: str = Field(default="main", min_length=1, pattern=r"^[^\s]+$")
+    branch: str = "main"
 
     @field_validator("url")
     @classmethod
@@ -83,7 +84,17 @@ class RepositoryConfig(_Model):
         if not _GITHUB_RE.match(value):
             raise ValueError(
                 f"{value!r} is not a GitHub repository URL like https://github.com/OWNER/REPO "
-                "(Colab opens notebooks from GitHub)"
+                "(Colab and the site's edit links open it on GitHub)"
+            )
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        # the branch goes into Colab and "Edit this page" URLs as one path segment
+        if not value or any(c.isspace() or c in "?#" for c in value) or ".." in value:
+            raise ValueError(
+                f"{value!r} is not a branch name (no spaces, '?', '#' or '..'), e.g. main"
             )
         return value
 
