@@ -91,6 +91,7 @@ def typeset_pages(
         macros=macros,
         cache_file=options.build_dir / ".cache" / CACHE_NAME,
         cache_key=hashlib.sha256(json.dumps([engine, macros], sort_keys=True).encode()).hexdigest(),
+        jobs=options.jobs,
     )
     extra_inputs = (macros_path,) if macros_path.is_file() else ()
     out = []
@@ -120,8 +121,10 @@ class TypesetPages:
         macros: Mapping[str, Any],
         cache_file: Path,
         cache_key: str,
+        jobs: int = 1,
     ) -> None:
         self.renderers = dict(renderers)
+        self.jobs = max(1, jobs)
         self.toolbox = toolbox
         self.root = root
         self.macros = dict(macros)
@@ -131,11 +134,16 @@ class TypesetPages:
     def __call__(self, tasks: Sequence[Task], /) -> dict[BuildStep, CourseError]:
         errors: dict[BuildStep, CourseError] = {}
         done: list[Task] = []
-        for task in tasks:
-            try:
-                failed = self.renderers[task.step.output]([task]) or {}
-            except CourseError as exc:
-                failed = {task.step: exc}
+        # Up to ``jobs`` pages render at once: a lesson page waits for pandoc (its conspect),
+        # which runs while other pages render. Results are taken in the order of ``tasks``.
+        if self.jobs > 1 and len(tasks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(self.jobs, len(tasks))) as pool:
+                results = list(pool.map(self._render_one, tasks))
+        else:
+            results = [self._render_one(task) for task in tasks]
+        for task, failed in zip(tasks, results, strict=True):
             errors.update(failed)
             if task.step not in failed:
                 done.append(task)
@@ -154,6 +162,12 @@ class TypesetPages:
                 continue
             task.out().write_text(_assemble(text, matches, entries, glyphs), encoding="utf-8")
         return errors
+
+    def _render_one(self, task: Task) -> Mapping[BuildStep, CourseError]:
+        try:
+            return self.renderers[task.step.output]([task]) or {}
+        except CourseError as exc:
+            return {task.step: exc}
 
     # -- typesetting -----------------------------------------------------------------------
 
