@@ -15,6 +15,7 @@ it is opened as a file and searches it in plain JavaScript (``assets/site-search
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from html.parser import HTMLParser
@@ -187,10 +188,66 @@ class _PageText(HTMLParser):
             self.sections[-1]["text"] += data
 
 
+#: subtrees whose text the index never reads: typeset math and the glyph outlines (hidden
+#: wherever they are) and the sidebar before the indexed part (every page lists every lesson)
+_ATTRS = r"""(?:[^>"']|"[^"]*"|'[^']*')*>"""
+_UNREAD = re.compile(
+    rf"(<mjx-container\b{_ATTRS})(.*?)</mjx-container>"
+    rf"|(<svg\b{_ATTRS})(.*?)</svg>"
+    rf'|(<nav id="sidebar"{_ATTRS})(.*?)</nav>',
+    re.DOTALL,
+)
+_TAG = re.compile(r"""<(/?)([a-zA-Z][^\s/>"']*)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>""")
+
+
+def _balanced(inner: str) -> bool:
+    """Whether ``inner`` is text and well-nested tags only (no comment, script, stray ``<``):
+    then the page's parser leaves its stack as it found it, whatever the tags are."""
+    if "data-pagefind-body" in inner:
+        return False
+    if "<" in _TAG.sub("", inner):
+        return False
+    stack: list[str] = []
+    for closing, name, attrs in _TAG.findall(inner):
+        name = name.lower()
+        if name in {"script", "style"}:
+            return False
+        if name in _VOID or (attrs.endswith("/") and not closing):
+            continue
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return False
+    return not stack
+
+
+def _without_unread(html: str) -> str:
+    """``html`` with the insides of the subtrees :data:`_UNREAD` emptied when that cannot
+    change what :class:`_PageText` reads (it parses every tag: on a site of N lessons the
+    sidebars alone make the index quadratic in N)."""
+    body = html.find("data-pagefind-body")
+    parts: list[str] = []
+    last = 0
+    for m in _UNREAD.finditer(html):
+        index = next(i for i in (1, 3, 5) if m.group(i) is not None)
+        opening, inner = m.group(index), m.group(index + 1)
+        if index == 5 and (body < 0 or m.end() > body):
+            continue  # a sidebar inside the indexed part is read
+        if not _balanced(inner):
+            continue
+        closing = html[m.start() + len(opening) + len(inner) : m.end()]
+        parts += [html[last : m.start()], opening, closing]
+        last = m.end()
+    if not parts:
+        return html
+    parts.append(html[last:])
+    return "".join(parts)
+
+
 def page_entry(html: str, url: str) -> dict[str, object] | None:
     """One page of the offline index: its url, title and sections (None: not searchable)."""
     parser = _PageText()
-    parser.feed(html)
+    parser.feed(_without_unread(html))
     parser.close()
     if not parser.has_body:
         return None
