@@ -893,6 +893,39 @@ def _environment(course: Course) -> Any:
     return env
 
 
+_Sidebar = tuple[list[tuple[str, str]], list[str], dict[str, list[int]]]
+_SIDEBARS: dict[tuple[object, ...], _Sidebar] = {}
+_CURRENT = ' class="current" aria-current="page"'
+
+
+def side_lessons(course: Course, prefix: str, current: str) -> Any:
+    """The sidebar's lesson items (``side_lessons`` of the site templates), the lessons whose
+    folder is ``current`` marked. The items are made once per link prefix, not per page:
+    every page lists every lesson, so a page per lesson made them quadratic."""
+    from markupsafe import Markup, escape
+
+    lessons = tuple((x.dirname, x.number, x.title) for x in course.lessons)
+    key = (prefix, lessons)
+    made = _SIDEBARS.get(key)
+    if made is None:
+        items: list[tuple[str, str]] = []
+        where: dict[str, list[int]] = {}
+        for index, (dirname, number, title) in enumerate(lessons):
+            head = f'\n    <li><a href="{escape(prefix)}{escape(dirname)}/index.html"'
+            tail = f'><span class="num">{escape(number)}</span> {escape(title)}</a></li>\n  '
+            items.append((head, tail))
+            where.setdefault(dirname, []).append(index)
+        if len(_SIDEBARS) > 16:
+            _SIDEBARS.clear()
+        made = _SIDEBARS[key] = (items, [head + tail for head, tail in items], where)
+    items, plain, where = made
+    parts = list(plain)
+    for index in where.get(current, ()):
+        head, tail = items[index]
+        parts[index] = head + _CURRENT + tail
+    return Markup("".join(parts))
+
+
 def _render(course: Course, name: str, **context: Any) -> str:
     env = _environment(course)
     context.setdefault("nav_current", "")
@@ -911,7 +944,9 @@ def _render(course: Course, name: str, **context: Any) -> str:
     try:
         from course_cli.builders.site.safe import with_csp
 
-        return with_csp(env.get_template(name).render(course=course, **context))
+        sidebar = side_lessons(course, context.get("prefix", ""), context["nav_current"])
+        template = env.get_template(name)
+        return with_csp(template.render(course=course, side_lessons=sidebar, **context))
     except Exception as exc:
         from jinja2 import TemplateError
 
