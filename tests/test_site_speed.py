@@ -14,7 +14,8 @@ from course_cli.builders.site.search import page_entry
 
 LOOP = (
     "{% for item in course.lessons %}\n"
-    '    <li><a href="{{ prefix }}{{ item.dirname }}/index.html"{% if nav_current == item.dirname %}'
+    '    <li><a href="{{ prefix }}{{ item.dirname }}/index.html"'
+    "{% if nav_current == item.dirname %}"
     ' class="current" aria-current="page"{% endif %}><span class="num">{{ item.number }}</span>'
     " {{ item.title }}</a></li>\n  {% endfor %}"
 )
