@@ -21,6 +21,7 @@ from course_cli import __version__
 from course_cli.errors import CourseError, ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from course_cli.check.findings import Finding
     from course_cli.config import Course
 
 app = typer.Typer(
@@ -262,6 +263,10 @@ def check(
                           "name a line)."),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+    rendered: Annotated[
+        bool, typer.Option("--rendered", help="Also check the layout of the built outputs "
+                           "in build/ (overflowing slides, overfull PDF lines).")
+    ] = False,
     root: RootOption = None,
 ) -> None:
     """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
@@ -276,7 +281,9 @@ def check(
     if files:
         result = checker.check_paths(targets or [], macros, site_root, refs)
     else:
-        result = checker.check_course(_course(root), checker.parse_lesson_numbers(targets or []))
+        result = checker.check_course(
+            _course(root), checker.parse_lesson_numbers(targets or []), rendered=rendered
+        )
     if junit is not None:
         report.write_junit(result, junit, strict)
     if fmt == "json":
@@ -360,6 +367,9 @@ def build(
                      help="Keep or leave out `::: solution` blocks in PDFs and the site "
                      "(default: course.yaml build.solutions, true).", show_default=False),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on layout warnings too.")
+    ] = False,
     no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
@@ -379,7 +389,32 @@ def build(
             extra=_build_extra(engine, solutions),
         )  # fmt: skip
     console().print(report.summary(), markup=False)
+    from course_cli import rendered
+
+    findings, notes = rendered.layout_findings(course, report)
+    _print_layout(findings, notes, strict)
     report.raise_for_failures()
+    if strict and any(f.severity in ("error", "warning") for f in findings):
+        from course_cli.errors import ProblemsFound
+
+        raise ProblemsFound(
+            f"course build --strict: {len(findings)} layout problem(s) in the built outputs"
+        )
+
+
+def _print_layout(findings: list[Finding], notes: list[str], strict: bool) -> None:
+    """Print layout findings (as warnings, or errors with ``--strict``) and notes to stderr."""
+    from course_cli.console import err_console
+
+    err = err_console()
+    for f in findings:
+        level = "error" if strict or f.severity == "error" else f.severity
+        style = {"error": "bold red", "warning": "yellow"}.get(level, "cyan")
+        err.print(f"[{style}]{level}:[/] {_escape(f.location())}: {_escape(f.message)} [{f.code}]")
+        if f.hint:
+            err.print(f"[dim]  hint:[/] {_escape(f.hint)}")
+    for note in notes:
+        err.print(f"[dim]note:[/] {_escape(note)}")
 
 
 def _build_extra(engine: str | None, solutions: bool | None) -> dict[str, object]:

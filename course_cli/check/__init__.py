@@ -42,9 +42,12 @@ __all__ = [
 ]
 
 
-def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
+def check_course(
+    course: Course, numbers: Sequence[int] = (), *, rendered: bool = False
+) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
-    course-wide consistency and the root README.
+    course-wide consistency and the root README. ``rendered``: also the layout of the built
+    outputs (:func:`course_cli.rendered.check_rendered`).
 
     Returns the report; raises UsageError for an unknown lesson number.
     """
@@ -79,6 +82,10 @@ def check_course(course: Course, numbers: Sequence[int] = ()) -> CheckReport:
                 f for f in check_markdown_file(readme, ctx) if not _into_missing_lesson(f, missing)
             )
             checked.append(readme)
+    if rendered:
+        from course_cli.rendered import check_rendered
+
+        findings.extend(check_rendered(course, lessons))
     findings = finalize(findings, ctx, checked, course.check.disable, course.check.severity)
     return CheckReport("course", course.root, findings, results, [ctx.rel(p) for p in checked])
 
