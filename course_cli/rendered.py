@@ -438,6 +438,16 @@ def check_rendered(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     from course_cli.tools import Toolbox
 
     build_dir = course.root / "build"
+    if not build_dir.is_dir():
+        return [
+            make(
+                "R004",
+                "build",
+                None,
+                "nothing is built yet (no build/ folder), so no layout was checked",
+                "run `course build all` first",
+            )
+        ]
     findings: list[Finding] = []
     html: dict[Path, tuple[Lesson, Path]] = {}
     for lesson, deck in find_decks(course, list(lessons)):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -211,8 +212,6 @@ def test_an_overflowing_slide_is_a_warning_with_deck_slide_and_line(
 
     # course check --rendered measures the built HTML again, without building
     check = run_cli("check", "1", "--rendered", "--format", "json", "--root", str(root))
-    import json
-
     findings = [f for f in json.loads(check.stdout)["findings"] if f["code"] == "R001"]
     assert [(f["path"], f["line"], f["severity"], f["message"]) for f in findings] == [
         (
@@ -264,13 +263,25 @@ def test_a_too_wide_equation_is_a_warning_at_its_markdown_line(
     make_course: Callable[..., Path], run_cli: Callable[..., Any]
 ) -> None:
     root = make_course({"lessons/lesson_01/conspect.md": WIDE})
-    # before anything is built, --rendered says so in one line per output
-    early = run_cli("check", "1", "--rendered", "--root", str(root))
-    assert (
-        "build/lesson_01/conspect.pdf is not built (or was built before layout records), so "
-        "its layout was not checked"
-    ) in early.stdout
-    assert "run `course build pdf 1` first" in early.stdout
+
+    # before anything is built, --rendered says so in one line
+    def rendered_findings() -> list[tuple[str, int | None, str, str | None]]:
+        out = run_cli("check", "1", "--rendered", "--format", "json", "--root", str(root))
+        found = json.loads(out.stdout)["findings"]
+        return [(f["path"], f["line"], f["message"], f["hint"]) for f in found
+                if f["code"].startswith("R")]  # fmt: skip
+
+    assert rendered_findings() == [
+        ("build", None, "nothing is built yet (no build/ folder), so no layout was checked",
+         "run `course build all` first")
+    ]  # fmt: skip
+    # an output that is not built: one line naming it and the command that builds it
+    (root / "build").mkdir()
+    assert rendered_findings() == [
+        ("lessons/lesson_01/conspect.md", None,
+         "build/lesson_01/conspect.pdf is not built (or was built before layout records), so "
+         "its layout was not checked", "run `course build pdf 1` first")
+    ]  # fmt: skip
 
     res = run_cli("build", "pdf", "1", "--root", str(root))
     assert res.exit_code == 0, res.stderr
@@ -284,8 +295,9 @@ def test_a_too_wide_equation_is_a_warning_at_its_markdown_line(
     strict = run_cli("build", "pdf", "1", "--strict", "--root", str(root))
     assert strict.exit_code == 1 and "error: lessons/lesson_01/conspect.md:10:" in strict.stderr
 
-    check = run_cli("check", "1", "--rendered", "--root", str(root))
-    assert "lessons/lesson_01/conspect.md:10" in check.stdout and "R002" in check.stdout
+    [(path, line, message, _)] = rendered_findings()
+    assert (path, line) == ("lessons/lesson_01/conspect.md", 10)
+    assert message == found[0].split(":10: ", 1)[1].removesuffix(" [R002]")
 
     # a higher limit in course.yaml silences it without a rebuild
     yaml = (root / "course.yaml").read_text(encoding="utf-8")
