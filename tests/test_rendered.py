@@ -329,11 +329,8 @@ def test_conspect_title_block_names_course_author_and_version(
     ).stdout
     head = " ".join(page.split()[:40])
     assert head.startswith(
-        "MATHEMATICAL FUNDAMENTALS OF REINFORCEMENT LEARNING FOR LLM ALIGNMENT, WITH A NAME LONG "
-        "ENOUGH TO WRAP Lesson 1: First steps A. Author & B. Author Version 2.1"
-    ) or head.startswith(
         "Mathematical Fundamentals of Reinforcement Learning for LLM Alignment, with a Name "
-        "Long Enough to Wrap Lesson 1: First steps A. Author & B. Author Version 2.1"
+        "Long Enough to Wrap Lesson 1: First steps A. Author & B. Author Version 2.1 One Text."
     ), head
 
 
@@ -396,6 +393,6 @@ def test_the_course_book_has_a_title_page_metadata_and_bibliography_in_contents(
     assert "How to cite: Ada Lovelace, RL Foundations for LLM Alignment, version 1.2" in licence
     contents = page(3)
     assert contents.startswith("Contents")
-    assert re.search(r"1 One \d+ Bibliography \d+$", contents), contents
+    assert contents == "Contents 1 One 1 Bibliography 2 iii"
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "LatinModernMath" in fonts
