@@ -394,5 +394,9 @@ def test_the_course_book_has_a_title_page_metadata_and_bibliography_in_contents(
     contents = page(3)
     assert contents.startswith("Contents")
     assert contents == "Contents 1 One 1 Bibliography 2 iii"
+    # the conspects' pair: CMU Serif text (Latin Modern Roman without fonts-cmu), LM Math
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
-    assert "LatinModernMath" in fonts
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert "LatinModernMath-Regular-Identity-H" in names
+    assert "CMUSerif-Roman" in names or "LMRoman10-Regular-Identity-H" in names, names
+    assert not any(n.startswith(("CMR", "CMMI", "DejaVu")) for n in names), names
