@@ -318,7 +318,13 @@ def conspect_findings(
         fragment = str(item.get("tex", ""))
         line = markdown_line(text, fragment)
         what = "display" if item.get("display") else "line"
-        where = "" if line else " (in the title block)" if "\\maketitle" in fragment else ""
+        where = ""
+        if line is None:
+            where = (
+                " (in the title block)"
+                if re.search(r"\\(?:title|subtitle|author|date|maketitle)\b", fragment)
+                else " (in text the build adds; no Markdown line matches it)"
+            )
         out.append(
             make(
                 "R002",

@@ -163,6 +163,51 @@ def test_book_log_overfull_lines_get_their_file() -> None:
     ]  # fmt: skip
 
 
+def test_layout_findings_follow_ignore_comments_disable_and_the_limit(
+    make_course: Callable[..., Path],
+) -> None:
+    from course_cli.config import load_course
+
+    ignored = DECK.replace("# Too many points", "<!-- course: ignore R001 -->\n# Too many points")
+    root = make_course({"lessons/lesson_01/slides/slides.md": DECK,
+                        "lessons/lesson_02/slides/slides.md": ignored,
+                        "lessons/lesson_01/conspect.md": MARKDOWN})  # fmt: skip
+    course = load_course(root)
+    one, two = course.lessons
+    boxes = [SlideBox(n, 1280, 720, bottom=300 if n == 3 else 0) for n in (1, 2, 3, 4)]
+    record = {"slides": [b.to_json() for b in boxes]}
+    found = [
+        *rendered.slide_findings(course, one, root / "lessons/lesson_01/slides/slides.md", record),
+        *rendered.slide_findings(course, two, root / "lessons/lesson_02/slides/slides.md", record),
+    ]
+    assert [(f.path, f.line) for f in found] == [
+        ("lessons/lesson_01/slides/slides.md", 21),
+        ("lessons/lesson_02/slides/slides.md", 22),
+    ]
+    # the comment on the line above the slide's first line silences it
+    assert [(f.path, f.line) for f in rendered.finish(course, found)] == [
+        ("lessons/lesson_01/slides/slides.md", 21)
+    ]
+    conspect = root / "lessons/lesson_01/conspect.md"
+    text = "Text of the first paragraph."
+    overfull = {"overfull": [
+        {"pt": 10.0, "first": 1, "last": 1, "display": False, "tex": text},
+        {"pt": 12.5, "first": 4, "last": 4, "display": False, "tex": text},
+        {"pt": 30.0, "first": 9, "last": 9, "display": False, "tex": "\\author{Someone Else}"},
+    ]}  # fmt: skip
+    messages = [
+        (f.line, f.message) for f in rendered.conspect_findings(course, one, conspect, overfull)
+    ]
+    assert messages == [
+        (5, "a line runs 12.5 pt into the right margin of the PDF (limit 10 pt)"),
+        (1, "a line runs 30.0 pt into the right margin of the PDF (limit 10 pt) (in the title "
+            "block)"),
+    ]  # fmt: skip
+    yaml = (root / "course.yaml").read_text(encoding="utf-8")
+    (root / "course.yaml").write_text(yaml + "check:\n  disable: [R001]\n", encoding="utf-8")
+    assert rendered.finish(load_course(root), found) == []
+
+
 # -- real builds -------------------------------------------------------------------------------
 
 
