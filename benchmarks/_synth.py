@@ -22,6 +22,8 @@ Lesson {n} of a synthetic course. See [the conspect](conspect.md#the-estimator) 
 
 - Derive the estimator $\\hat\\mu_n$ and its variance $\\Var(\\hat\\mu_n) = \\sigma^2 / n$.
 - Relate it to the policy gradient $\\grad J(\\theta) = \\E[\\grad \\log \\pitheta(a \\mid s) A]$.
+- Run {n} steps of $\\theta_{{k+1}} = \\theta_k + \\alpha_{{{n}}} \\grad J(\\theta_k)$ with
+  $\\alpha_{{{n}}} = 1/{n}$ (a formula of this lesson only).
 
 ## Outline
 
@@ -90,7 +92,7 @@ $$\\hat\\mu_n = \\frac{{1}}{{n}}\\sum_{{i=1}}^{{n}} f(x_i)$$
 
 def make_course(base: Path, lessons: int) -> Path:
     """Write a synthetic course with ``lessons`` lessons under ``base``; return its root."""
-    from course_cli.config import load_course
+    from course_cli.core.config import load_course
     from course_cli.readme import END, START, render_roadmap
 
     root = base / f"course_{lessons}"
@@ -139,7 +141,7 @@ def add_built_outputs(root: Path, lessons: int) -> None:
         (built / "slides.html").write_text(html, encoding="utf-8")
         (built / "slides.pdf").write_bytes(TINY_PDF)
         (built / "conspect.pdf").write_bytes(TINY_PDF)
-    from course_cli.templating import DEFAULTS
+    from course_cli.core.templating import DEFAULTS
 
     shutil.copytree(DEFAULTS / "site", root / "templates" / "site", dirs_exist_ok=True)
     link = root / "node_modules"

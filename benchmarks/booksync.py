@@ -107,9 +107,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from course_cli.booksync import sync
-    from course_cli.config import load_course
-    from course_cli.latex import format_outline, read_book
+    from course_cli.booksync.runner import sync
+    from course_cli.core.config import load_course
+    from course_cli.latex.outline import format_outline
+    from course_cli.latex.reader import read_book
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -77,7 +77,7 @@ def timed(argv: list[str], cwd: Path, label: str = "") -> float:
 
 
 def pandoc_path() -> str:
-    from course_cli.tools import bundled_pandoc
+    from course_cli.tools.paths import bundled_pandoc
 
     found = bundled_pandoc() or shutil.which("pandoc")
     if not found:
@@ -112,8 +112,10 @@ def try_quarto(work: Path, conspect: Path, course: list[str]) -> None:
     if pip.returncode != 0:
         text = pip.stdout + pip.stderr
         why = re.findall(r"(Downloading https://\S+|Error downloading Quarto: .*)", text)
-        print("quarto: `pip install quarto-cli` failed (its sdist downloads the quarto binary "
-              "while building the wheel): " + ("; ".join(why) or text.strip()[-500:]))
+        print(
+            "quarto: `pip install quarto-cli` failed (its sdist downloads the quarto binary "
+            "while building the wheel): " + ("; ".join(why) or text.strip()[-500:])
+        )
         return
     print(f"quarto: pip install quarto-cli took {time.perf_counter() - start:.1f} s")
     quarto = venv / "bin" / "quarto"
@@ -137,8 +139,10 @@ def try_quarto(work: Path, conspect: Path, course: list[str]) -> None:
     shutil.rmtree(work / "build", ignore_errors=True)
     ours = timed([*course, "build", "pdf", "1", "--root", str(work)], work)
     print(f"quarto render (1 conspect, xelatex)     {q_seconds:7.2f} s")
-    print(f"course build pdf 1 (xelatex)            {ours:7.2f} s   quarto/course = "
-          f"{q_seconds / ours:.2f}x")
+    print(
+        f"course build pdf 1 (xelatex)            {ours:7.2f} s   quarto/course = "
+        f"{q_seconds / ours:.2f}x"
+    )
 
 
 def main() -> None:
@@ -151,8 +155,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="course-pdf-bench-") as tmp:
         work = Path(tmp)
         conspects = make_course(work)
-        print(f"{len(conspects)} conspects, {os.cpu_count()} CPUs, --jobs {args.jobs}, "
-              f"load average at start {os.getloadavg()[0]:.1f}")
+        print(
+            f"{len(conspects)} conspects, {os.cpu_count()} CPUs, --jobs {args.jobs}, "
+            f"load average at start {os.getloadavg()[0]:.1f}"
+        )
 
         def clean() -> None:
             shutil.rmtree(work / "build", ignore_errors=True)
@@ -181,14 +187,22 @@ def main() -> None:
         print("runs (s): " + ", ".join(f"{n} {[round(x, 1) for x in runs[n]]}" for n in methods))
         print(f"pages per conspect (typst)              {n_pages.group(1) if n_pages else '?'}")
         print(f"shell loop: pandoc --pdf-engine=xelatex {loop:7.2f} s")
-        print(f"course build pdf (xelatex, cold)        {xelatex:7.2f} s   loop/course = "
-              f"{loop / xelatex:.2f}x")
-        print(f"course build pdf --engine typst (cold)  {typst:7.2f} s   xelatex/typst = "
-              f"{xelatex / typst:.2f}x, loop/typst = {loop / typst:.2f}x")
-        print("CPU seconds (user+sys, all processes): loop {loop:.1f}, course xelatex {xe:.1f}, "
-              "course typst {ty:.1f}".format(loop=CPU["loop"], xe=CPU["xelatex"], ty=CPU["typst"]))
-        print(f"no-op course build pdf (whole command)  {noop:7.2f} s   "
-              f"(python -c pass: {timed([sys.executable, '-c', 'pass'], work):.2f} s)")
+        print(
+            f"course build pdf (xelatex, cold)        {xelatex:7.2f} s   loop/course = "
+            f"{loop / xelatex:.2f}x"
+        )
+        print(
+            f"course build pdf --engine typst (cold)  {typst:7.2f} s   xelatex/typst = "
+            f"{xelatex / typst:.2f}x, loop/typst = {loop / typst:.2f}x"
+        )
+        print(
+            "CPU seconds (user+sys, all processes): loop {loop:.1f}, course xelatex {xe:.1f}, "
+            "course typst {ty:.1f}".format(loop=CPU["loop"], xe=CPU["xelatex"], ty=CPU["typst"])
+        )
+        print(
+            f"no-op course build pdf (whole command)  {noop:7.2f} s   "
+            f"(python -c pass: {timed([sys.executable, '-c', 'pass'], work):.2f} s)"
+        )
         print(f"load average at end {os.getloadavg()[0]:.1f}")
         if not args.no_quarto:
             try_quarto(work, conspects[0], course)

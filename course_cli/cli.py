@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from course_cli import __version__
-from course_cli.errors import CourseError, ExitCode, UsageError
+from course_cli.core.errors import CourseError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from course_cli.check.findings import Finding
-    from course_cli.config import Course
+    from course_cli.core.config import Course
 
 app = typer.Typer(
     name="course",
@@ -59,8 +59,8 @@ NoWaitOption = Annotated[
 @contextlib.contextmanager
 def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
     """Hold the course's lock (build/.lock) while the block runs; tell the user when waiting."""
-    from course_cli.config import find_root
-    from course_cli.locking import course_lock
+    from course_cli.core.config import find_root
+    from course_cli.core.locking import course_lock
 
     root = _given_root(root)
     if root is not None and not (root / "course.yaml").is_file():
@@ -68,7 +68,7 @@ def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
     base = root.resolve() if root is not None else find_root()
 
     def told(message: str) -> None:
-        from course_cli.console import err_console
+        from course_cli.core.console import err_console
 
         err_console().print(message, markup=False)
 
@@ -78,11 +78,11 @@ def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
 
 def _course(root: Path | None) -> Course:
     """Find and load the course (raises ConfigError, which the handler reports)."""
-    from course_cli.config import find_root, load_course
+    from course_cli.core.config import find_root, load_course
 
     root = _given_root(root)
     if root is not None and not (root / "course.yaml").is_file():
-        from course_cli.errors import ConfigError
+        from course_cli.core.errors import ConfigError
 
         raise ConfigError([f"no course.yaml in {root}"], hint="pass --root pointing at a course")
     return load_course(root.resolve() if root else find_root())
@@ -173,7 +173,7 @@ def _new_lesson(
     root: Path | None,
 ) -> None:
     from course_cli import scaffold
-    from course_cli.console import console
+    from course_cli.core.console import console
 
     course = _course(root)
     plan = scaffold.plan_lesson(
@@ -193,8 +193,8 @@ def _new_lesson(
 @app.command("init")
 def init(
     folder: Annotated[
-        Path, typer.Argument(help="Folder of the new course (created if missing).",
-                             show_default=False)
+        Path,
+        typer.Argument(help="Folder of the new course (created if missing).", show_default=False),
     ],
     title: Annotated[
         Optional[str],  # noqa: UP045
@@ -212,7 +212,7 @@ def init(
 ) -> None:
     """Start a new course: course.yaml, README, templates, book skeleton, setup scripts, lessons."""
     from course_cli import initcourse
-    from course_cli.console import console
+    from course_cli.core.console import console
 
     plan = initcourse.plan_init(folder, title=title, lessons=lessons, force=force)
     out = console()
@@ -233,8 +233,10 @@ def init(
 def check(
     targets: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Lesson numbers (default: all); with --files, files or folders.",
-                       show_default=False),
+        typer.Argument(
+            help="Lesson numbers (default: all); with --files, files or folders.",
+            show_default=False,
+        ),
     ] = None,
     files: Annotated[
         bool, typer.Option("--files", help="Check Markdown/Marp files or folders, not a course.")
@@ -253,33 +255,43 @@ def check(
     ] = None,
     site_root: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--site-root", metavar="DIR",
-                     help="With --files: where links starting with / point (a site's root)."),
+        typer.Option(
+            "--site-root",
+            metavar="DIR",
+            help="With --files: where links starting with / point (a site's root).",
+        ),
     ] = None,
     refs: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--refs", metavar="FILE",
-                     help="With --files: labels other files define (\\label{x}, {#x} or one "
-                          "name a line)."),
+        typer.Option(
+            "--refs",
+            metavar="FILE",
+            help="With --files: labels other files define (\\label{x}, {#x} or one name a line).",
+        ),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
     rendered: Annotated[
-        bool, typer.Option("--rendered", help="Also check the layout of the built outputs "
-                           "in build/ (overflowing slides, overfull PDF lines).")
+        bool,
+        typer.Option(
+            "--rendered",
+            help="Also check the layout of the built outputs "
+            "in build/ (overflowing slides, overfull PDF lines).",
+        ),
     ] = False,
     root: RootOption = None,
 ) -> None:
     """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
     from course_cli import check as checker
     from course_cli.check import report
-    from course_cli.console import console
+    from course_cli.check.files import check_paths
+    from course_cli.core.console import console
 
     _check_format(fmt, ("text", "json", "github"))
     if rules:
         console().print(report.rules_table())
         return
     if files:
-        result = checker.check_paths(targets or [], macros, site_root, refs)
+        result = check_paths(targets or [], macros, site_root, refs)
     else:
         result = checker.check_course(
             _course(root), checker.parse_lesson_numbers(targets or []), rendered=rendered
@@ -293,7 +305,7 @@ def check(
     else:
         console().print(report.render_text(result, strict))
     if result.failed(strict):
-        from course_cli.errors import ProblemsFound
+        from course_cli.core.errors import ProblemsFound
 
         raise ProblemsFound(f"course check: {result.summary()}")
 
@@ -301,7 +313,7 @@ def check(
 @app.command("list")
 def list_lessons(fmt: FormatOption = "text", root: RootOption = None) -> None:
     """Show the lessons: number, title, deliverables present, book parts."""
-    from course_cli import inventory
+    from course_cli.core import inventory
 
     _check_format(fmt)
     course = _course(root)
@@ -309,7 +321,7 @@ def list_lessons(fmt: FormatOption = "text", root: RootOption = None) -> None:
     if fmt == "json":
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
         return
-    from course_cli.console import console
+    from course_cli.core.console import console
 
     console().print(inventory.render_table(course, rows))
 
@@ -324,7 +336,7 @@ def readme(
 ) -> None:
     """Regenerate the roadmap table in README.md from course.yaml."""
     from course_cli import readme as readme_mod
-    from course_cli.console import console
+    from course_cli.core.console import console
 
     if check_only:
         result = readme_mod.update_readme(_course(root), write=False)
@@ -332,7 +344,7 @@ def readme(
         with _exclusive(root, "readme", no_wait):
             result = readme_mod.update_readme(_course(root), write=True)
     if check_only and result.changed:
-        from course_cli.errors import ProblemsFound
+        from course_cli.core.errors import ProblemsFound
 
         raise ProblemsFound(
             "README.md: the roadmap table is out of date", hint="run `course readme`"
@@ -344,8 +356,10 @@ def readme(
 def build(
     what: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
-                       show_default=False),
+        typer.Argument(
+            help="[slides|pdf|book|notebooks|site|all] [N…]: target, lesson numbers.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild what is up to date.")] = False,
     jobs: Annotated[
@@ -358,14 +372,20 @@ def build(
     ] = None,
     engine: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--engine", help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
-                     "(default: front matter `engine:`, then course.yaml build.pdf_engine)."),
+        typer.Option(
+            "--engine",
+            help="Conspect PDF engine: xelatex|lualatex|pdflatex|typst "
+            "(default: front matter `engine:`, then course.yaml build.pdf_engine).",
+        ),
     ] = None,
     solutions: Annotated[
         Optional[bool],  # noqa: UP045
-        typer.Option("--solutions/--no-solutions",
-                     help="Keep or leave out `::: solution` blocks in PDFs and the site "
-                     "(default: course.yaml build.solutions, true).", show_default=False),
+        typer.Option(
+            "--solutions/--no-solutions",
+            help="Keep or leave out `::: solution` blocks in PDFs and the site "
+            "(default: course.yaml build.solutions, true).",
+            show_default=False,
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 1) on layout warnings too.")
@@ -375,27 +395,34 @@ def build(
 ) -> None:
     """Build slides, conspect PDFs, the book, notebooks and the site into build/ (only what is
     stale)."""
-    from course_cli import build as build_mod
-    from course_cli.console import console
-    from course_cli.progress import make_progress
+    from course_cli.builders import targets as build_mod
+    from course_cli.builders.pdf.options import PdfOptions
+    from course_cli.builders.site.options import SiteOptions
+    from course_cli.builders.slides.options import SlidesOptions
+    from course_cli.core.console import console
+    from course_cli.engine.progress import make_progress
 
     target, numbers = build_mod.parse_build_args(what or [])
+    builder_options = (
+        SlidesOptions.parse(formats),
+        PdfOptions(engine=engine or None, solutions=solutions),
+        SiteOptions(solutions=solutions),
+    )
     course = _course(root)
     with _exclusive(course.root, "build", no_wait):
         report = build_mod.build(
             course, target, numbers, force=force, jobs=jobs,
-            formats=formats.split(",") if formats else None,
             progress=make_progress(course.root),
-            extra=_build_extra(engine, solutions),
+            builder_options=builder_options,
         )  # fmt: skip
     console().print(report.summary(), markup=False)
-    from course_cli import rendered
+    from course_cli.check.rendered import layout_findings
 
-    findings, notes = rendered.layout_findings(course, report)
+    findings, notes = layout_findings(course, report)
     _print_layout(findings, notes, strict)
     report.raise_for_failures()
     if strict and any(f.severity in ("error", "warning") for f in findings):
-        from course_cli.errors import ProblemsFound
+        from course_cli.core.errors import ProblemsFound
 
         raise ProblemsFound(
             f"course build --strict: {len(findings)} layout problem(s) in the built outputs"
@@ -404,7 +431,7 @@ def build(
 
 def _print_layout(findings: list[Finding], notes: list[str], strict: bool) -> None:
     """Print layout findings (as warnings, or errors with ``--strict``) and notes to stderr."""
-    from course_cli.console import err_console
+    from course_cli.core.console import err_console
 
     err = err_console()
     for f in findings:
@@ -417,21 +444,13 @@ def _print_layout(findings: list[Finding], notes: list[str], strict: bool) -> No
         err.print(f"[dim]note:[/] {_escape(note)}")
 
 
-def _build_extra(engine: str | None, solutions: bool | None) -> dict[str, object]:
-    extra: dict[str, object] = {}
-    if engine:
-        extra["engine"] = engine
-    if solutions is not None:
-        extra["solutions"] = solutions
-    return extra
-
-
 @app.command("book-sync")
 def book_sync(
     lessons: Annotated[
         Optional[list[int]],  # noqa: UP045
-        typer.Argument(help="Lesson numbers (default: every lesson with `book:` labels).",
-                       show_default=False),
+        typer.Argument(
+            help="Lesson numbers (default: every lesson with `book:` labels).", show_default=False
+        ),
     ] = None,
     check_only: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if an extract is stale.")
@@ -447,24 +466,26 @@ def book_sync(
     root: RootOption = None,
 ) -> None:
     """Write lessons/lesson_NN/book/ (LaTeX + Markdown extracts) from the book source."""
-    from course_cli import booksync
+    from course_cli.booksync.report import describe, to_json
+    from course_cli.booksync.runner import sync
+    from course_cli.booksync.selection import outline
 
     _check_format(fmt)
     course = _course(root)
     if show_outline:
-        typer.echo(booksync.outline(course, fmt), nl=False)
+        typer.echo(outline(course, fmt), nl=False)
         return
     if check_only:
-        report = booksync.sync(course, lessons or [], check=True, force=force)
+        report = sync(course, lessons or [], check=True, force=force)
     else:
         with _exclusive(course.root, "book-sync", no_wait):
-            report = booksync.sync(course, lessons or [], check=False, force=force)
+            report = sync(course, lessons or [], check=False, force=force)
     if fmt == "json":
-        typer.echo(json.dumps(booksync.to_json(report), indent=2))
+        typer.echo(json.dumps(to_json(report), indent=2))
     else:
-        from course_cli.console import console
+        from course_cli.core.console import console
 
-        for line in booksync.describe(report):
+        for line in describe(report):
             console().print(line, markup=False)
     report.raise_for_problems()
 
@@ -472,8 +493,8 @@ def book_sync(
 @app.command("doctor")
 def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
     """Find every tool the course needs: version and path, or the exact install command."""
-    from course_cli import doctor as doctor_mod
-    from course_cli.errors import ConfigError, ToolNotFoundError
+    from course_cli.core.errors import ConfigError, ToolNotFoundError
+    from course_cli.tools import doctor as doctor_mod
 
     _check_format(fmt)
     try:
@@ -486,7 +507,7 @@ def doctor(fmt: FormatOption = "text", root: RootOption = None) -> None:
     if fmt == "json":
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
-        from course_cli.console import console
+        from course_cli.core.console import console
 
         out = console()
         for line in doctor_mod.render_lines(report):
@@ -510,7 +531,7 @@ def serve(
 ) -> None:
     """Serve the course site, rebuild what changes, and reload open pages."""
     from course_cli import serve as serve_mod
-    from course_cli.console import console
+    from course_cli.core.console import console
 
     course = _course(root)
     out = console()
@@ -518,7 +539,7 @@ def serve(
     def log(line: str) -> None:
         out.print(line, markup=False)
 
-    from course_cli.interrupts import Interrupted
+    from course_cli.tools.interrupts import Interrupted
 
     try:
         serve_mod.serve(course, host, port, log, initial_build=not no_build)
@@ -528,7 +549,7 @@ def serve(
 
 def main() -> None:
     """Entry point of the ``course`` console script: run the app, map errors to exit codes."""
-    from course_cli import interrupts
+    from course_cli.tools import interrupts
 
     previous = interrupts.install()
     try:
@@ -539,7 +560,7 @@ def main() -> None:
 
 def _run() -> None:
     """Run the app; exit with the code of its error, interrupt or typer.Exit."""
-    from course_cli import interrupts
+    from course_cli.tools import interrupts
 
     try:
         code = app(standalone_mode=False)
@@ -580,7 +601,7 @@ _DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPE
 def _disk_error(exc: OSError) -> CourseError:
     """A one-line error for a file that could not be written: what, where, why."""
     where = exc.filename or "a file"
-    from course_cli.errors import DiskError
+    from course_cli.core.errors import DiskError
 
     return DiskError(
         f"cannot write {where}: {exc.strerror or exc}",
@@ -598,7 +619,7 @@ def _click_exception() -> type[Exception]:
 
 
 def _report(exc: CourseError) -> None:
-    from course_cli.console import err_console
+    from course_cli.core.console import err_console
 
     err = err_console()
     lines = getattr(exc, "messages", None) or [exc.message]

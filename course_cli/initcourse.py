@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_cli import __version__
-from course_cli.config import CONFIG_NAME, load_course
-from course_cli.errors import ProblemsFound, UsageError
-from course_cli.fsutil import atomic_write, current_umask
-from course_cli.templating import DEFAULTS
+from course_cli.core.config import CONFIG_NAME, load_course
+from course_cli.core.errors import ProblemsFound, UsageError
+from course_cli.core.fs import atomic_write, current_umask
+from course_cli.core.templating import DEFAULTS
 
 INIT_DATA = Path(__file__).resolve().parent / "data" / "init"
 MAX_LESSONS = 99
@@ -132,7 +132,7 @@ def plan_init(root: Path, *, title: str | None, lessons: int, force: bool = Fals
 
 
 def _render_init(title: str, lessons: int) -> list[tuple[str, str]]:
-    from course_cli.templating import environment, render_tree
+    from course_cli.core.templating import environment, render_tree
 
     env = environment(INIT_DATA)
     env.filters["latex_escape"] = latex_escape

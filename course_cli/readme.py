@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_cli.boundary import is_inside
-from course_cli.config import Course
-from course_cli.errors import CourseError, ProblemsFound
-from course_cli.fsutil import write_keeping_style
+from course_cli.core.boundary import is_inside
+from course_cli.core.config import Course
+from course_cli.core.errors import CourseError, ProblemsFound
+from course_cli.core.fs import write_keeping_style
 
 START = "<!-- course:roadmap:start -->"
 END = "<!-- course:roadmap:end -->"

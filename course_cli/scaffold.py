@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_cli.boundary import is_inside
-from course_cli.config import CONFIG_NAME, MAX_LESSON, Course, Lesson
-from course_cli.errors import DiskError, ProblemsFound, UsageError
-from course_cli.fsutil import atomic_write, write_keeping_style
+from course_cli.core.boundary import is_inside
+from course_cli.core.config import CONFIG_NAME, MAX_LESSON, Course, Lesson
+from course_cli.core.errors import DiskError, ProblemsFound, UsageError
+from course_cli.core.fs import atomic_write, write_keeping_style
 
 PLACEHOLDER = "TODO(course)"
 """Marker of every placeholder a template leaves; `course check` flags files that keep it."""
@@ -118,7 +118,7 @@ def plan_lesson(
                     hint="lesson titles must be unique",
                 )
         lesson = _new_lesson(number, title, (summary or "").strip())
-        from course_cli.yamledit import add_lesson
+        from course_cli.core.yamledit import add_lesson
 
         config_text = add_lesson(course.config_path, lesson)
     files = tuple(
@@ -135,15 +135,13 @@ def plan_lesson(
     )
 
 
-def render_lesson(
-    course: Course, lesson: Lesson, parts: tuple[str, ...]
-) -> list[tuple[Path, str]]:
+def render_lesson(course: Course, lesson: Lesson, parts: tuple[str, ...]) -> list[tuple[Path, str]]:
     """Render the course's lesson templates for ``lesson``: ``(absolute path, text)`` pairs.
 
     Optional parts not named in ``parts`` are left out. Raises CourseError naming the template
     and line when a template is broken.
     """
-    from course_cli.templating import render_tree, template_dir
+    from course_cli.core.templating import render_tree, template_dir
 
     template_root = template_dir(course.root, "lesson")
     context = {

@@ -22,9 +22,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from course_cli.boundary import is_inside
-from course_cli.config import CONFIG_NAME, Course, load_course
-from course_cli.errors import CourseError, UsageError
+from course_cli.core.boundary import is_inside
+from course_cli.core.config import CONFIG_NAME, Course, load_course
+from course_cli.core.errors import CourseError, UsageError
 
 WATCHED = ("lessons", "materials", "templates", CONFIG_NAME)
 STATUS_PATH = "/__course/status"
@@ -276,8 +276,8 @@ Log = Callable[[str], None]
 
 def run_builds(root: Path, builds: list[Rebuild], log: Log) -> str | None:
     """Run ``builds`` with the incremental engine; return the error text or None."""
-    from course_cli import build as build_mod
-    from course_cli.locking import course_lock
+    from course_cli.builders import targets as build_mod
+    from course_cli.core.locking import course_lock
 
     try:
         with course_lock(root, "serve (rebuild)", on_wait=log):
@@ -332,7 +332,7 @@ def relevant_changes(course: Course, paths: Iterable[Path]) -> list[Path]:
 
 def serve(course: Course, host: str, port: int, log: Log, initial_build: bool = True) -> None:
     """Serve the site and rebuild on changes until interrupted (blocks)."""
-    from course_cli.site import site_dir
+    from course_cli.builders.site.builder import site_dir
 
     state = LiveState()
     server = make_server(site_dir(course), host, port, state)

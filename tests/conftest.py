@@ -61,7 +61,7 @@ def make_course(tmp_path: Path) -> Callable[..., Path]:
         if yaml is not None:
             (root / "course.yaml").write_text(yaml, encoding="utf-8")
         if templates:
-            from course_cli.templating import DEFAULTS
+            from course_cli.core.templating import DEFAULTS
 
             shutil.copytree(DEFAULTS, root / "templates", dirs_exist_ok=True)
             macros = REPO / "materials" / "macros.tex"

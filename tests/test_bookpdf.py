@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.bookpdf import book_inputs
+from course_cli.builders.book.builder import book_inputs
 
 COURSE_YAML = """\
 title: Test Course

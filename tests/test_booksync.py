@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.booksync import LOCK_NAME, render, select, sync
-from course_cli.config import load_course
-from course_cli.errors import ProblemsFound, UsageError
-from course_cli.latex import read_book
+from course_cli.booksync.extract import render
+from course_cli.booksync.lock import LOCK_NAME
+from course_cli.booksync.runner import sync
+from course_cli.booksync.selection import select
+from course_cli.core.config import load_course
+from course_cli.core.errors import ProblemsFound, UsageError
+from course_cli.latex.reader import read_book
 
 FIXTURE = Path(__file__).parent / "fixtures" / "books" / "course"
 BOOK_DIR = "materials/book"
@@ -267,7 +270,7 @@ def test_extract_compiles_alone_as_the_books_chapter(course_root: Path) -> None:
 @needs_tex
 @pytest.mark.integration
 def test_course_build_book_makes_the_lesson_book_pdf(course_root: Path) -> None:
-    from course_cli.build import build
+    from course_cli.builders.targets import build
 
     course = load_course(course_root)
     sync(course)
@@ -387,7 +390,7 @@ def test_outside_references_in_a_series_name_the_book_once(tmp_path: Path) -> No
 
 
 def test_a_failing_pandoc_leaves_nothing_half_written(course_root: Path) -> None:
-    from course_cli.errors import ToolFailedError
+    from course_cli.core.errors import ToolFailedError
 
     def broken(*_: object) -> str:
         raise ToolFailedError("pandoc: exit 1")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from course_cli.booksync import GENERATOR_ID, generator_id, render
-from course_cli.latex import format_outline, read_book
+from course_cli.booksync.extract import render
+from course_cli.booksync.lock import GENERATOR_ID, generator_id
+from course_cli.latex.outline import format_outline
+from course_cli.latex.reader import read_book
 
 FIXTURE = Path(__file__).parent / "fixtures" / "books" / "course"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.booksync import sync
-from course_cli.config import load_course
-from course_cli.latex import BookError
+from course_cli.booksync.runner import sync
+from course_cli.core.config import load_course
+from course_cli.latex.model import BookError
 from tests.test_booksync import needs_pandoc, needs_tex
 
 REAL = Path(__file__).parent / "fixtures" / "books" / "real"

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from course_cli.build import BuildOptions, BuildStep, Task, execute, key_of
-from course_cli.errors import CourseError, ExitCode, ToolFailedError
+from course_cli.core.errors import CourseError, ExitCode, ToolFailedError
+from course_cli.engine.executor import execute
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, key_of
 
 
 class Recorder:
@@ -158,7 +159,7 @@ def test_manifest_records_fingerprints(tmp_path: Path) -> None:
 
 
 def test_duplicate_outputs_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    from course_cli.errors import ProblemsFound
+    from course_cli.core.errors import ProblemsFound
 
     act = Recorder()
     steps = make_steps(tmp_path, act, ["a"]) * 2
@@ -189,8 +190,8 @@ def test_jobs_run_units_in_parallel(tmp_path: Path) -> None:
 
 
 def test_build_arguments_target_and_lessons() -> None:
-    from course_cli.build import parse_build_args
-    from course_cli.errors import UsageError
+    from course_cli.builders.targets import parse_build_args
+    from course_cli.core.errors import UsageError
 
     assert parse_build_args([]) == ("all", [])
     assert parse_build_args(["slides", "3", "5"]) == ("slides", [3, 5])
@@ -205,7 +206,7 @@ def test_build_arguments_target_and_lessons() -> None:
 def test_cli_build_runs_a_registered_builder(
     make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course_cli import build
+    from course_cli.builders import targets as build
 
     root = make_course()
     act = Recorder()
@@ -230,7 +231,7 @@ def test_cli_build_runs_a_registered_builder(
 def test_build_folder_that_is_a_file_is_a_usage_error(
     make_course: Callable[..., Path], run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course_cli import build
+    from course_cli.builders import targets as build
 
     root = make_course()
     act = Recorder()
@@ -278,7 +279,7 @@ def test_manifest_is_written_once_per_phase_not_per_unit(
 ) -> None:
     # 60 units of one phase: one write of build/.manifest.json at the end, which records all
     # of them (a write per unit made a large course quadratic).
-    from course_cli.manifest import Manifest
+    from course_cli.engine.manifest import Manifest
 
     writes: list[int] = []
     original = Manifest.save
@@ -304,7 +305,7 @@ def test_manifest_is_written_once_per_phase_not_per_unit(
 def test_an_interrupted_phase_still_records_the_units_that_finished(tmp_path: Path) -> None:
     # Ctrl+C after two units: the manifest written on the way out keeps those two fresh, so
     # the next build redoes only the rest (and deletes nothing).
-    from course_cli.interrupts import Interrupted
+    from course_cli.tools.interrupts import Interrupted
 
     done: list[str] = []
 
@@ -351,3 +352,50 @@ def test_the_unit_that_took_longest_last_time_starts_first(tmp_path: Path) -> No
     order.clear()
     execute(steps(), root=tmp_path, jobs=1, force=True)
     assert order[0] == "book" and sorted(order) == ["a", "b", "book", "c"]
+
+
+# --- typed builder options, validated where the command line is parsed -----------------------
+
+
+def test_builder_options_are_frozen_typed_and_validated() -> None:
+    import dataclasses
+
+    from course_cli.builders.pdf.options import PdfOptions
+    from course_cli.builders.site.options import SiteOptions
+    from course_cli.builders.slides.options import SlidesOptions
+    from course_cli.core.errors import UsageError
+    from course_cli.tools.runner import Toolbox
+
+    assert SlidesOptions.parse(" HTML, pdf,html ") == SlidesOptions(("html", "pdf"))
+    assert SlidesOptions.parse(None) == SlidesOptions() == SlidesOptions.parse("")
+    with pytest.raises(UsageError, match="unknown slide format svg") as exc:
+        SlidesOptions.parse("html,svg")
+    assert exc.value.hint == "use html, pdf or pptx (comma-separated)"
+    with pytest.raises(UsageError, match="unknown PDF engine 'word'") as exc:
+        PdfOptions(engine="word")
+    assert exc.value.hint == "use one of: xelatex, lualatex, pdflatex, typst"
+    pdf = PdfOptions(engine="typst", solutions=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pdf.engine = "xelatex"  # type: ignore[misc]
+    options = BuildOptions(
+        root=Path("."), build_dir=Path("build"), toolbox=Toolbox(Path(".")), builder_options=(pdf,)
+    )
+    assert options.of(PdfOptions) is pdf
+    assert options.of(SiteOptions) == SiteOptions(solutions=None)  # not given: the defaults
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "word"], "unknown PDF engine 'word'"),
+        (["--format", "html,svg"], "unknown slide format svg"),
+    ],
+)
+def test_bad_build_option_is_refused_before_anything_is_read(
+    args: list[str], message: str, make_course: Callable[..., Path], run_cli: Any
+) -> None:
+    root = make_course()
+    result = run_cli("build", "pdf", *args, "--root", str(root))
+    assert result.exit_code == ExitCode.USAGE
+    assert message in result.stderr
+    assert not (root / "build").exists()  # refused before the lock or any step

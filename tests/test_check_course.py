@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from course_cli.check import check_course
-from course_cli.config import load_course
+from course_cli.core.config import load_course
 from tests.conftest import MINI_COURSE_YAML, REPO, write_tree
 
 GOOD = REPO / "tests" / "fixtures" / "check" / "good_lesson"
@@ -354,11 +354,11 @@ BOOK_TEX = (
 
 
 def test_b001_never_synced_and_unreadable_book(course: Callable[..., Path]) -> None:
-    from course_cli import booksync
+    from course_cli.booksync import lock
     from course_cli.check.book import GENERATOR_VERSION, LOCK_NAME
 
-    assert LOCK_NAME == booksync.LOCK_NAME
-    assert GENERATOR_VERSION == booksync.GENERATOR_VERSION
+    assert LOCK_NAME == lock.LOCK_NAME
+    assert GENERATOR_VERSION == lock.GENERATOR_VERSION
     root = course({"materials/book/src.tex": BOOK_TEX}, yaml=BOOK_YAML)
     assert findings(root, 2) == [
         ("lessons/lesson_02/book/", "B001", "lesson 2: no book extract for ch:two (never synced)"),
@@ -465,8 +465,8 @@ def test_f005_unknown_engine_in_a_conspect(
 def test_f005_agrees_with_what_the_pdf_build_accepts(
     course: Callable[..., Path], value: str
 ) -> None:
-    from course_cli.errors import UsageError
-    from course_cli.pdf import choose_engine, read_front_matter
+    from course_cli.builders.pdf.builder import choose_engine, read_front_matter
+    from course_cli.core.errors import UsageError
 
     conspect = with_front(f"engine: {value}\n")
     root = course({"lessons/lesson_01/conspect.md": conspect})
@@ -480,8 +480,10 @@ def test_f005_agrees_with_what_the_pdf_build_accepts(
 
 
 def test_c007_lesson_number_disagrees_with_the_folder(course: Callable[..., Path]) -> None:
-    deck = (GOOD / "slides" / "slides.md").read_text(encoding="utf-8").replace(
-        "marp: true\n", "marp: true\nlesson: one\n"
+    deck = (
+        (GOOD / "slides" / "slides.md")
+        .read_text(encoding="utf-8")
+        .replace("marp: true\n", "marp: true\nlesson: one\n")
     )
     root = course(
         {
@@ -656,8 +658,7 @@ def test_cli_junit_refuses_a_folder_and_a_file_that_is_not_a_report(
     result = run_cli("check", "--junit", str(inside_a_file), "--root", str(root))
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert (
-        f"error: --junit {inside_a_file}: {readme} is a file, not a folder"
-        in result.stderr  # type: ignore[attr-defined]
+        f"error: --junit {inside_a_file}: {readme} is a file, not a folder" in result.stderr  # type: ignore[attr-defined]
     )
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
 
@@ -671,8 +672,13 @@ def test_cli_junit_replaces_an_earlier_report_and_an_empty_file(
     assert run_cli("check", "--junit", str(junit), "--root", str(root)).exit_code == 0  # type: ignore[attr-defined]
     first = junit.read_text(encoding="utf-8")
     assert '<testsuite name="course check" tests="7" failures="0"' in first
-    write_tree(root, {"lessons/lesson_01/README.md": (GOOD / "README.md").read_text(
-        encoding="utf-8") + "\n[gone](gone.md)\n"})
+    write_tree(
+        root,
+        {
+            "lessons/lesson_01/README.md": (GOOD / "README.md").read_text(encoding="utf-8")
+            + "\n[gone](gone.md)\n"
+        },
+    )
     assert run_cli("check", "--junit", str(junit), "--root", str(root)).exit_code == 1  # type: ignore[attr-defined]
     assert '<testsuite name="course check" tests="7" failures="1"' in junit.read_text(
         encoding="utf-8"

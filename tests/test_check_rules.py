@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.check import check_files
+from course_cli.check.files import check_files
 from tests.conftest import write_tree
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.config import find_root, load_course
-from course_cli.errors import ConfigError, UsageError
+from course_cli.core.config import find_root, load_course
+from course_cli.core.errors import ConfigError, UsageError
 
 
 def _errors(root: Path) -> list[str]:

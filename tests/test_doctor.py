@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli import doctor
-from course_cli.config import load_course
+from course_cli.core.config import load_course
+from course_cli.tools import doctor
 
 HTML_ONLY = """\
 title: Test Course

@@ -143,8 +143,8 @@ def test_row05_symlinks_to_host_files_are_not_published(make_course, tmp_path: P
 
 
 def test_row05_copy_refuses_a_symlink_out_of_the_course(tmp_path: Path) -> None:
-    from course_cli.boundary import copy_inside
-    from course_cli.errors import ProblemsFound
+    from course_cli.core.boundary import copy_inside
+    from course_cli.core.errors import ProblemsFound
 
     root = tmp_path / "c"
     (root / "build").mkdir(parents=True)
@@ -204,7 +204,7 @@ def test_row08_tex_sandbox_stops_what_a_scan_cannot_see(make_course) -> None:  #
 
 
 def test_row08_tools_run_with_tex_in_paranoid_mode(tmp_path: Path) -> None:
-    from course_cli.tools import run
+    from course_cli.tools.runner import run
 
     (tmp_path / "course.yaml").write_text("title: T\n", encoding="utf-8")
     done = run(["sh", "-c", "echo $openin_any $openout_any $TEXMFOUTPUT"], cwd=tmp_path)
@@ -304,8 +304,9 @@ def test_row20_deck_named_like_another_output_is_refused(make_course) -> None:  
 
 
 def test_row20_two_steps_writing_one_file_is_a_one_line_error(tmp_path: Path) -> None:
-    from course_cli.build import BuildStep, execute
-    from course_cli.errors import ProblemsFound
+    from course_cli.core.errors import ProblemsFound
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep
 
     out = tmp_path / "build/x.pdf"
     a = BuildStep("a", out, (tmp_path / "a.md",), action=lambda tasks: None, label="A")

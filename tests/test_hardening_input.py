@@ -102,7 +102,7 @@ def test_row07_huge_lesson_number_is_refused(make_course, run_cli, number: str) 
 
 # --------------------------------------------------------------------------- row 15
 def test_row15_an_unexpected_error_in_a_rebuild_does_not_kill_the_watcher(make_course) -> None:  # type: ignore[no-untyped-def]
-    from course_cli import build as build_mod
+    from course_cli.builders import targets as build_mod
     from course_cli.serve import Rebuild, run_builds
 
     def broken(course, lessons, options):  # type: ignore[no-untyped-def]
@@ -125,7 +125,7 @@ def test_row15_an_unexpected_error_in_a_rebuild_does_not_kill_the_watcher(make_c
 
 # --------------------------------------------------------------------------- row 16
 def test_row16_deck_scan_is_linear(tmp_path: Path) -> None:
-    from course_cli.decks import analyze_deck
+    from course_cli.builders.slides.decks import analyze_deck
 
     (tmp_path / "course.yaml").write_text("title: T\n", encoding="utf-8")
     slide = (
@@ -160,7 +160,7 @@ def test_row16_deck_scan_is_linear(tmp_path: Path) -> None:
 
 
 def test_row16_katex_directive_still_found() -> None:
-    from course_cli.decks import _KATEX
+    from course_cli.builders.slides.decks import _KATEX
 
     assert _KATEX.search("x\n  math: katex\n")
     assert _KATEX.search("<!--\n math: 'katex' -->")
@@ -249,7 +249,7 @@ def test_row21gh_row28_bad_new_lesson_arguments(make_course, run_cli, args, mess
 def test_row21i_full_disk_in_book_sync_is_one_line(tmp_path: Path, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import errno
 
-    from course_cli import fsutil
+    from course_cli.core import fs as fsutil
 
     root = book_course(tmp_path)
 
@@ -320,7 +320,7 @@ def test_row24_idle_connections_are_closed(server: int) -> None:
 
 
 def test_row28_bad_host_hint_names_the_host_not_the_port(tmp_path: Path) -> None:
-    from course_cli.errors import CourseError
+    from course_cli.core.errors import CourseError
     from course_cli.serve import LiveState, make_server
 
     with pytest.raises(CourseError) as exc:
@@ -330,7 +330,7 @@ def test_row28_bad_host_hint_names_the_host_not_the_port(tmp_path: Path) -> None
 
 
 def test_row28_serve_ignores_the_book_pdf_it_writes_itself(make_course) -> None:  # type: ignore[no-untyped-def]
-    from course_cli.config import load_course
+    from course_cli.core.config import load_course
     from course_cli.serve import Rebuild, plan_rebuild, relevant_changes
 
     root = make_course()

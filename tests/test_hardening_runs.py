@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.errors import ToolFailedError, ToolNotFoundError
-from course_cli.locking import course_lock
+from course_cli.core.errors import ToolFailedError, ToolNotFoundError
+from course_cli.core.locking import course_lock
 from tests.hardening_helpers import (
     MINI_PDF,
     REPO,
@@ -180,7 +180,7 @@ def test_row10_row11_broken_tool_output_is_not_installed_or_cached(  # type: ign
 
 
 def test_row11_binary_hash_not_tool_path_is_part_of_the_key(tmp_path: Path) -> None:
-    from course_cli.tools import Toolbox
+    from course_cli.tools.runner import Toolbox
 
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
@@ -197,7 +197,7 @@ def test_row11_binary_hash_not_tool_path_is_part_of_the_key(tmp_path: Path) -> N
 def test_row10_full_disk_while_installing_is_one_line_and_keeps_the_old_output(  # type: ignore[no-untyped-def]
     make_course, run_cli, monkeypatch, tmp_path: Path
 ) -> None:
-    from course_cli import executor
+    from course_cli.engine import executor
 
     root = make_course({"lessons/lesson_01/conspect.md": CONSPECT})
     (root / "build/lesson_01").mkdir(parents=True)
@@ -226,7 +226,7 @@ def test_row10_full_disk_while_installing_is_one_line_and_keeps_the_old_output( 
 
 
 def test_row10_torn_book_aux_files_are_dropped_and_force_starts_afresh(tmp_path: Path) -> None:
-    from course_cli.bookpdf import reset_aux
+    from course_cli.builders.book.builder import reset_aux
 
     aux = tmp_path / ".book-aux"
     (aux / "chapters").mkdir(parents=True)
@@ -380,7 +380,7 @@ def test_row14_concurrent_book_sync_leaves_no_false_hand_edit(tmp_path: Path) ->
 # --------------------------------------------------------------------------- row 19
 @pytest.mark.parametrize("bib", ["", "% only a comment\n", "root:x:0:0:root:/root:/bin/bash\n"])
 def test_row19_bibliography_without_entries_is_no_crash(tmp_path: Path, bib: str) -> None:
-    from course_cli.pdf import cited_bibliography
+    from course_cli.builders.pdf.builder import cited_bibliography
 
     (tmp_path / "refs.bib").write_text(bib, encoding="utf-8")
     out = cited_bibliography("See [@sutton2018].", tmp_path / "refs.bib", tmp_path, tmp_path)
@@ -390,7 +390,7 @@ def test_row19_bibliography_without_entries_is_no_crash(tmp_path: Path, bib: str
 
 # --------------------------------------------------------------------------- row 23
 def test_row23_node_launcher_without_node_is_tool_missing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from course_cli.tools import Toolbox
+    from course_cli.tools.runner import Toolbox
 
     marp = tmp_path / "marp"
     marp.write_text("#!/usr/bin/env node\nconsole.log('hi')\n", encoding="utf-8")
@@ -407,7 +407,8 @@ def test_row23_node_launcher_without_node_is_tool_missing(tmp_path: Path, monkey
 
 
 def test_row23_missing_tool_keeps_the_old_outputs(tmp_path: Path) -> None:
-    from course_cli.build import BuildStep, FailingAction, execute
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep, FailingAction
 
     out = tmp_path / "build/lesson_01/slides.html"
     out.parent.mkdir(parents=True)
@@ -424,7 +425,7 @@ def test_row23_missing_tool_keeps_the_old_outputs(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- row 25
 def test_row25_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
-    from course_cli.tools import run
+    from course_cli.tools.runner import run
 
     script = tmp_path / "noisy"
     script.write_text(
@@ -439,7 +440,7 @@ def test_row25_control_characters_never_reach_the_terminal(tmp_path: Path) -> No
 
 # --------------------------------------------------------------------------- row 27
 def test_row27_timed_out_tool_and_its_children_are_stopped(tmp_path: Path) -> None:
-    from course_cli.tools import run
+    from course_cli.tools.runner import run
 
     marker = str(random.randint(100000, 999999))
     script = tmp_path / "hang"
@@ -455,8 +456,8 @@ def test_row27_timed_out_tool_and_its_children_are_stopped(tmp_path: Path) -> No
 def test_row22_outputs_of_a_deleted_deck_are_removed_and_unlinked(make_course) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from course_cli.config import load_course
-    from course_cli.slides import prune_removed_decks
+    from course_cli.builders.slides.builder import prune_removed_decks
+    from course_cli.core.config import load_course
 
     root = make_course(
         {
@@ -517,7 +518,8 @@ def test_row22_site_copy_of_a_failed_output_is_removed(make_course) -> None:  # 
 def test_row28_moving_the_course_folder_keeps_outputs_fresh(tmp_path: Path) -> None:
     import shutil
 
-    from course_cli.build import BuildStep, execute, key_of
+    from course_cli.engine.executor import execute
+    from course_cli.engine.steps import BuildStep, key_of
 
     def make(root: Path) -> list[BuildStep]:
         def action(tasks):  # type: ignore[no-untyped-def]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.errors import CourseError
-from course_cli.latex import BookError, format_outline, read_book
+from course_cli.core.errors import CourseError
+from course_cli.latex.model import BookError
+from course_cli.latex.outline import format_outline
+from course_cli.latex.reader import read_book
 from tests.conftest import write_tree
 
 BOOK = "\\documentclass{book}\n\\begin{document}\n%s\n\\end{document}\n"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.latex import format_outline, read_book
+from course_cli.latex.outline import format_outline
+from course_cli.latex.reader import read_book
 from tests.conftest import CORPUS
 
 EXPECTED = Path(__file__).parent / "fixtures" / "books" / "corpus"

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from course_cli import slides
-from course_cli.build import BuildOptions
+from course_cli.builders.slides import builder as slides
 from course_cli.check import check_course
-from course_cli.config import load_course
-from course_cli.errors import UsageError
-from course_cli.tools import Toolbox
+from course_cli.core.config import load_course
+from course_cli.core.errors import UsageError
+from course_cli.engine.steps import BuildOptions
+from course_cli.tools.runner import Toolbox
 from tests.conftest import MINI_COURSE_YAML
 from tests.test_slides import marp_env, needs_marp  # noqa: F401 (fixture)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.build import build
-from course_cli.config import load_course
+from course_cli.builders.targets import build
+from course_cli.core.config import load_course
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON_NOTEBOOKS = sorted((REPO / "lessons").glob("lesson_*/notebooks/*.py"))
@@ -315,7 +315,11 @@ def test_cli_build_notebooks_exit_code_and_message(make_course) -> None:
 def test_package_key_names_imported_distributions_and_their_requirements(tmp_path: Path) -> None:
     from importlib.metadata import version
 
-    from course_cli.notebooks import distributions, imported_modules, imported_versions
+    from course_cli.builders.notebooks.builder import (
+        distributions,
+        imported_modules,
+        imported_versions,
+    )
 
     code = "import json\nimport numpy as np\nfrom matplotlib import pyplot as plt\n# import torch\n"
     modules = imported_modules(code)
@@ -332,8 +336,8 @@ def test_package_key_names_imported_distributions_and_their_requirements(tmp_pat
 def test_missing_notebook_packages_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from course_cli.errors import ToolNotFoundError
-    from course_cli.nbrun import require
+    from course_cli.builders.notebooks.run import require
+    from course_cli.core.errors import ToolNotFoundError
 
     real = importlib.util.find_spec
     monkeypatch.setattr(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.errors import ConfigError, UsageError
-from course_cli.macros import as_newcommands, parse_macros, read_macros
-from course_cli.pdf import choose_engine, local_images, read_front_matter
-from course_cli.pdfcheck import latex_failure, pandoc_problems, typst_incompatibilities
+from course_cli.builders.pdf.builder import choose_engine, local_images, read_front_matter
+from course_cli.builders.pdf.checks import latex_failure, pandoc_problems, typst_incompatibilities
+from course_cli.core.errors import ConfigError, UsageError
+from course_cli.core.macros import as_newcommands, parse_macros, read_macros
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "conspects"
@@ -354,8 +354,8 @@ def test_equation_numbers_and_references(make_course, run_cli, engine: str, expe
 
 @pytest.mark.integration
 def test_typst_math_fixes_in_pandoc_output() -> None:
-    from course_cli.pdf import DATA_DIR
-    from course_cli.tools import bundled_pandoc
+    from course_cli.builders.pdf.builder import DATA_DIR
+    from course_cli.tools.paths import bundled_pandoc
 
     pandoc = bundled_pandoc()
     if pandoc is None:
@@ -380,7 +380,7 @@ def test_typst_math_fixes_in_pandoc_output() -> None:
 
 
 def test_course_templates_override_bundled_files(tmp_path: Path) -> None:
-    from course_cli.pdf import DATA_DIR, template_files
+    from course_cli.builders.pdf.builder import DATA_DIR, template_files
 
     (tmp_path / "templates" / "pdf").mkdir(parents=True)
     (tmp_path / "templates" / "pdf" / "course-header.tex").write_text("% mine\n")
@@ -392,10 +392,10 @@ def test_course_templates_override_bundled_files(tmp_path: Path) -> None:
 @pytest.mark.integration
 @needs_tex
 def test_plan_lists_every_input_and_the_engine(make_course) -> None:  # type: ignore[no-untyped-def]
-    from course_cli.build import BuildOptions
-    from course_cli.config import load_course
-    from course_cli.pdf import plan_build
-    from course_cli.tools import Toolbox
+    from course_cli.builders.pdf.builder import plan_build
+    from course_cli.core.config import load_course
+    from course_cli.engine.steps import BuildOptions
+    from course_cli.tools.runner import Toolbox
 
     root = _course(make_course, front_engine="typst")
     course = load_course(root)
@@ -488,8 +488,8 @@ A name in Chinese: 漢字, and a smile 🙂.
 
 
 def test_verify_typst_names_each_garbling_line() -> None:
-    from course_cli.pdf import typst_font_files, verify_typst
-    from course_cli.pdfcheck import missing_glyphs
+    from course_cli.builders.pdf.builder import typst_font_files, verify_typst
+    from course_cli.builders.pdf.checks import missing_glyphs
 
     err = verify_typst("lessons/lesson_01/conspect.md", GARBLED)
     assert err is not None

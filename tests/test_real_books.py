@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.latex import BookError, format_outline, read_book
 from course_cli.latex.auxfile import apply_latex_numbers, clean_number, read_aux
+from course_cli.latex.model import BookError
+from course_cli.latex.outline import format_outline
+from course_cli.latex.reader import read_book
 from tests.conftest import CORPUS
 
 REAL = Path(__file__).parent / "fixtures" / "books" / "real"

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from course_cli import rendered
-from course_cli.slidelayout import SlideBox, iter_overflows, slide_lines
+from course_cli.builders import layout
+from course_cli.builders.slides.layout import SlideBox, iter_overflows, slide_lines
+from course_cli.check import rendered
 from tests.conftest import MINI_COURSE_YAML
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,18 +130,18 @@ $$
 
 
 def test_pandoc_verbose_output_splits_into_warnings_tex_and_the_last_run() -> None:
-    plain, tex, last = rendered.split_pandoc_verbose(VERBOSE)
+    plain, tex, last = layout.split_pandoc_verbose(VERBOSE)
     assert plain == "[WARNING] Citeproc: citation nobody not found"
     assert tex.splitlines()[0] == "\\documentclass{article}" and len(tex.splitlines()) == 8
     assert "99.0pt" not in last and "61.25pt" in last
-    layout = rendered.conspect_layout(tex, last)
-    assert [(o["pt"], o["first"], o["display"]) for o in layout["overfull"]] == [
+    record = layout.conspect_layout(tex, last)
+    assert [(o["pt"], o["first"], o["display"]) for o in record["overfull"]] == [
         (61.25, 8, True),
         (3.1, 4, False),
     ]
-    assert layout["overfull"][0]["tex"].startswith("\\[\n\\sum_{t\\ge0}")
-    assert rendered.markdown_line(MARKDOWN, layout["overfull"][0]["tex"]) == 8
-    assert rendered.markdown_line(MARKDOWN, "Text of the first paragraph.") == 5
+    assert record["overfull"][0]["tex"].startswith("\\[\n\\sum_{t\\ge0}")
+    assert layout.markdown_line(MARKDOWN, record["overfull"][0]["tex"]) == 8
+    assert layout.markdown_line(MARKDOWN, "Text of the first paragraph.") == 5
 
 
 def test_book_log_overfull_lines_get_their_file() -> None:
@@ -154,8 +155,7 @@ def test_book_log_overfull_lines_get_their_file() -> None:
     )
     root = Path("/course")
     main = root / "materials/book/src.tex"
-    layout = rendered.book_layout(log, main, root)
-    assert layout["overfull"] == [
+    assert layout.book_layout(log, main, root)["overfull"] == [
         {"pt": 14.5, "first": 12, "last": 14, "display": False,
          "file": "materials/book/chapters/one.tex"},
         {"pt": 2.0, "first": 7, "last": 7, "display": True,
@@ -166,7 +166,7 @@ def test_book_log_overfull_lines_get_their_file() -> None:
 def test_layout_findings_follow_ignore_comments_disable_and_the_limit(
     make_course: Callable[..., Path],
 ) -> None:
-    from course_cli.config import load_course
+    from course_cli.core.config import load_course
 
     ignored = DECK.replace("# Too many points", "<!-- course: ignore R001 -->\n# Too many points")
     root = make_course({"lessons/lesson_01/slides/slides.md": DECK,

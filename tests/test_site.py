@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from course_cli.builders.site.markdown import github_slug, render_markdown
 from course_cli.serve import Rebuild, plan_rebuild
-from course_cli.sitemd import github_slug, render_markdown
 from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,8 +122,11 @@ def test_site_pages_and_relative_links(make_course) -> None:
     assert "http://" not in page and "https://" not in page
     index = (site / "index.html").read_text()
     assert '<a href="lesson_01/index.html">' in index
-    config = (site / "assets/mathjax-config.js").read_text()
-    assert '"KL": "D_{\\\\mathrm{KL}}"' in config
+    # math typeset at build time with the course macros (\\KL is D_{\\mathrm{KL}}): no script
+    assert '<div class="math"><mjx-container class="MathJax" jax="SVG" display="true"' in page
+    assert "<msub><mi>D</mi><mrow><mrow><mi>KL</mi></mrow></mrow></msub>" in page
+    assert "mathjax" not in page.lower().replace('class="mathjax"', "")
+    assert 'href="../assets/math.css"' in page and (site / "assets/math.css").is_file()
 
 
 def test_site_incremental(make_course) -> None:
@@ -144,7 +147,7 @@ def test_site_incremental(make_course) -> None:
 def test_site_of_a_course_outside_the_toolkit_uses_the_default_stylesheet(make_course) -> None:
     # No templates/ of its own: the toolkit's default site.css is published from wherever the
     # toolkit is installed (here: outside the course folder), not refused as an outside file.
-    from course_cli.templating import DEFAULTS
+    from course_cli.core.templating import DEFAULTS
 
     root = make_course(
         {
@@ -152,6 +155,8 @@ def test_site_of_a_course_outside_the_toolkit_uses_the_default_stylesheet(make_c
             "lessons/lesson_01/README.md": LESSON_README,
             "lessons/lesson_01/data/table.csv": "a,b\n1,2\n",
             "lessons/lesson_02/README.md": "# Lesson 2\n\n## Objectives\n\nMore.\n",
+            # its README uses course macros (\\E, \\KL): a formula they miss fails the build
+            "materials/macros.tex": (REPO / "materials/macros.tex").read_text(),
         },
         templates=False,
     )
@@ -304,8 +309,13 @@ def test_site_names_book_parts_and_renders_the_extract(make_course) -> None:
     assert '<a href="book.html">the extract</a>' in page
     assert '<li><a href="book.html">Book extract</a></li>' in page
     extract = (site / "lesson_01/book.html").read_text()
-    assert '<span class="math">\\(x^2\\)</span>' in extract
-    assert '<div class="math">\\[\n\\E[R]\n\\]</div>' in extract
+    # GitHub's math syntax, typeset: $`x^2`$ inline and a ``` math block with a course macro
+    assert "<math><msup><mi>x</mi><mn>2</mn></msup></math>" in extract
+    block = (
+        '<mjx-assistive-mml unselectable="on" display="block"><math display="block"><mrow>'
+        '<mi mathvariant="double-struck">E</mi></mrow><mo stretchy="false">[</mo><mi>R</mi>'
+    )
+    assert block in extract
     assert "Chapter 2: Multi-armed bandits" in (site / "book/index.html").read_text()
 
 
@@ -337,7 +347,7 @@ def test_serve_redirects_folders_to_their_slash(make_course) -> None:
 
 
 def test_home_page_lead_is_the_readme_first_paragraph(tmp_path: Path) -> None:
-    from course_cli.site import readme_intro
+    from course_cli.builders.site.builder import readme_intro
 
     readme = tmp_path / "README.md"
     readme.write_text(
@@ -375,7 +385,7 @@ def test_heading_anchors_toc_and_no_repository_paths(make_course) -> None:
 
 
 def test_book_page_title_is_the_books_own(tmp_path: Path) -> None:
-    from course_cli.site import book_title
+    from course_cli.builders.site.builder import book_title
 
     main = tmp_path / "src.tex"
     main.write_text(

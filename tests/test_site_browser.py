@@ -35,7 +35,7 @@ pytestmark = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import shutil
 
-    from course_cli.templating import DEFAULTS
+    from course_cli.core.templating import DEFAULTS
     from tests.conftest import write_tree
 
     root = tmp_path_factory.mktemp("course")

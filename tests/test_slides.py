@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from course_cli import slides
-from course_cli.build import BuildOptions, execute
-from course_cli.config import load_course
-from course_cli.errors import CourseError, UsageError
-from course_cli.tools import Toolbox
+from course_cli.builders.slides import builder as slides
+from course_cli.builders.slides import decks, marp
+from course_cli.core.config import load_course
+from course_cli.core.errors import CourseError, UsageError
+from course_cli.engine.executor import execute
+from course_cli.engine.steps import BuildOptions
+from course_cli.tools.runner import Toolbox
 from tests.conftest import MINI_COURSE_YAML
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,7 +99,7 @@ def test_analyze_finds_images_with_lines_and_flags_missing(tmp_path: Path) -> No
         "![gone](img/gone%20too.png)\n",
         encoding="utf-8",
     )
-    info = slides.analyze_deck(deck, tmp_path)
+    info = decks.analyze_deck(deck, tmp_path)
     assert [(r.line, r.url) for r in info.images] == [
         (3, "img/a.png"), (6, "img/a.png"), (11, "img/missing.png"), (13, "img/gone%20too.png"),
     ]  # fmt: skip
@@ -119,7 +121,7 @@ def test_katex_and_outside_images_are_flagged(tmp_path: Path) -> None:
         "![x](../../../../outside.png)\n",
         encoding="utf-8",
     )
-    problems = slides.analyze_deck(deck, course).problems
+    problems = decks.analyze_deck(deck, course).problems
     assert problems[0] == (
         "lessons/lesson_01/slides/deck.md:9: image ../../../../outside.png is outside the course "
         "folder, so the built slides cannot carry it; copy it under slides/img/"
@@ -139,10 +141,10 @@ def test_staged_markdown_rewrites_urls_and_keeps_lines(tmp_path: Path) -> None:
     (root / "materials").mkdir()
     (root / "materials/shared.png").write_bytes(b"y")
     deck.write_text("# T\n\n![a](img/a.png) ![b](../../../materials/shared.png)\n")
-    info = slides.analyze_deck(deck, root)
-    html = slides.staged_markdown(info, "html", root)
+    info = decks.analyze_deck(deck, root)
+    html = decks.staged_markdown(info, "html", root)
     assert html == "# T\n\n![a](img/a.png) ![b](_assets/materials/shared.png)\n"
-    pdf = slides.staged_markdown(info, "pdf", root)
+    pdf = decks.staged_markdown(info, "pdf", root)
     assert pdf == (f"# T\n\n![a]({deck.parent / 'img/a.png'}) "
                    f"![b]({root / 'materials/shared.png'})\n")  # fmt: skip
 
@@ -155,7 +157,7 @@ def test_marp_warnings_are_joined() -> None:
         "[  WARN ] The local file is missing and will be ignored.\n"
         "[  INFO ] in/a.md => out/a.pdf\n"
     )
-    assert slides.marp_warnings(out) == [
+    assert marp.marp_warnings(out) == [
         "Insecure local file accessing is enabled for conversion from in/lesson_01/slides.md.",
         "The local file is missing and will be ignored.",
     ]
@@ -170,12 +172,12 @@ def test_math_problems_from_the_engine_reports() -> None:
         '[course-math] {"tex": "\\\\elsewhere", "problems": ["\\\\elsewhere"]}\n'
         "[course-math] not json\n"
     )
-    assert slides.math_problems(stderr, deck) == (
+    assert marp.math_problems(stderr, deck) == (
         ":7: 2 math expression(s) failed to typeset (undefined macro or TeX error); "
         "MathJax reported: Missing close brace, \\Fo; "
         "define course macros in the macros file, one per line"
     )
-    assert slides.math_problems("[  INFO ] done\n", deck) == ""
+    assert marp.math_problems("[  INFO ] done\n", deck) == ""
 
 
 def course_with_decks(make_course: Callable[..., Path]) -> Path:
@@ -415,7 +417,7 @@ def test_a_deck_that_is_not_utf8_fails_its_own_outputs(make_course: Callable[...
     bad = root / "lessons/lesson_02/slides/slides.md"
     bad.write_bytes(SECOND.encode() + b"\xff\n")
     with pytest.raises(CourseError) as exc:
-        slides.analyze_deck(bad, root)
+        decks.analyze_deck(bad, root)
     where = f"lessons/lesson_02/slides/slides.md:{SECOND.count(chr(10)) + 1}"
     assert exc.value.message == (
         f"{where}: not valid UTF-8 (byte 0xff at offset {len(SECOND.encode())})"

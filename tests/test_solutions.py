@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.build import build
-from course_cli.config import load_course
-from course_cli.sitemd import render_markdown
+from course_cli.builders.pdf.options import PdfOptions
+from course_cli.builders.site.markdown import render_markdown
+from course_cli.builders.targets import build
+from course_cli.core.config import load_course
 from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,13 +126,14 @@ def test_pdf_moves_solutions_to_the_end_or_drops_them(make_course) -> None:
     root = make_course({"lessons/lesson_01/conspect.md": CONSPECT})
     course = load_course(root)
     pdf = root / "build/lesson_01/conspect.pdf"
-    build(course, "pdf", [1], extra={"engine": "typst"}).raise_for_failures()
+    build(course, "pdf", [1], builder_options=(PdfOptions(engine="typst"),)).raise_for_failures()
     first, second = _pdf_text(pdf, 1), _pdf_text(pdf, 2)
     assert "Solution: Solution 1 at the end." in first and "Products" in first
     assert "pairing the terms" not in first
     assert second.startswith("Solutions Solution 1 (Sums) It is")  # a page of its own
     assert "pairing the terms" in second
-    build(course, "pdf", [1], extra={"engine": "typst", "solutions": False}).raise_for_failures()
+    no_solutions = PdfOptions(engine="typst", solutions=False)
+    build(course, "pdf", [1], builder_options=(no_solutions,)).raise_for_failures()
     text = _pdf_text(pdf, 1)
     assert "Solution" not in text and "pairing" not in text and "Products" in text
 
@@ -223,8 +225,12 @@ def test_browser_solution_collapsed_until_clicked_and_math_typeset(make_course) 
             (site / "notebooks/sums.html", "mean 3.5"),
         ):
             tools.open(page.as_uri())
-            tools.wait_for("window.MathJax && MathJax.startup && MathJax.startup.promise")
-            tools.eval("MathJax.startup.promise")
+            if page.parent.name == "notebooks":  # nbconvert's page typesets in the browser
+                tools.wait_for("window.MathJax && MathJax.startup && MathJax.startup.promise")
+                tools.eval("MathJax.startup.promise")
+            else:  # the site's pages carry their math typeset
+                uri = page.as_uri()
+                tools.wait_for(f"location.href === {uri!r} && document.readyState === 'complete'")
             assert tools.eval("document.querySelectorAll('mjx-container').length") >= 2
             assert not tools.eval("document.body.innerText.includes('\\\\sum')")
             hidden = (

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli import tools
-from course_cli.errors import ExitCode, ToolFailedError, ToolNotFoundError
-from course_cli.tools import Toolbox
+from course_cli.core.errors import ExitCode, ToolFailedError, ToolNotFoundError
+from course_cli.tools import runner as tools
+from course_cli.tools.runner import Toolbox
+from course_cli.tools.specs import PANDOC_FATAL
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,7 +103,7 @@ def test_fatal_warnings_become_errors(tmp_path: Path) -> None:
                   "\\\\foo, rendering as TeX', file=sys.stderr)")  # fmt: skip
     assert tools.run([prog]).returncode == 0
     with pytest.raises(ToolFailedError) as exc:
-        tools.run([prog], fatal=tools.PANDOC_FATAL)
+        tools.run([prog], fatal=PANDOC_FATAL)
     assert exc.value.hint == "[WARNING] Could not convert TeX math \\foo, rendering as TeX"
 
 
@@ -189,7 +190,7 @@ def test_running_a_tool_older_than_needed_is_not_found(
 
 @pytest.mark.parametrize("content", ["5", "[1, 2]", "null", '"text"', "{not json"])
 def test_a_damaged_version_cache_is_ignored(tmp_path: Path, content: str) -> None:
-    from course_cli.toolversions import load_version_cache
+    from course_cli.tools.versions import load_version_cache
 
     cache = tmp_path / "tools.json"
     cache.write_text(content, encoding="utf-8")

@@ -16,45 +16,6 @@ Nothing is written when nothing changed, and an up-to-date lesson is recognised 
 lock's hashes alone (no parse, no pandoc).
 
 Modules: ``selection`` (which parts, the outline), ``extract`` (rendering, with ``references``
-and ``paths``), ``lock`` (provenance and freshness), ``runner`` (sync, pandoc), ``report``,
-``build`` (PDF steps).
+and ``paths``), ``lock`` (provenance and freshness), ``runner`` (sync, pandoc), ``report``.
+The extracts' PDFs are built by :mod:`course_cli.builders.book.builder`.
 """
-
-from course_cli.booksync.build import plan_build
-from course_cli.booksync.extract import Rendered, render, span_slices
-from course_cli.booksync.lock import (
-    GENERATOR_ID,
-    GENERATOR_VERSION,
-    LOCK_NAME,
-    MD_NAME,
-    TEX_NAME,
-    generator_id,
-)
-from course_cli.booksync.references import HEADING_NAMES, OTHER_NAMES
-from course_cli.booksync.report import FileAction, LessonResult, SyncReport, describe, to_json
-from course_cli.booksync.runner import markdown, sync
-from course_cli.booksync.selection import outline, select
-
-__all__ = [
-    "GENERATOR_ID",
-    "GENERATOR_VERSION",
-    "HEADING_NAMES",
-    "LOCK_NAME",
-    "MD_NAME",
-    "OTHER_NAMES",
-    "TEX_NAME",
-    "FileAction",
-    "LessonResult",
-    "Rendered",
-    "SyncReport",
-    "describe",
-    "generator_id",
-    "markdown",
-    "outline",
-    "plan_build",
-    "render",
-    "select",
-    "span_slices",
-    "sync",
-    "to_json",
-]

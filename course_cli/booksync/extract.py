@@ -12,7 +12,9 @@ from typing import Any
 from course_cli.booksync.mdblocks import markdown_rewrites
 from course_cli.booksync.paths import find_graphic, graphics_dirs, rel
 from course_cli.booksync.references import REF_RE, heading_name, merge_series, ref_replacement
-from course_cli.latex import Book, Heading, plain_title, title_path
+from course_cli.latex.model import Book, Heading
+from course_cli.latex.outline import title_path
+from course_cli.latex.text import plain_title
 
 _CITE_RE = re.compile(r"\\(?:no)?cite[a-zA-Z]*\*?\s*[\[{]|\\(?:paren|text|auto|foot)cite")
 
@@ -300,7 +302,7 @@ def bib_keys(book: Book) -> set[str] | None:
 def unresolved(book: Book, parts: Sequence[Heading], root: Path) -> None:
     """Raise BookError listing every reference to a label the book does not define and every
     citation its bibliography lacks, inside the extract (``file:line: \\ref{x}: …``)."""
-    from course_cli.latex import BookError
+    from course_cli.latex.model import BookError
 
     problems: list[str] = []
     keys = bib_keys(book)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from course_cli.booksync.extract import Rendered
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult
-from course_cli.latex import Book
+from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 GENERATOR_VERSION = 1
 # Identifies what the LaTeX reader and the extractor produce; every lock records it, and a
@@ -40,7 +40,7 @@ def sha(data: str | bytes) -> str:
 def file_sha(path: Path) -> str | None:
     """The SHA-256 of a file's bytes, or None when it cannot be read or lies outside the
     course (a lock that names ``/dev/zero`` reads nothing)."""
-    from course_cli.boundary import course_root_of, is_inside, read_bounded
+    from course_cli.core.boundary import course_root_of, is_inside, read_bounded
 
     if not is_inside(path, course_root_of(path)) or not path.is_file():
         return None
@@ -136,7 +136,7 @@ def write_lock(
         if old is None:
             result.files.append(FileAction(path, "missing", "missing (never synced)"))
     else:
-        from course_cli.fsutil import atomic_write
+        from course_cli.core.fs import atomic_write
 
         atomic_write(path, text)
         result.files.append(FileAction(path, "written"))

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from course_cli.latex import Book
+from course_cli.latex.model import Book
 
 
 def rel(path: Path, start: Path) -> str:

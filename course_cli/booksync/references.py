@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from course_cli.latex import Book, Heading, plain_title
+from course_cli.latex.model import Book, Heading
+from course_cli.latex.text import plain_title
 
 HEADING_NAMES = {
     "part": "Part", "addpart": "Part", "chapter": "Chapter", "addchap": "Chapter",

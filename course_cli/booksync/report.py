@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from course_cli.booksync.paths import rel
-from course_cli.errors import ProblemsFound
+from course_cli.core.errors import ProblemsFound
 
 
 @dataclass

@@ -22,10 +22,10 @@ from course_cli.booksync.lock import (
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult, SyncReport
 from course_cli.booksync.selection import load_book, select_for
-from course_cli.latex import Book
+from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 # what --check says about an output that is not up to date
 _CHECK_DETAILS = {
@@ -38,9 +38,9 @@ _CHECK_DETAILS = {
 def markdown(rendered: Rendered, course: Course, cwd: Path) -> str:
     """Return the Markdown rendering of an extract: pandoc (LaTeX -> GitHub Markdown).
 
-    Raises ToolNotFoundError / ToolFailedError from :mod:`course_cli.tools`.
+    Raises ToolNotFoundError / ToolFailedError from :mod:`course_cli.tools.runner`.
     """
-    from course_cli.tools import Toolbox
+    from course_cli.tools.runner import Toolbox
 
     args = ["-f", "latex", "-t", "gfm", "--wrap=none", "--top-level-division=chapter"]
     bib = course.path(course.book.bibliography)
@@ -159,7 +159,7 @@ def _write_outputs(
     outputs: dict[str, str],
 ) -> None:  # fmt: skip
     """Write the files whose bytes differ (atomically) and record their hashes."""
-    from course_cli.fsutil import atomic_write
+    from course_cli.core.fs import atomic_write
 
     for name, (path, content, edited) in to_write.items():
         assert content is not None

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from course_cli.booksync.paths import rel
-from course_cli.errors import UsageError
-from course_cli.latex import Book, Heading, read_book, title_path
+from course_cli.core.errors import UsageError
 from course_cli.latex.auxfile import Numbering, apply_latex_numbers
+from course_cli.latex.model import Book, Heading
+from course_cli.latex.outline import title_path
+from course_cli.latex.reader import read_book
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
 def select(book: Book, names: Sequence[str], where: str = "book") -> list[Heading]:
@@ -63,7 +65,7 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
         try:
             select(book, [name], where="")
         except UsageError as exc:
-            from course_cli.yamlpos import load_yaml
+            from course_cli.core.yamlpos import load_yaml
 
             line = load_yaml(course.config_path).line_of(["lessons", idx, "book", j])
             where = f"{course.config_path.name}:{line}: lessons[{idx}].book[{j}]"
@@ -73,7 +75,7 @@ def select_for(book: Book, course: Course, lesson: Lesson, idx: int) -> list[Hea
 
 def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
     """Read the course's book; its numbers come from LaTeX's ``.aux`` when the book has been
-    compiled (``build/.book-aux/``, see :func:`course_cli.latex.apply_latex_numbers`), from
+    compiled (``build/.book-aux/``, see :func:`course_cli.latex.auxfile.apply_latex_numbers`), from
     the reader otherwise. Unresolved inputs are errors with ``strict`` (extracts), else they
     stay in ``book.missing`` (warnings: the outline)."""
     main = course.path(course.book.source)
@@ -84,7 +86,7 @@ def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
 
 def _say(numbering: Numbering, book: Book | None = None) -> None:
     """The numbers' source and the warnings, on stderr."""
-    from course_cli.console import err_console
+    from course_cli.core.console import err_console
 
     for line in [*(book.missing if book else []), *numbering.warnings]:
         err_console().print(f"warning: {line}", markup=False, emoji=False, highlight=False)
@@ -92,10 +94,10 @@ def _say(numbering: Numbering, book: Book | None = None) -> None:
 
 
 def outline(course: Course, fmt: str = "text") -> str:
-    """Return the book's outline as text (see :func:`course_cli.latex.format_outline`) or, for
-    ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and every
-    label with its environment and number. Raises BookError for an unreadable book."""
-    from course_cli.latex import format_outline
+    """Return the book's outline as text (see :func:`~course_cli.latex.outline.format_outline`)
+    or, for ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and
+    every label with its environment and number. Raises BookError for an unreadable book."""
+    from course_cli.latex.outline import format_outline
 
     book, numbering = load_book(course)
     if fmt != "json":

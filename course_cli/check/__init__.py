@@ -17,28 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_cli.check.context import CheckContext
-from course_cli.check.files import check_files, check_paths, collect_files, project_root
-from course_cli.check.findings import RULES, Finding, Rule
-from course_cli.check.result import SCHEMA_VERSION, CheckReport, LessonResult
+from course_cli.check.findings import Finding
+from course_cli.check.result import CheckReport
 from course_cli.check.run import check_markdown_file, finalize
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from course_cli.config import Course
+    from course_cli.core.config import Course
 
 __all__ = [
-    "RULES",
-    "SCHEMA_VERSION",
-    "CheckReport",
-    "Finding",
-    "LessonResult",
-    "Rule",
     "check_course",
-    "check_files",
-    "check_paths",
-    "collect_files",
     "parse_lesson_numbers",
-    "project_root",
 ]
 
 
@@ -47,13 +36,13 @@ def check_course(
 ) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
     course-wide consistency and the root README. ``rendered``: also the layout of the built
-    outputs (:func:`course_cli.rendered.check_rendered`).
+    outputs (:func:`course_cli.check.rendered.check_rendered`).
 
     Returns the report; raises UsageError for an unknown lesson number.
     """
+    from course_cli.builders.slides.builder import theme_files
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import known_themes
-    from course_cli.slides import theme_files
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
@@ -83,7 +72,7 @@ def check_course(
             )
             checked.append(readme)
     if rendered:
-        from course_cli.rendered import check_rendered
+        from course_cli.check.rendered import check_rendered
 
         findings.extend(check_rendered(course, lessons))
     findings = finalize(findings, ctx, checked, course.check.disable, course.check.severity)
@@ -98,7 +87,7 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
     from course_cli.check.markdown import read_bib_keys
-    from course_cli.check.mathcheck import MathContext, read_macro_names
+    from course_cli.check.mathdefs import MathContext, read_macro_names
 
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())

@@ -13,10 +13,10 @@ from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
-LOCK_NAME = "book-sync.lock.json"  # course_cli.booksync.LOCK_NAME (kept here: no import needed)
+LOCK_NAME = "book-sync.lock.json"  # = booksync.lock.LOCK_NAME (kept here: no import)
 
 
 def booksync_available() -> bool:
@@ -27,15 +27,15 @@ def booksync_available() -> bool:
 
 
 def _booksync() -> Any:
-    """The book-sync module, or None when this installation has none."""
+    """The book-sync runner (``sync``), or None when this installation has none."""
     if not booksync_available():
         return None
-    from course_cli import booksync
+    from course_cli.booksync import runner
 
-    return booksync if callable(getattr(booksync, "sync", None)) else None
+    return runner if callable(getattr(runner, "sync", None)) else None
 
 
-GENERATOR_VERSION = 1  # course_cli.booksync.GENERATOR_VERSION
+GENERATOR_VERSION = 1  # course_cli.booksync.lock.GENERATOR_VERSION
 
 
 def _has_lock(course: Course, lesson: Lesson) -> bool:
@@ -48,7 +48,7 @@ def _surely_fresh(course: Course, lesson: Lesson) -> bool:
     import hashlib
     import json
 
-    from course_cli.boundary import is_inside
+    from course_cli.core.boundary import is_inside
 
     folder = lesson.dir(course.root) / "book"
     try:
@@ -71,7 +71,7 @@ def _surely_fresh(course: Course, lesson: Lesson) -> bool:
 def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     """B001–B003 for the lessons with ``book:`` labels: each extract exists and matches the book.
 
-    Asks ``course_cli.booksync.sync(check=True)`` (hashes only, no tools run); without that
+    Asks ``course_cli.booksync.runner.sync(check=True)`` (hashes only, no tools run); without that
     module, a lesson with no extract yet is reported as not synced (a warning).
     """
     chosen = [x for x in lessons if x.book and x.dir(course.root).is_dir()]  # else C002 says it
@@ -84,7 +84,7 @@ def check_books(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     module = _booksync() if chosen else None
     if module is None:
         return out
-    from course_cli.errors import CourseError
+    from course_cli.core.errors import CourseError
 
     try:
         report = module.sync(course, [x.number for x in chosen], check=True)
@@ -155,7 +155,7 @@ def _not_synced(course: Course, lesson: Lesson) -> list[Finding]:
 
 
 def _typst_check() -> Any:
-    for module in ("course_cli.pdf", "course_cli.pdfcheck"):
+    for module in ("course_cli.builders.pdf.checks",):
         try:
             mod = __import__(module, fromlist=["typst_incompatibilities"])
         except ImportError:

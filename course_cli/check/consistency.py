@@ -9,10 +9,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from course_cli.check.findings import RULES, Finding, make
-from course_cli.errors import CourseError
+from course_cli.core.errors import CourseError
 
 if TYPE_CHECKING:
-    from course_cli.config import Course
+    from course_cli.core.config import Course
 
 _LESSON_DIR_RE = re.compile(r"lesson_(\d+)")
 CONFIG = "course.yaml"
@@ -27,7 +27,7 @@ class _ConfigLines:
     @cached_property
     def _doc(self) -> object | None:
         try:
-            from course_cli.yamlpos import load_yaml
+            from course_cli.core.yamlpos import load_yaml
 
             return load_yaml(self.course.config_path)
         except Exception:

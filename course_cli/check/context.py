@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from course_cli.check.anchors import doc_anchors
 from course_cli.check.findings import Finding
-from course_cli.check.mathcheck import MathContext
+from course_cli.check.mathdefs import MathContext
 from course_cli.check.source import Doc, load_doc
 
 MARP_BUILTIN_THEMES = frozenset({"default", "gaia", "uncover"})
@@ -54,8 +55,6 @@ class CheckContext:
         """Return the anchors a Markdown file defines, or None when it cannot be read."""
         if path in self._anchors:
             return self._anchors[path]
-        from course_cli.check.markdown import doc_anchors
-
         doc, _ = self.doc(path)
         result = doc_anchors(doc) if doc is not None else None
         if result is not None:

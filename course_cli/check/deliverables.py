@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from course_cli.check.findings import Finding, make
 from course_cli.check.source import Doc
-from course_cli.templating import template_dir
+from course_cli.core.templating import template_dir
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 PLACEHOLDER_RE = re.compile(r"<!--\s*TODO\(course\)")
 SECTIONS = ("objectives", "outline", "reading", "homework")

@@ -9,8 +9,29 @@ not math. Code spans and blocks are blanked before this module sees the text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from course_cli.check.source import DollarProblem, MathSpan
+
+@dataclass(frozen=True)
+class MathSpan:
+    """A math span: offsets of the whole span and of its body, and whether it is display math."""
+
+    start: int
+    end: int
+    body_start: int
+    body_end: int
+    display: bool
+
+
+@dataclass(frozen=True)
+class DollarProblem:
+    """A ``$``/``$$`` that opens math but never closes it: offset and the reason."""
+
+    offset: int
+    message: str
+    hint: str
+    code: str = "M001"
+
 
 _INLINE_STOP_RE = re.compile(r"\\.|\$|\n[ \t]*(?:\n|\Z)", re.S)
 _TEXISH_RE = re.compile(r"\\[A-Za-z]+|\^|_\{|[{}]")

@@ -10,7 +10,7 @@ from course_cli.check.context import CheckContext
 from course_cli.check.findings import Finding, Severity
 from course_cli.check.result import CheckReport
 from course_cli.check.run import MARKDOWN_SUFFIXES, check_markdown_file, finalize
-from course_cli.errors import UsageError
+from course_cli.core.errors import UsageError
 
 _ROOT_MARKERS = (
     ".git",
@@ -75,7 +75,7 @@ def check_files(
     A deck is a file whose front matter says ``marp: true``. Returns the report.
     """
     from course_cli.check.marp import find_css, known_themes
-    from course_cli.check.mathcheck import MathContext, mathjax_config_macros
+    from course_cli.check.mathdefs import MathContext, mathjax_config_macros
 
     files = collect_files(paths)
     if root is None:
@@ -107,7 +107,8 @@ def check_paths(
 
     Raises UsageError when no path is given or a path does not exist.
     """
-    from course_cli.check.mathcheck import read_label_names, read_macro_names
+    from course_cli.check.mathcheck import read_label_names
+    from course_cli.check.mathdefs import read_macro_names
 
     if site_root is not None and not site_root.is_dir():
         raise UsageError(f"--site-root: {site_root}: no such folder")

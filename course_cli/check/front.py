@@ -15,7 +15,7 @@ from course_cli.check.source import Doc
 
 def engines() -> tuple[str, ...]:
     """The PDF engines a conspect may name (course.yaml ``build.pdf_engine`` accepts the same)."""
-    from course_cli.config import PdfEngine
+    from course_cli.core.config import PdfEngine
 
     return tuple(get_args(PdfEngine))
 

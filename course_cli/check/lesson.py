@@ -16,7 +16,7 @@ from course_cli.check.run import MARKDOWN_SUFFIXES, rules_for
 from course_cli.check.source import Doc
 
 if TYPE_CHECKING:
-    from course_cli.config import Course, Lesson
+    from course_cli.core.config import Course, Lesson
 
 
 def lesson_files(folder: Path) -> list[Path]:
@@ -78,7 +78,7 @@ def check_lesson(
 def outside_links(course: Course, lesson: Lesson, folder: Path) -> list[Finding]:
     """F006: files of the lesson that are symlinks out of the course (never published), and
     raw TeX in the conspect that opens a file outside it (refused by the build)."""
-    from course_cli.boundary import is_inside, tex_escapes
+    from course_cli.core.boundary import is_inside, tex_escapes
 
     out = []
     base = f"lessons/{lesson.dirname}/"
@@ -162,7 +162,7 @@ class _LessonFiles:
 def _required_status(
     course: Course, lesson: Lesson, folder: Path, part: str, states: dict[str, str | None]
 ) -> tuple[str, Finding | None]:
-    from course_cli.inventory import decks
+    from course_cli.core.inventory import decks
 
     if part == "slides":
         if not (folder / "slides").is_dir():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,6 @@ _CSS_COLOR_RE = re.compile(
     r"^(?:#[0-9a-f]{3,8}|(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(.*\)|[a-z]+)$", re.I | re.S
 )
 _ALT_RE = re.compile(r"\balt\s*=", re.I)
-_ID_RE = re.compile(r"\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']", re.I)
-_ATTR_ID_RE = re.compile(r"\{[^{}\n]*#([\w:.-]+)[^{}\n]*\}")
 _MARP_IMAGE_WORD_RE = re.compile(
     r"^(?:bg|left|right|fit|cover|contain|auto|vertical|\d+(?:\.\d+)?%|"
     r"(?:w|h|width|height|blur|brightness|contrast|drop-shadow|grayscale|hue-rotate|invert|"
@@ -147,53 +144,6 @@ def _destination(text: str, pos: int) -> tuple[str, int] | None:
     if pos < n and text[pos] == ")":
         return target, start
     return None
-
-
-# --- anchors ---------------------------------------------------------------------------------
-
-
-def github_slug(text: str) -> str:
-    """Return GitHub's anchor for a heading's text (github-slugger rules, before de-duplication)."""
-    plain = _plain_heading(text).lower()
-    kept = []
-    for ch in plain:
-        cat = unicodedata.category(ch)
-        if ch in " -" or cat[0] in "LMN" or cat == "Pc":
-            kept.append(ch)
-    return "".join(kept).replace(" ", "-")
-
-
-def pandoc_slug(text: str) -> str:
-    """Return pandoc's auto identifier for a heading (so pandoc-built conspects link right)."""
-    plain = _plain_heading(text).lower()
-    kept = "".join(ch for ch in plain if ch.isalnum() or ch in "_-. " or ch.isspace())
-    slug = re.sub(r"\s+", "-", kept.strip())
-    return re.sub(r"^[^a-z]+", "", slug) or "section"
-
-
-def _plain_heading(text: str) -> str:
-    text = _ATTR_ID_RE.sub("", text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"(?<![\w\\])_+|_+(?!\w)", "", text)
-    return text.strip()
-
-
-def doc_anchors(doc: Doc) -> frozenset[str]:
-    """Return the anchors of a document: heading slugs (GitHub, de-duplicated; pandoc) and ids."""
-    anchors: set[str] = set()
-    seen: dict[str, int] = {}
-    for heading in doc.headings:
-        slug = github_slug(heading.text)
-        count = seen.get(slug, 0)
-        seen[slug] = count + 1
-        anchors.add(slug if count == 0 else f"{slug}-{count}")
-        anchors.add(pandoc_slug(heading.text))
-    anchors.update(m.group(1) for m in _ID_RE.finditer(doc.nocode))
-    anchors.update(m.group(1) for m in _ATTR_ID_RE.finditer(doc.nocode))
-    return frozenset(a.lower() for a in anchors)
 
 
 # --- the rules -------------------------------------------------------------------------------

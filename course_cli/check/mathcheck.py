@@ -10,27 +10,19 @@ import difflib
 import re
 from pathlib import Path
 
-from course_cli.check.dollars import scan_dollars
+from course_cli.check.dollars import MathSpan
 from course_cli.check.findings import Finding
 from course_cli.check.mathdefs import (
     MathContext,
     defined_environments,
     defined_names,
-    mathjax_config_macros,
-    read_macro_names,
 )
-from course_cli.check.source import Doc, MathSpan
+from course_cli.check.source import Doc
 
 __all__ = [
-    "MathContext",
     "check_labels",
     "check_math",
     "check_references",
-    "defined_environments",
-    "defined_names",
-    "mathjax_config_macros",
-    "read_macro_names",
-    "scan_dollars",
 ]
 
 _TOKEN_RE = re.compile(

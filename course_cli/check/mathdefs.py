@@ -31,11 +31,11 @@ def defined_environments(text: str) -> set[str]:
 def read_macro_names(path: Path) -> frozenset[str]:
     """Return the macro names the shared macros file defines (empty when it is missing).
 
-    Uses ``course_cli.macros.read_macros`` when that module exists, else a line scan.
+    Uses ``course_cli.core.macros.read_macros`` when that module exists, else a line scan.
     """
     reader: Any = None
     try:
-        from course_cli.macros import read_macros
+        from course_cli.core.macros import read_macros
 
         reader = read_macros
     except ImportError:

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from course_cli.builders.notebooks.source import NotebookSource, cell_lines, find_notebooks
 from course_cli.check.findings import Finding, make
-from course_cli.nbsource import NotebookSource, cell_lines, find_notebooks
 
 KERNEL = "python3"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from course_cli.check.findings import RULES, Finding
 from course_cli.check.result import SCHEMA_VERSION, CheckReport
-from course_cli.inventory import SHORT_NAMES
+from course_cli.core.inventory import SHORT_NAMES
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -234,7 +234,7 @@ def check_junit_target(path: Path) -> None:
     """Raise UsageError unless ``path`` may receive the JUnit report: it must not be a folder
     or a special file, and an existing file is only replaced when it is empty or an earlier
     report of ``course check`` (so ``--junit README.md`` cannot destroy a source file)."""
-    from course_cli.errors import UsageError
+    from course_cli.core.errors import UsageError
 
     if path.is_dir():
         raise UsageError(
@@ -272,8 +272,8 @@ def write_junit(report: CheckReport, path: Path, strict: bool = False) -> None:
     Raises UsageError (see :func:`check_junit_target`) for a folder, a special file, an
     existing file that is not an earlier report, or a path that cannot be written.
     """
-    from course_cli.errors import UsageError
-    from course_cli.fsutil import atomic_write
+    from course_cli.core.errors import UsageError
+    from course_cli.core.fs import atomic_write
 
     check_junit_target(path)
     try:

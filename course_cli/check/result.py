@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_cli.check.findings import Finding
-from course_cli.errors import ExitCode
+from course_cli.core.errors import ExitCode
 
 SCHEMA_VERSION = 1  # of the JSON report (docs/check-json.md)
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from course_cli.check.dollars import DollarProblem, MathSpan, scan_dollars
 from course_cli.check.findings import Finding, make
 
 MAX_BYTES = 2_000_000  # a lesson file is a few dozen KB; past this it is not hand-written prose
@@ -53,27 +54,6 @@ class Heading:
     line: int
     level: int
     text: str
-
-
-@dataclass(frozen=True)
-class MathSpan:
-    """A math span: offsets of the whole span and of its body, and whether it is display math."""
-
-    start: int
-    end: int
-    body_start: int
-    body_end: int
-    display: bool
-
-
-@dataclass(frozen=True)
-class DollarProblem:
-    """A ``$``/``$$`` that opens math but never closes it: offset and the reason."""
-
-    offset: int
-    message: str
-    hint: str
-    code: str = "M001"
 
 
 @dataclass
@@ -287,8 +267,6 @@ def _analyse(doc: Doc) -> None:
     visible = mask(nocode, [m.span() for m in _COMMENT_RE.finditer(nocode)])
     doc.visible = visible
     prose = mask(visible, html)
-    from course_cli.check.mathcheck import scan_dollars
-
     doc.math, doc.dollar_problems = scan_dollars(prose)
     doc.prose = mask(prose, [(m.start, m.end) for m in doc.math])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_cli.errors import CourseError, ExitCode
+from course_cli.core.errors import CourseError, ExitCode
 
 
 class BookError(CourseError):

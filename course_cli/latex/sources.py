@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from course_cli.boundary import is_inside, read_bounded
+from course_cli.core.boundary import is_inside, read_bounded
 from course_cli.latex.model import BookError, SourceFile
 from course_cli.latex.state import State
 from course_cli.latex.text import check_braces, clean_text, parse_args

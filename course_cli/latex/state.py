@@ -1,12 +1,12 @@
 """What the single pass over a book accumulates: files, pieces, headings, labels, counters and
-the environments open at the current position (see :func:`course_cli.latex.read_book`)."""
+the environments open at the current position (see :func:`course_cli.latex.reader.read_book`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_cli.boundary import course_root_of
+from course_cli.core.boundary import course_root_of
 from course_cli.latex.counters import Counters
 from course_cli.latex.model import Block, Command, Heading, Label, Piece, SourceFile
 from course_cli.latex.vocabulary import BODY_RE, FLOAT_ENVS

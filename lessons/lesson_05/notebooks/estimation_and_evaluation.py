@@ -102,6 +102,7 @@ assert np.allclose(w_star[xs_star] * f[xs_star], mu)  # zero variance
 # We also measure $N_{\mathrm{eff}}=(\sum w_i)^2/\sum w_i^2$, which should approach
 # $N/\E_q[w^2]$.
 
+
 # %%
 def log_normal_pdf(x, var):
     return -0.5 * x**2 / var - 0.5 * np.log(2 * np.pi * var)
@@ -123,9 +124,12 @@ for s2 in [1.0, 1.5, 3.0, 0.8]:
     wts = is_weights(s2, n, rng)
     exact = s2 / np.sqrt(2 * s2 - 1)
     rows[s2] = (wts.mean(), (wts**2).mean(), exact, ess(wts) / n)
-    print(f"{s2:4.1f}  {wts.mean():8.4f}  {(wts**2).mean():12.4f}  {exact:10.4f}  {ess(wts)/n:8.4f}  {1/exact:8.4f}")
+    print(
+        f"{s2:4.1f}  {wts.mean():8.4f}  {(wts**2).mean():12.4f}  {exact:10.4f}  "
+        f"{ess(wts) / n:8.4f}  {1 / exact:8.4f}"
+    )
 
-for s2, (m1, m2, exact, ess_frac) in rows.items():
+for m1, m2, exact, ess_frac in rows.values():
     assert abs(m1 - 1.0) < 0.01  # unbiased: E_q[w] = 1
     assert abs(m2 / exact - 1.0) < 0.05  # second moment matches 1 + chi^2
     assert abs(ess_frac * exact - 1.0) < 0.05  # N_eff / N -> 1 / E_q[w^2]
@@ -139,6 +143,7 @@ assert rows[1.0][3] > 0.999  # no mismatch: every sample counts
 # 20 independent runs of size $N=10^5$: the fraction of the total weight carried by the single
 # largest weight, and $N_{\mathrm{eff}}/N$, compared with a healthy proposal.
 
+
 # %%
 def diagnostics(s2, n, runs, rng):
     out = []
@@ -150,10 +155,14 @@ def diagnostics(s2, n, runs, rng):
 
 good = diagnostics(1.5, 100_000, 20, rng)
 bad = diagnostics(0.3, 100_000, 20, rng)
-print("s^2=1.5: spread of estimates %.4f, max weight share %.2e, median N_eff/N %.3f"
-      % (good[:, 0].std(), good[:, 1].max(), np.median(good[:, 2])))
-print("s^2=0.3: spread of estimates %.4f, max weight share %.2e, median N_eff/N %.3f"
-      % (bad[:, 0].std(), bad[:, 1].max(), np.median(bad[:, 2])))
+print(
+    f"s^2=1.5: spread of estimates {good[:, 0].std():.4f}, max weight share "
+    f"{good[:, 1].max():.2e}, median N_eff/N {np.median(good[:, 2]):.3f}"
+)
+print(
+    f"s^2=0.3: spread of estimates {bad[:, 0].std():.4f}, max weight share {bad[:, 1].max():.2e}, "
+    f"median N_eff/N {np.median(bad[:, 2]):.3f}"
+)
 
 assert np.median(bad[:, 2]) < 0.2 * np.median(good[:, 2])  # effective samples collapse
 assert bad[:, 1].max() > 1000 * good[:, 1].max()  # one sample carries a large share
@@ -183,7 +192,7 @@ for T in [1, 10, 25, 50, 100]:
     wtraj = np.prod(pi[acts] / pi_b[acts], axis=1)
     exact = (1 + chi2) ** T
     ess_by_T[T] = ess(wtraj) / n_traj
-    print(f"{T:3d}  {exact:12.3f}  {(wtraj**2).mean():10.3f}  {ess_by_T[T]:8.3f}  {1/exact:8.3f}")
+    print(f"{T:3d}  {exact:12.3f}  {(wtraj**2).mean():10.3f}  {ess_by_T[T]:8.3f}  {1 / exact:8.3f}")
 
 assert np.isclose(chi2, 0.04)
 assert abs(ess_by_T[10] * 1.04**10 - 1) < 0.05
@@ -235,7 +244,7 @@ assert np.isclose(d @ r_pi, V[0])  # J = sum_s d(s) r_pi(s)
 # %%
 Vk = np.zeros(2)
 errs = []
-for k in range(60):
+for _k in range(60):
     errs.append(np.abs(Vk - V).max())
     Vk = r_pi + gamma * P_pi @ Vk
 errs = np.array(errs)
@@ -250,6 +259,7 @@ assert np.all(errs <= gamma ** np.arange(60) * errs[0] + 1e-12)
 # $\delta_t=r_t+\gamma V(s_{t+1})-V(s_t)$ and a per-state step size
 # $\alpha_n=(n+1)^{-0.7}$ after $n$ visits (it satisfies $\sum\alpha=\infty$,
 # $\sum\alpha^2<\infty$).
+
 
 # %%
 def run_td0(steps, rng, V0=(0.0, 0.0)):
@@ -284,6 +294,7 @@ assert np.abs(hist[-1] - V).max() < np.abs(hist[0] - V).max()
 # $V^\pi$) is $r_0+\gamma V^\pi(s_1)$.  Both have mean $V^\pi(1)$; the TD target has far smaller
 # variance because everything after $s_1$ has been averaged out.  (Returns are truncated at
 # 300 steps; the neglected tail is at most $\gamma^{300}\cdot 2/(1-\gamma)<10^{-12}$.)
+
 
 # %%
 def sample_returns(n_ep, horizon, rng):

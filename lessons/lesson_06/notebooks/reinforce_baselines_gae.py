@@ -43,8 +43,8 @@ assert rng.random() < 1.0
 # %% [markdown]
 # ## 1. A five-armed bandit with a softmax policy
 #
-# Arm $a$ pays $R=\bar R(a)+\varepsilon$ with $\varepsilon\sim\mathcal N(0,s^2)$.  The mean rewards are
-# all around $5$ — like a reward model whose scores have an arbitrary offset.  The policy is
+# Arm $a$ pays $R=\bar R(a)+\varepsilon$ with $\varepsilon\sim\mathcal N(0,s^2)$. The mean rewards
+# are all around $5$ — like a reward model whose scores have an arbitrary offset. The policy is
 # $\pi=\operatorname{softmax}(\theta)$ and the score of arm $a$ with respect to the logits is
 # $g(a)=e_a-\pi$ (Book Example 3.5).
 
@@ -103,10 +103,13 @@ for name, b in [("no baseline", 0.0), ("b = E R", J), ("optimal b*", b_star)]:
     se = est.std(axis=0) / np.sqrt(M)
     var_meas = ((est - exact_grad) ** 2).sum(axis=1).mean()
     results[name] = (b, mean, se, var_meas, exact_total_variance(b))
-    print(f"{name:12s} b={b:6.3f}  max |mean - grad|/se = {np.max(np.abs(mean - exact_grad) / se):4.2f}"
-          f"   total variance: measured {var_meas:8.4f}  exact {exact_total_variance(b):8.4f}")
+    print(
+        f"{name:12s} b={b:6.3f}  max |mean - grad|/se = "
+        f"{np.max(np.abs(mean - exact_grad) / se):4.2f}"
+        f"   total variance: measured {var_meas:8.4f}  exact {exact_total_variance(b):8.4f}"
+    )
 
-for name, (b, mean, se, var_meas, var_exact) in results.items():
+for name, (_b, mean, se, var_meas, var_exact) in results.items():
     assert np.all(np.abs(mean - exact_grad) < 5 * se), name  # unbiased, for every baseline
     assert abs(var_meas / var_exact - 1) < 0.03, name  # variance formula confirmed
 
@@ -148,7 +151,10 @@ est_none = (R_g[..., None] * S_g).mean(axis=1)
 est_loo = ((R_g - loo)[..., None] * S_g).mean(axis=1)
 est_mean = ((R_g - R_mean)[..., None] * S_g).mean(axis=1)
 for name, est in [("none", est_none), ("leave-one-out", est_loo), ("group mean", est_mean)]:
-    print(f"{name:14s} mean {est.mean(axis=0)}  total var {((est - est.mean(axis=0))**2).sum(axis=1).mean():.4f}")
+    print(
+        f"{name:14s} mean {est.mean(axis=0)}  total var "
+        f"{((est - est.mean(axis=0)) ** 2).sum(axis=1).mean():.4f}"
+    )
 
 se_loo = est_loo.std(axis=0) / np.sqrt(n_groups)
 se_mean = est_mean.std(axis=0) / np.sqrt(n_groups)
@@ -165,6 +171,7 @@ assert var_none > 10 * var_loo
 # Gradient ascent on $\theta$ from uniform logits, batches of $8$ samples, step size $0.05$,
 # $300$ steps, $20$ seeds.  "Baseline" uses the leave-one-out mean of the batch.  The optimal arm
 # is arm 3 ($\bar R=6$).
+
 
 # %%
 def train(use_baseline, seed, steps=300, batch=8, lr=0.05):
@@ -195,7 +202,7 @@ assert final_base.std() < final_plain.std()  # and far more reliably across seed
 #
 # The two-state MDP of Lesson 5 with $\pi_\theta(b\mid1)=\sigma(\theta)$ and action $a$ in state 2.
 # At $\theta=0$ the occupancy form gives
-# $\partial J/\partial\theta=d^\pi(1)\cdot\frac14\,(Q^\pi(1,b)-Q^\pi(1,a))=950/484$.  We compare with
+# $\partial J/\partial\theta=d^\pi(1)\cdot\frac14\,(Q^\pi(1,b)-Q^\pi(1,a))=950/484$. We compare with
 # a central finite difference of $J(\theta)=V^{\pi_\theta}(1)$ computed by solving the Bellman
 # equation exactly.
 
@@ -228,7 +235,9 @@ dpi_dtheta = np.array([[-0.25, 0.25], [0.0, 0.0]])  # derivative of pi(.|s) at t
 pg = (d[:, None] * dpi_dtheta * Q).sum()  # sum_s d(s) sum_a grad pi(a|s) Q(s,a)
 eps = 1e-5
 fd = (evaluate(policy_of(eps))[0][0] - evaluate(policy_of(-eps))[0][0]) / (2 * eps)
-print(f"policy gradient theorem: {pg:.6f}   finite difference: {fd:.6f}   950/484 = {950/484:.6f}")
+print(
+    f"policy gradient theorem: {pg:.6f}   finite difference: {fd:.6f}   950/484 = {950 / 484:.6f}"
+)
 assert np.isclose(pg, 950 / 484) and np.isclose(fd, pg, atol=1e-6)
 
 # with a state baseline V(s) the sum is unchanged (sum_a grad pi(a|s) = 0)
@@ -241,6 +250,7 @@ assert np.isclose(pg_adv, pg)
 # The worked example of Book §3.8.1: rewards $(1,0,2)$, critic $V=(2.0,1.5,1.0,0)$ with terminal
 # $s_3$, $\gamma=0.9$, $\lambda=0.8$.  The book's table gives $\hat A=(0.4364,0.12,1.00)$ for
 # $\lambda=0.8$, $(0.35,-0.60,1.00)$ for $\lambda=0$ and $(0.62,0.30,1.00)$ for $\lambda=1$.
+
 
 # %%
 def gae_backward(rewards, values, gamma, lam):
@@ -258,7 +268,9 @@ def gae_backward(rewards, values, gamma, lam):
 def gae_direct(rewards, values, gamma, lam):
     T = len(rewards)
     deltas = rewards + gamma * values[1:] - values[:-1]
-    return np.array([sum((gamma * lam) ** l * deltas[t + l] for l in range(T - t)) for t in range(T)])
+    return np.array(
+        [sum((gamma * lam) ** i * deltas[t + i] for i in range(T - t)) for t in range(T)]
+    )
 
 
 def gae_nstep_average(rewards, values, gamma, lam):
@@ -266,20 +278,37 @@ def gae_nstep_average(rewards, values, gamma, lam):
     T = len(rewards)
     out = np.zeros(T)
     for t in range(T):
-        def A_n(n):
-            return sum(gamma**l * rewards[t + l] for l in range(n)) + gamma**n * values[t + n] - values[t]
+
+        def A_n(n, t=t):
+            return (
+                sum(gamma**i * rewards[t + i] for i in range(n))
+                + gamma**n * values[t + n]
+                - values[t]
+            )
+
         L = T - t
-        out[t] = sum((1 - lam) * lam ** (n - 1) * A_n(n) for n in range(1, L)) + lam ** (L - 1) * A_n(L)
+        out[t] = sum((1 - lam) * lam ** (n - 1) * A_n(n) for n in range(1, L)) + lam ** (
+            L - 1
+        ) * A_n(L)
     return out
 
 
 rews = np.array([1.0, 0.0, 2.0])
 vals = np.array([2.0, 1.5, 1.0, 0.0])
 A08 = gae_backward(rews, vals, 0.9, 0.8)
-print("lambda=0.8:", A08, " lambda=0:", gae_backward(rews, vals, 0.9, 0.0), " lambda=1:", gae_backward(rews, vals, 0.9, 1.0))
-returns = np.array([sum(0.9**l * rews[t + l] for l in range(3 - t)) for t in range(3)])
+print(
+    "lambda=0.8:",
+    A08,
+    " lambda=0:",
+    gae_backward(rews, vals, 0.9, 0.0),
+    " lambda=1:",
+    gae_backward(rews, vals, 0.9, 1.0),
+)
+returns = np.array([sum(0.9**i * rews[t + i] for i in range(3 - t)) for t in range(3)])
 assert np.allclose(A08, [0.4364, 0.12, 1.00])
-assert np.allclose(gae_backward(rews, vals, 0.9, 0.0), rews + 0.9 * vals[1:] - vals[:-1])  # TD errors
+assert np.allclose(
+    gae_backward(rews, vals, 0.9, 0.0), rews + 0.9 * vals[1:] - vals[:-1]
+)  # TD errors
 assert np.allclose(gae_backward(rews, vals, 0.9, 1.0), returns - vals[:-1])  # Monte Carlo advantage
 assert np.allclose(A08 + vals[:-1], [2.4364, 1.62, 2.00])  # value targets (lambda-returns)
 

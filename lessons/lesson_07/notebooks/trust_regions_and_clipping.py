@@ -16,15 +16,18 @@
 # %% [markdown]
 # # Lesson 7: clipping surfaces, the performance difference lemma and a TRPO step
 #
-# This notebook checks three results of the lesson (book chapter `ch:bounded-optimization`) numerically:
+# This notebook checks three results of the lesson (book chapter `ch:bounded-optimization`)
+# numerically:
 #
-# 1. **PPO clipping.** The per-sample objective $\ell(r,A)=\min(rA,\operatorname{clip}(r,1-\epsilon,1+\epsilon)A)$
-#    and its derivative in $r$ for $A>0$ and $A<0$: where the gradient vanishes, and that $\ell\le rA$.
+# 1. **PPO clipping.** The per-sample objective
+#    $\ell(r,A)=\min(rA,\operatorname{clip}(r,1-\epsilon,1+\epsilon)A)$ and its derivative in $r$
+#    for $A>0$ and $A<0$: where the gradient vanishes, and that $\ell\le rA$.
 # 2. **Performance difference lemma.** On the two-state chain of the book and on a random MDP,
-#    $\eta(\tilde\pi)-\eta(\pi)=\sum_s d^{\tilde\pi}(s)\sum_a\tilde\pi(a|s)A^\pi(s,a)$ exactly, the surrogate
-#    $L_\pi$ is off by the occupancy shift, and the TRPO error bound holds.
-# 3. **A TRPO step.** For a small softmax policy: conjugate gradient with Fisher-vector products returns
-#    $F^{-1}g$, and the natural step $\sqrt{2\delta/(g^\top F^{-1}g)}\,F^{-1}g$ has average KL close to $\delta$.
+#    $\eta(\tilde\pi)-\eta(\pi)=\sum_s d^{\tilde\pi}(s)\sum_a\tilde\pi(a|s)A^\pi(s,a)$ exactly, the
+#    surrogate $L_\pi$ is off by the occupancy shift, and the TRPO error bound holds.
+# 3. **A TRPO step.** For a small softmax policy: conjugate gradient with Fisher-vector products
+#    returns $F^{-1}g$, and the natural step $\sqrt{2\delta/(g^\top F^{-1}g)}\,F^{-1}g$ has average
+#    KL close to $\delta$.
 #
 # Only numpy is needed; every cell ends with `assert` statements.
 
@@ -37,10 +40,10 @@ np.set_printoptions(precision=4, suppress=True)
 # %% [markdown]
 # ## 1. The clipped objective and its gradient
 #
-# Per sample, with ratio $r$ and advantage $A$:
-# $\ell(r,A)=A\min(r,1+\epsilon)$ if $A>0$ and $A\max(r,1-\epsilon)$ if $A<0$.
-# We compare the closed form with the definition, and a finite-difference derivative with the
-# predicted one: $\partial\ell/\partial r=A$ except for $A>0,r>1+\epsilon$ and $A<0,r<1-\epsilon$, where it is $0$.
+# Per sample, with ratio $r$ and advantage $A$: $\ell(r,A)=A\min(r,1+\epsilon)$ if $A>0$ and
+# $A\max(r,1-\epsilon)$ if $A<0$. We compare the closed form with the definition, and a
+# finite-difference derivative with the predicted one: $\partial\ell/\partial r=A$ except for
+# $A>0,r>1+\epsilon$ and $A<0,r<1-\epsilon$, where it is $0$.
 
 # %%
 EPS = 0.2
@@ -73,8 +76,8 @@ for A in (+1.0, -1.0, +2.5, -0.7):
 # where exactly is the gradient zero?
 zero_pos = r[ppo_grad_pred(r, np.full_like(r, 1.0)) == 0]
 zero_neg = r[ppo_grad_pred(r, np.full_like(r, -1.0)) == 0]
-print("A>0: gradient zero for r in [%.3f, %.3f]" % (zero_pos.min(), zero_pos.max()))
-print("A<0: gradient zero for r in [%.3f, %.3f]" % (zero_neg.min(), zero_neg.max()))
+print(f"A>0: gradient zero for r in [{zero_pos.min():.3f}, {zero_pos.max():.3f}]")
+print(f"A<0: gradient zero for r in [{zero_neg.min():.3f}, {zero_neg.max():.3f}]")
 assert zero_pos.min() > 1 + EPS and zero_neg.max() < 1 - EPS
 # the "wrong-direction" side keeps the full gradient: A>0 with r<1-eps, A<0 with r>1+eps
 assert ppo_grad_pred(np.array([0.5]), np.array([1.0]))[0] == 1.0
@@ -100,7 +103,7 @@ import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 rr = np.linspace(0, 2, 401)
-for ax, A in zip(axes, (1.0, -1.0)):
+for ax, A in zip(axes, (1.0, -1.0), strict=True):
     ax.plot(rr, rr * A, "--", color="gray", label="$rA$")
     ax.plot(rr, ppo_obj(rr, np.full_like(rr, A)), lw=2.5, label=r"$\ell(r,A)$")
     ax.plot(rr, ppo_grad_pred(rr, np.full_like(rr, A)), lw=1.5, label=r"$\partial\ell/\partial r$")
@@ -119,6 +122,7 @@ plt.show()
 #
 # Exact policy evaluation for a finite MDP: $V^\pi=(I-\gamma P_\pi)^{-1}r_\pi$ and the unnormalised
 # occupancy $d^\pi=\mu(I-\gamma P_\pi)^{-1}$ (row vector).
+
 
 # %%
 def evaluate(P, R, pi, mu, gamma):
@@ -157,10 +161,11 @@ assert np.isclose(eta1 - L, (d1 - d0) @ abar)  # error = occupancy shift x expec
 
 
 # %% [markdown]
-# A random MDP (6 states, 3 actions). We check the lemma in both forms (unnormalised occupancy without a
-# prefactor, normalised occupancy with $1/(1-\gamma)$), and the TRPO bound
+# A random MDP (6 states, 3 actions). We check the lemma in both forms (unnormalised occupancy
+# without a prefactor, normalised occupancy with $1/(1-\gamma)$), and the TRPO bound
 # $|\eta(\tilde\pi)-L_\pi(\tilde\pi)|\le 4\epsilon\gamma\alpha^2/(1-\gamma)^2$ with
 # $\alpha=\max_s D_{TV}$ and $\epsilon=\max_{s,a}|A^\pi|$, for policies at several distances.
+
 
 # %%
 def random_mdp(nS, nA, rng):
@@ -201,7 +206,7 @@ for scale in (0.01, 0.02, 0.04, 0.5, 1.0, 3.0):
     rows.append((scale, alpha, eta_t - eta_pi, L_t - eta_pi, abs(eta_t - L_t), bound))
 print(" scale   TV_max   true gain  surrogate gain  |error|    TRPO bound")
 for row in rows:
-    print("%6.2f  %7.4f  %+10.5f  %+12.5f  %9.2e  %9.2e" % row)
+    print("{:6.2f}  {:7.4f}  {:+10.5f}  {:+12.5f}  {:9.2e}  {:9.2e}".format(*row))
 # the error is second order: doubling a small step multiplies it by about four
 errs = np.array([row[4] for row in rows[:3]])
 print("error ratios for doubled steps:", errs[1:] / errs[:-1])
@@ -212,9 +217,9 @@ assert np.all(np.abs(errs[1:] / errs[:-1] - 4) < 0.3)
 #
 # Parametrise each state's logits with the last logit fixed at $0$ (so the Fisher matrix is positive
 # definite; with all logits free, $F\mathbf 1=0$ per state). Then
-# $\nabla_\theta\log\pi(a|s)=(e_a-\pi(\cdot|s))$ restricted to the free coordinates, the policy gradient is
-# $g=\sum_s d^\pi(s)\sum_a\pi(a|s)\nabla\log\pi(a|s)A^\pi(s,a)$, and the average Fisher matrix under the
-# normalised occupancy $\bar d^\pi=(1-\gamma)d^\pi$ is
+# $\nabla_\theta\log\pi(a|s)=(e_a-\pi(\cdot|s))$ restricted to the free coordinates, the policy
+# gradient is $g=\sum_s d^\pi(s)\sum_a\pi(a|s)\nabla\log\pi(a|s)A^\pi(s,a)$, and the average Fisher
+# matrix under the normalised occupancy $\bar d^\pi=(1-\gamma)d^\pi$ is
 # $F=\sum_s\bar d^\pi(s)\,J_s^\top(\operatorname{diag}\pi_s-\pi_s\pi_s^\top)J_s$.
 
 # %%
@@ -228,7 +233,7 @@ def policy(theta):
 
 def grad_and_fvp(theta):
     pi = policy(theta)
-    eta, V, Q, A, d = evaluate(P, R, pi, mu, gamma)
+    eta, _V, _Q, A, d = evaluate(P, R, pi, mu, gamma)
     dbar = (1 - gamma) * d
     # g_s = sum_a pi(a|s) A(s,a) (e_a - pi_s), keep the free coordinates
     g = np.stack([d[s] * (pi[s] * A[s]) @ (np.eye(nA) - pi[s])[:, :nF] for s in range(nS)]).ravel()
@@ -269,7 +274,12 @@ F = np.column_stack([fvp(e) for e in np.eye(n)])  # only to check; TRPO never fo
 assert np.allclose(F, F.T) and np.linalg.eigvalsh(F).min() > 0
 
 # the gradient is right: compare with finite differences of eta
-fd = np.array([(grad_and_fvp(theta0 + 1e-6 * e)[0] - grad_and_fvp(theta0 - 1e-6 * e)[0]) / 2e-6 for e in np.eye(n)])
+fd = np.array(
+    [
+        (grad_and_fvp(theta0 + 1e-6 * e)[0] - grad_and_fvp(theta0 - 1e-6 * e)[0]) / 2e-6
+        for e in np.eye(n)
+    ]
+)
 assert np.allclose(fd, g, atol=1e-7)
 
 x_cg = conjugate_gradient(fvp, g, iters=n)
@@ -286,8 +296,10 @@ assert cos5 > 0.9
 
 # %% [markdown]
 # The natural step for a KL radius $\delta$, and the exact average KL
-# $\bar D_{KL}=\sum_s\bar d^{\pi_{\rm old}}(s)\,D_{KL}(\pi_{\rm old}(\cdot|s)\|\pi_\theta(\cdot|s))$ it produces.
-# The quadratic model predicts exactly $\delta$; the true KL approaches $\delta$ as $\delta\to0$.
+# $\bar D_{KL}=\sum_s\bar d^{\pi_{\rm old}}(s)\,D_{KL}(\pi_{\rm old}(\cdot|s)\|\pi_\theta(\cdot|s))$
+# it produces. The quadratic model predicts exactly $\delta$; the true KL approaches $\delta$ as
+# $\delta\to0$.
+
 
 # %%
 def avg_kl(theta_old, theta):
@@ -314,13 +326,15 @@ assert abs(ratios[-1] - 1) < abs(ratios[0] - 1)
 
 
 # %% [markdown]
-# A backtracking line search (shrink factor $b=1/2$): accept the first candidate whose surrogate improves
-# and whose exact average KL is at most $\delta$; keep the old parameters if none is accepted.
+# A backtracking line search (shrink factor $b=1/2$): accept the first candidate whose surrogate
+# improves and whose exact average KL is at most $\delta$; keep the old parameters if none is
+# accepted.
+
 
 # %%
 def surrogate_gain(theta_old, theta):
     p_old = policy(theta_old)
-    eta, V, Q, A, d = evaluate(P, R, p_old, mu, gamma)
+    _eta, _V, _Q, A, d = evaluate(P, R, p_old, mu, gamma)
     return d @ (policy(theta) * A).sum(1)  # L(theta) - eta(old)
 
 
@@ -334,18 +348,28 @@ def line_search(theta_old, full_step, delta, gain_fn, kl_fn, b=0.5, max_backtrac
 
 delta = 0.05
 theta1, j = line_search(theta0, np.sqrt(2 * delta / shs) * x_cg, delta, surrogate_gain, avg_kl)
-print(f"accepted after {j} halvings: KL = {avg_kl(theta0, theta1):.4f}, gain = {grad_and_fvp(theta1)[0] - eta0:+.4f}")
+print(
+    f"accepted after {j} halvings: KL = {avg_kl(theta0, theta1):.4f}, gain = "
+    f"{grad_and_fvp(theta1)[0] - eta0:+.4f}"
+)
 assert j is not None and avg_kl(theta0, theta1) <= delta and grad_and_fvp(theta1)[0] > eta0
 
 # %% [markdown]
 # ## 4. The Bernoulli example of the book
 #
-# One-step problem, $\pi_\theta(a{=}1)=\sigma(\theta)=p$, reward 1 for $a=1$: $g=F=p(1-p)$, the natural
-# direction is $F^{-1}g=1$ and the step is $\sqrt{2\delta/F}$.
+# One-step problem, $\pi_\theta(a{=}1)=\sigma(\theta)=p$, reward 1 for $a=1$: $g=F=p(1-p)$, the
+# natural direction is $F^{-1}g=1$ and the step is $\sqrt{2\delta/F}$.
+
 
 # %%
-sig = lambda t: 1 / (1 + np.exp(-t))
-kl_bern = lambda p, q: p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+def sig(t):
+    return 1 / (1 + np.exp(-t))
+
+
+def kl_bern(p, q):
+    return p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+
+
 delta = 0.01
 out = {}
 for p in (0.5, 0.1):
@@ -357,12 +381,24 @@ for p in (0.5, 0.1):
     print(f"p={p}: step={step:.3f}  new p={p_new:.3f}  KL={kl_bern(p, p_new):.5f}")
 assert np.allclose(out[0.5], (0.283, 0.570, 0.00997), atol=6e-4)
 assert np.allclose(out[0.1], (0.471, 0.151, 0.01134), atol=6e-4)
-# at p = 0.1 the quadratic model is optimistic (KL > delta): the same line search halves the step once
+# at p = 0.1 the quadratic model is optimistic (KL > delta): the same line search halves the step
+# once
 th0 = np.array([np.log(0.1 / 0.9)])
-bern_gain = lambda t_old, t: sig(t[0]) - sig(t_old[0])  # eta = p, exact here
-bern_kl = lambda t_old, t: kl_bern(sig(t_old[0]), sig(t[0]))
+
+
+def bern_gain(t_old, t):
+    return sig(t[0]) - sig(t_old[0])  # eta = p, exact here
+
+
+def bern_kl(t_old, t):
+    return kl_bern(sig(t_old[0]), sig(t[0]))
+
+
 th1, j = line_search(th0, np.array([out[0.1][0]]), delta, bern_gain, bern_kl)
 p_half = sig(th1[0])
-print(f"accepted after {j} halving(s): step={th1[0] - th0[0]:.3f} new p={p_half:.3f} KL={kl_bern(0.1, p_half):.4f}")
+print(
+    f"accepted after {j} halving(s): step={th1[0] - th0[0]:.3f} new p={p_half:.3f} "
+    f"KL={kl_bern(0.1, p_half):.4f}"
+)
 assert out[0.1][2] > delta and j == 1
 assert np.isclose(p_half, 0.123, atol=1e-3) and np.isclose(kl_bern(0.1, p_half), 0.0027, atol=1e-4)

@@ -59,7 +59,10 @@ for beta in (0.5, 1.0, 2.0, 10.0):
     Z = w.sum()
     pi_star = w / Z
     table[beta] = pi_star
-    print(f"beta={beta:4}: pi*={pi_star}, E[r]={pi_star @ rew:.3f}, KL={kl(pi_star, pi_ref):.3f}, beta log Z={beta * np.log(Z):.3f}")
+    print(
+        f"beta={beta:4}: pi*={pi_star}, E[r]={pi_star @ rew:.3f}, KL={kl(pi_star, pi_ref):.3f}, "
+        f"beta log Z={beta * np.log(Z):.3f}"
+    )
     assert np.isclose(objective(pi_star, beta), beta * np.log(Z))
     # no other policy does better: random candidates on the simplex
     cands = rng.dirichlet(np.ones(3), size=2000)
@@ -70,9 +73,9 @@ assert np.allclose(table[0.5], [0.037, 0.163, 0.801], atol=1e-3)
 # %% [markdown]
 # ## 2. GRPO and Dr. GRPO advantages on a sampled group
 #
-# A prompt whose responses are correct with probability $p$; a group of $G$ responses gets 0/1 rewards.
-# GRPO: $\Ahat_i=(r_i-\mean\mathbf r)/\std\mathbf r$ (population std here; implementations add a small
-# constant and some use the $G-1$ std). Dr. GRPO: $\tilde A_i=r_i-\mean\mathbf r$.
+# A prompt whose responses are correct with probability $p$; a group of $G$ responses gets 0/1
+# rewards. GRPO: $\Ahat_i=(r_i-\mean\mathbf r)/\std\mathbf r$ (population std here; implementations
+# add a small constant and some use the $G-1$ std). Dr. GRPO: $\tilde A_i=r_i-\mean\mathbf r$.
 
 # %%
 G = 8
@@ -110,10 +113,10 @@ assert np.allclose(drgrpo_adv(r3), (G - 1) / G * loo)
 assert np.all(grpo_adv(np.ones(G)) == 0) and np.all(drgrpo_adv(np.zeros(G)) == 0)
 
 # %% [markdown]
-# **Difficulty weighting.** With std normalisation a prompt's total weight $\sum_i|\Ahat_i|$ depends on
-# its success fraction: for $k$ correct out of $G$ it is $2G\sqrt{p(1-p)}$ with $p=k/G$, against
-# $2Gp(1-p)$ without. Relative to Dr. GRPO the factor is $1/\sqrt{p(1-p)}$: largest for nearly-solved
-# and nearly-unsolved prompts.
+# **Difficulty weighting.** With std normalisation a prompt's total weight $\sum_i|\Ahat_i|$ depends
+# on its success fraction: for $k$ correct out of $G$ it is $2G\sqrt{p(1-p)}$ with $p=k/G$, against
+# $2Gp(1-p)$ without. Relative to Dr. GRPO the factor is $1/\sqrt{p(1-p)}$: largest for
+# nearly-solved and nearly-unsolved prompts.
 
 # %%
 print(" k   sum|A| GRPO   sum|A| Dr.GRPO   ratio")
@@ -125,15 +128,17 @@ for k in range(1, G):
     assert np.isclose(s1, 2 * G * np.sqrt(p * (1 - p))) and np.isclose(s2, 2 * G * p * (1 - p))
     ratios.append(s1 / s2)
     print(f"{k}   {s1:8.3f}     {s2:8.3f}       {s1 / s2:.3f}")
-assert np.allclose(ratios, ratios[::-1]) and np.argmin(ratios) == G // 2 - 1  # symmetric, minimal at p=1/2
+assert (
+    np.allclose(ratios, ratios[::-1]) and np.argmin(ratios) == G // 2 - 1
+)  # symmetric, minimal at p=1/2
 
 # %% [markdown]
 # ## 3. The length bias of $1/|y_i|$ aggregation
 #
 # A toy policy that only decides the length: at every step it continues with probability
 # $q=\sigma(\phi)$ and stops otherwise, so $|y|\sim$ Geometric. Correctness is independent of length
-# (success probability $p$), so the true gradient of the expected reward with respect to $\phi$ is **zero**.
-# The score of a response of length $L$ is $(L-1)(1-q)-q$.
+# (success probability $p$), so the true gradient of the expected reward with respect to $\phi$ is
+# **zero**. The score of a response of length $L$ is $(L-1)(1-q)-q$.
 #
 # We estimate the expected update of $\phi$ contributed by correct and by incorrect responses under
 # (a) GRPO aggregation $\frac1G\sum_i\frac{\Ahat_i}{|y_i|}\sum_t\nabla\log\pi$ and
@@ -143,7 +148,7 @@ assert np.allclose(ratios, ratios[::-1]) and np.argmin(ratios) == G // 2 - 1  # 
 phi, p_correct, G, L_max, n_groups = 3.0, 0.3, 8, 200, 40000
 q = 1 / (1 + np.exp(-phi))
 L = np.minimum(rng.geometric(1 - q, size=(n_groups, G)), L_max)
-truncated = L == L_max
+truncated = L_max == L
 score = (L - 1) * (1 - q) - q * (~truncated)  # truncated responses never emitted the stop token
 R = (rng.random((n_groups, G)) < p_correct).astype(float)
 mu, sd = R.mean(1, keepdims=True), R.std(1, keepdims=True)
@@ -189,16 +194,20 @@ def per_token_weight(adv, length, mode):
 for length_c, length_w in ((200, 50), (50, 200), (100, 100)):
     dr = per_token_weight(-0.375, length_w, "dr") / per_token_weight(0.625, length_c, "dr")
     assert np.isclose(dr, -0.6)  # Dr. GRPO: only the advantages matter
-print("GRPO |w_wrong|/w_correct for lengths (200, 50), (50, 200):",
-      [round(abs(per_token_weight(-0.775, lw, "grpo") / per_token_weight(1.291, lc, "grpo")), 3)
-       for lc, lw in ((200, 50), (50, 200))])
+print(
+    "GRPO |w_wrong|/w_correct for lengths (200, 50), (50, 200):",
+    [
+        round(abs(per_token_weight(-0.775, lw, "grpo") / per_token_weight(1.291, lc, "grpo")), 3)
+        for lc, lw in ((200, 50), (50, 200))
+    ],
+)
 
 # %% [markdown]
 # ## 4. The $k_3$ KL estimator
 #
-# For $a\sim q$ and $\rho=p(a)/q(a)$: $k_1=-\log\rho$, $k_2=\frac12(\log\rho)^2$, $k_3=\rho-1-\log\rho$.
-# $k_3$ is unbiased for $\KL(q\|p)$ (since $\E_q[\rho]=1$) and non-negative (since $\log\rho\le\rho-1$).
-# In GRPO $q=\pitheta$ and $p=\piref$ at one prefix.
+# For $a\sim q$ and $\rho=p(a)/q(a)$: $k_1=-\log\rho$, $k_2=\frac12(\log\rho)^2$,
+# $k_3=\rho-1-\log\rho$. $k_3$ is unbiased for $\KL(q\|p)$ (since $\E_q[\rho]=1$) and non-negative
+# (since $\log\rho\le\rho-1$). In GRPO $q=\pitheta$ and $p=\piref$ at one prefix.
 
 # %%
 V = 50
@@ -212,26 +221,33 @@ for shift in (0.1, 0.5):
     rho = p_ref[a] / q_pol[a]
     k1, k2, k3 = -np.log(rho), 0.5 * np.log(rho) ** 2, rho - 1 - np.log(rho)
     se3 = k3.std() / np.sqrt(a.size)
-    print(f"shift {shift}: KL={true_kl:.5f}  mean k1={k1.mean():.5f}  k2={k2.mean():.5f}  k3={k3.mean():.5f}"
-          f"  std k1={k1.std():.4f}  std k3={k3.std():.4f}  k1<0: {np.mean(k1 < 0):.2f}")
+    print(
+        f"shift {shift}: KL={true_kl:.5f}  mean k1={k1.mean():.5f}  k2={k2.mean():.5f}  "
+        f"k3={k3.mean():.5f}"
+        f"  std k1={k1.std():.4f}  std k3={k3.std():.4f}  k1<0: {np.mean(k1 < 0):.2f}"
+    )
     assert abs(k3.mean() - true_kl) < 4 * se3  # unbiased
     assert abs(k1.mean() - true_kl) < 4 * k1.std() / np.sqrt(a.size)  # k1 unbiased too
     assert np.all(k3 >= 0) and np.mean(k1 < 0) > 0.2  # k3 never negative, k1 often is
     assert k3.std() < k1.std()  # lower variance near q = p
-    assert np.isclose(np.mean(rho), 1, atol=5 * rho.std() / np.sqrt(a.size))  # the control variate has mean 1
+    assert np.isclose(
+        np.mean(rho), 1, atol=5 * rho.std() / np.sqrt(a.size)
+    )  # the control variate has mean 1
     if shift == 0.5:  # k2 is biased once q and p differ noticeably
         assert abs(k2.mean() - true_kl) > 4 * k2.std() / np.sqrt(a.size)
 
 # the book's token: pi_theta = 0.5, pi_ref = 0.4
 rho = 0.4 / 0.5
-assert np.isclose(rho - 1 - np.log(rho), 0.023, atol=5e-4) and np.isclose(-np.log(rho), 0.223, atol=5e-4)
+assert np.isclose(rho - 1 - np.log(rho), 0.023, atol=5e-4) and np.isclose(
+    -np.log(rho), 0.223, atol=5e-4
+)
 
 # %% [markdown]
 # ## 5. The GSPO sequence ratio
 #
-# $s_i=(\pitheta(y_i|x)/\piold(y_i|x))^{1/|y_i|}=\exp(\frac1{|y_i|}\sum_t\log r_{i,t})$: the geometric
-# mean of the token ratios. It lies between the smallest and largest token ratio, does not drift with
-# length, and is $1$ on-policy.
+# $s_i=(\pitheta(y_i|x)/\piold(y_i|x))^{1/|y_i|}=\exp(\frac1{|y_i|}\sum_t\log r_{i,t})$: the
+# geometric mean of the token ratios. It lies between the smallest and largest token ratio, does not
+# drift with length, and is $1$ on-policy.
 
 # %%
 for n_tok in (5, 50, 500):
@@ -249,17 +265,27 @@ assert np.exp(np.mean(logp_old - logp_old)) == 1.0
 # the book's response: log-ratios (0.1, -0.05, 0.2, 0.02)
 lr = np.array([0.1, -0.05, 0.2, 0.02])
 s = np.exp(lr.mean())
-print(f"s_i = e^{lr.mean():.4f} = {s:.4f}; GSPO clip range [1-3e-4, 1+4e-4] -> clipped: {not (1 - 3e-4 <= s <= 1 + 4e-4)}")
+print(
+    f"s_i = e^{lr.mean():.4f} = {s:.4f}; GSPO clip range [1-3e-4, 1+4e-4] -> clipped: "
+    f"{not (1 - 3e-4 <= s <= 1 + 4e-4)}"
+)
 assert np.isclose(lr.mean(), 0.0675) and np.isclose(s, 1.070, atol=1e-3)
 assert s > 1 + 4e-4  # outside GSPO's range: with A > 0 this whole response gets no gradient
-assert list(np.exp(lr) > 1.2) == [False, False, True, False]  # GRPO (eps=0.2) would clip only token 3
+assert list(np.exp(lr) > 1.2) == [
+    False,
+    False,
+    True,
+    False,
+]  # GRPO (eps=0.2) would clip only token 3
 
 
 # %% [markdown]
 # ## 6. The SAPO gate
 #
-# $f(u)=\frac4\tau\sigma(\tau(u-1))$ replaces the clipped ratio. Its derivative is the gradient weight
-# $w=f'(r)=4\sigma(1-\sigma)=\operatorname{sech}^2(\tau(r-1)/2)$, equal to $1$ at $r=1$ for every $\tau$.
+# $f(u)=\frac4\tau\sigma(\tau(u-1))$ replaces the clipped ratio. Its derivative is the gradient
+# weight $w=f'(r)=4\sigma(1-\sigma)=\operatorname{sech}^2(\tau(r-1)/2)$, equal to $1$ at $r=1$ for
+# every $\tau$.
+
 
 # %%
 def sigmoid(z):

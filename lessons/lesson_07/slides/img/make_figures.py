@@ -10,8 +10,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 INK, ACCENT, WARM, MUTED, SOFT = "#1f2933", "#1d4e89", "#b5482a", "#5f6b7a", "#e8eef7"
@@ -41,7 +41,7 @@ def save(fig, name):
 def ppo_clip(eps=0.2):
     r = np.linspace(0, 2, 401)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, A in zip(axes, (1.0, -1.0)):
+    for ax, A in zip(axes, (1.0, -1.0), strict=True):
         ell = np.minimum(r * A, np.clip(r, 1 - eps, 1 + eps) * A)
         lo, hi = (1 + eps, 2) if A > 0 else (0, 1 - eps)
         ax.axvspan(lo, hi, color=WARM, alpha=0.10, lw=0)
@@ -49,7 +49,14 @@ def ppo_clip(eps=0.2):
         ax.plot(r, ell, color=ACCENT, lw=3, label=r"$\ell(r,A)$")
         for x in (1 - eps, 1 + eps):
             ax.axvline(x, ls=":", color=INK, lw=1)
-        ax.text((lo + hi) / 2, 0.5 if A > 0 else -1.5, "gradient = 0", ha="center", color=WARM, fontsize=16)
+        ax.text(
+            (lo + hi) / 2,
+            0.5 if A > 0 else -1.5,
+            "gradient = 0",
+            ha="center",
+            color=WARM,
+            fontsize=16,
+        )
         ax.set_xlim(0, 2)
         ax.set_ylim((0, 2.05) if A > 0 else (-2.05, 0))
         ax.set_xticks([0, 0.8, 1.2, 2])
@@ -67,13 +74,25 @@ def mm():
     M = 0.2 + slope * th - 1.1 * th**2
     fig, ax = plt.subplots(figsize=(9, 4.4))
     ax.plot(th, eta, color=INK, lw=2.5, label=r"true objective $\eta(\theta)$")
-    ax.plot(th, M, "--", color=ACCENT, lw=2.2, label=r"$M_i(\theta)=L_i(\theta)-C\,\mathrm{KL}_i^{\max}(\theta)$")
+    ax.plot(
+        th,
+        M,
+        "--",
+        color=ACCENT,
+        lw=2.2,
+        label=r"$M_i(\theta)=L_i(\theta)-C\,\mathrm{KL}_i^{\max}(\theta)$",
+    )
     t_star = slope / 2.2
     ax.plot([0], [0.2], "o", color=INK)
     ax.plot([t_star], [0.2 + slope * t_star - 1.1 * t_star**2], "o", color=ACCENT)
     ax.plot([t_star], [0.6 * np.sin(1.1 * t_star) + 0.3 * t_star + 0.2], "o", color=WARM)
     ax.axvline(t_star, ls=":", color=MUTED)
-    ax.annotate(r"$\theta_i$: $M_i=\eta$", (0, 0.2), (-1.45, 0.6), arrowprops={"arrowstyle": "->", "color": MUTED})
+    ax.annotate(
+        r"$\theta_i$: $M_i=\eta$",
+        (0, 0.2),
+        (-1.45, 0.6),
+        arrowprops={"arrowstyle": "->", "color": MUTED},
+    )
 
     ax.set_ylim(-0.9, 1.7)
     ax.set_xticks([0], [r"$\theta_i$"])

@@ -3,7 +3,8 @@
 Every curve and bar is computed from the lesson's formulas:
 token_mdp.svg (a response as a trajectory), kl_tilt.svg (pi* = pi_ref e^{r/beta} / Z),
 group_adv.svg (GRPO / leave-one-out / Dr. GRPO advantages and the difficulty weight),
-clip_ceiling.svg (how far a token can move before the clip stops it), sapo_gate.svg (hard gate vs sech^2).
+clip_ceiling.svg (how far a token can move before the clip stops it), sapo_gate.svg (hard gate vs
+sech^2).
 """
 
 from pathlib import Path
@@ -11,12 +12,19 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 HERE = Path(__file__).resolve().parent
-INK, ACCENT, WARM, MUTED, SOFT, GOLD = "#1f2933", "#1d4e89", "#b5482a", "#5f6b7a", "#e8eef7", "#d08c2a"
+INK, ACCENT, WARM, MUTED, SOFT, GOLD = (
+    "#1f2933",
+    "#1d4e89",
+    "#b5482a",
+    "#5f6b7a",
+    "#e8eef7",
+    "#d08c2a",
+)
 plt.rcParams.update(
     {
         "svg.fonttype": "none",
@@ -45,9 +53,16 @@ def token_mdp():
     ax.set_xlim(0, 13)
     ax.set_ylim(0, 3.2)
     ax.axis("off")
-    boxes = [(0.2, r"$s_1=(x)$"), (3.2, r"$s_2=(x,y_1)$"), (6.4, r"$s_3=(x,y_{\leq 2})$"), (10.4, r"$(x,y_{\leq T})$")]
+    boxes = [
+        (0.2, r"$s_1=(x)$"),
+        (3.2, r"$s_2=(x,y_1)$"),
+        (6.4, r"$s_3=(x,y_{\leq 2})$"),
+        (10.4, r"$(x,y_{\leq T})$"),
+    ]
     for x0, label in boxes:
-        ax.add_patch(FancyBboxPatch((x0, 1.5), 2.4, 0.9, boxstyle="round,pad=0.05", fc=SOFT, ec=ACCENT, lw=2))
+        ax.add_patch(
+            FancyBboxPatch((x0, 1.5), 2.4, 0.9, boxstyle="round,pad=0.05", fc=SOFT, ec=ACCENT, lw=2)
+        )
         ax.text(x0 + 1.2, 1.95, label, ha="center", va="center")
     ax.text(9.45, 1.95, r"$\cdots$", ha="center", va="center", fontsize=24)
     arrows = [
@@ -57,14 +72,24 @@ def token_mdp():
         (9.8, 10.4, "", ""),
     ]
     for a, b, top, bottom in arrows:
-        ax.add_patch(FancyArrowPatch((a, 1.95), (b, 1.95), arrowstyle="-|>", mutation_scale=18, lw=2, color=INK))
+        ax.add_patch(
+            FancyArrowPatch(
+                (a, 1.95), (b, 1.95), arrowstyle="-|>", mutation_scale=18, lw=2, color=INK
+            )
+        )
         if top:
             ax.text((a + b) / 2, 2.65, top, ha="center", fontsize=17)
             ax.text((a + b) / 2, 1.05, bottom, ha="center", fontsize=17, color=MUTED)
     ax.text(11.6, 2.75, r"$y_T=$ EOS", ha="center", fontsize=17)
     ax.text(11.6, 1.05, r"$r_T=r(x,y)$", ha="center", fontsize=17, color=WARM)
-    ax.text(6.5, 0.25, r"deterministic transitions $s_{t+1}=(s_t,y_t)$,   $\gamma=1$,   reward only at the end",
-            ha="center", fontsize=17, color=MUTED)
+    ax.text(
+        6.5,
+        0.25,
+        r"deterministic transitions $s_{t+1}=(s_t,y_t)$,   $\gamma=1$,   reward only at the end",
+        ha="center",
+        fontsize=17,
+        color=MUTED,
+    )
     save(fig, "token_mdp.svg")
 
 
@@ -75,11 +100,25 @@ def kl_tilt():
     fig, ax = plt.subplots(figsize=(11, 4.2))
     width = 0.16
     colors = [MUTED, "#8fa8c8", "#4f7bb0", ACCENT]
-    ax.bar(np.arange(3) - 2.5 * width, pi_ref, width, color="white", edgecolor=INK, hatch="//", label=r"$\pi_{\rm ref}$")
-    for k, (beta, c) in enumerate(zip(betas, colors)):
+    ax.bar(
+        np.arange(3) - 2.5 * width,
+        pi_ref,
+        width,
+        color="white",
+        edgecolor=INK,
+        hatch="//",
+        label=r"$\pi_{\rm ref}$",
+    )
+    for k, (beta, c) in enumerate(zip(betas, colors, strict=True)):
         p = pi_ref * np.exp(r / beta)
         p /= p.sum()
-        ax.bar(np.arange(3) + (k - 1.5) * width, p, width, color=c, label=rf"$\pi^\star$, $\beta={beta:g}$")
+        ax.bar(
+            np.arange(3) + (k - 1.5) * width,
+            p,
+            width,
+            color=c,
+            label=rf"$\pi^\star$, $\beta={beta:g}$",
+        )
     ax.set_xticks(range(3))
     ax.set_xticklabels([r"$y_1$, $r=0$", r"$y_2$, $r=1$", r"$y_3$, $r=2$"])
     ax.set_ylabel("probability")
@@ -125,7 +164,14 @@ def clip_ceiling():
     fig, ax = plt.subplots(figsize=(6.4, 5.0))
     ax.plot(p, p, ":", color=MUTED, lw=1.5, label=r"$\pi_{\rm old}$ (no move)")
     ax.plot(p, np.minimum(1, 1.2 * p), color=ACCENT, lw=3, label=r"ceiling, $\epsilon=0.2$")
-    ax.plot(p, np.minimum(1, 1.28 * p), "--", color=WARM, lw=3, label=r"ceiling, $\epsilon_{\rm high}=0.28$")
+    ax.plot(
+        p,
+        np.minimum(1, 1.28 * p),
+        "--",
+        color=WARM,
+        lw=3,
+        label=r"ceiling, $\epsilon_{\rm high}=0.28$",
+    )
     ax.plot(p, 0.8 * p, color=GOLD, lw=2, label=r"floor, $\epsilon_{\rm low}=0.2$")
     ax.set_xlabel(r"old probability $\pi_{\rm old}$")
     ax.set_ylabel("reachable probability")
@@ -141,11 +187,47 @@ def clip_ceiling():
 def sapo_gate():
     r = np.linspace(0, 4, 800)
     fig, ax = plt.subplots(figsize=(12, 4.6))
-    ax.step(r, (r <= 1.2).astype(float), where="post", color=WARM, lw=3, label=r"clip gate, $\hat A>0$, $\epsilon=0.2$")
-    ax.step(r, (r >= 0.8).astype(float), where="post", color=WARM, lw=2, ls="--", alpha=0.6, label=r"clip gate, $\hat A<0$")
-    ax.plot(r, 1 / np.cosh(0.5 * (r - 1)) ** 2, color=ACCENT, lw=3, label=r"SAPO $w$, $\tau_{\rm pos}=1$")
-    ax.plot(r, 1 / np.cosh(0.525 * (r - 1)) ** 2, ":", color="#2a8a9a", lw=3, label=r"SAPO $w$, $\tau_{\rm neg}=1.05$")
-    ax.plot(r, 1 / np.cosh(2.5 * (r - 1)) ** 2, "-.", color="#6a4c93", lw=2.5, label=r"SAPO $w$, $\tau=5$ (illustration)")
+    ax.step(
+        r,
+        (r <= 1.2).astype(float),
+        where="post",
+        color=WARM,
+        lw=3,
+        label=r"clip gate, $\hat A>0$, $\epsilon=0.2$",
+    )
+    ax.step(
+        r,
+        (r >= 0.8).astype(float),
+        where="post",
+        color=WARM,
+        lw=2,
+        ls="--",
+        alpha=0.6,
+        label=r"clip gate, $\hat A<0$",
+    )
+    ax.plot(
+        r,
+        1 / np.cosh(0.5 * (r - 1)) ** 2,
+        color=ACCENT,
+        lw=3,
+        label=r"SAPO $w$, $\tau_{\rm pos}=1$",
+    )
+    ax.plot(
+        r,
+        1 / np.cosh(0.525 * (r - 1)) ** 2,
+        ":",
+        color="#2a8a9a",
+        lw=3,
+        label=r"SAPO $w$, $\tau_{\rm neg}=1.05$",
+    )
+    ax.plot(
+        r,
+        1 / np.cosh(2.5 * (r - 1)) ** 2,
+        "-.",
+        color="#6a4c93",
+        lw=2.5,
+        label=r"SAPO $w$, $\tau=5$ (illustration)",
+    )
     ax.set_xlabel("token ratio $r$")
     ax.set_ylabel("gradient weight")
     ax.set_xlim(0, 4)

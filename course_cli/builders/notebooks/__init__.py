@@ -1,0 +1,1 @@
+"""Notebooks: each lesson's jupytext notebook executed and rendered to HTML."""

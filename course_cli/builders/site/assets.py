@@ -1,0 +1,39 @@
+"""The site's shared assets (stylesheets, scripts; math is typeset at build time, see
+:mod:`course_cli.builders.site.typeset`) and the copy step every copied file of the site uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from course_cli.core.boundary import copy_inside
+from course_cli.core.config import Course
+from course_cli.core.templating import template_file
+from course_cli.engine.steps import BuildStep, Task
+
+
+def asset_steps(
+    course: Course, out: Path, stylesheet: Path, script: Path | None = None
+) -> list[BuildStep]:
+    """Copy the stylesheet, the math stylesheet and the site scripts (dark-mode toggle,
+    small-screen menu, search)."""
+    steps = [copy_step(stylesheet, out / "assets" / "site.css")]
+    if script is not None and script.is_file():
+        steps.append(copy_step(script, out / "assets" / "site.js"))
+        search = script.with_name("site-search.js")
+        if search.is_file():
+            steps.append(copy_step(search, out / "assets" / "site-search.js"))
+    math_css = template_file(course.root, "site", "math.css")
+    steps.append(copy_step(math_css, out / "assets" / "math.css"))
+    return steps
+
+
+def _copy(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        copy_inside(task.step.inputs[0], task.out())
+
+
+def copy_step(src: Path, dst: Path) -> BuildStep:
+    return BuildStep(
+        kind="site-copy", output=dst, inputs=(src,), action=_copy, label=f"site: {dst.name}"
+    )

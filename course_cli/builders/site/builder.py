@@ -1,0 +1,688 @@
+"""``course build site``: a static site of the whole course under build/site/.
+
+A home page with the roadmap, one page per lesson (its README rendered, math typeset to SVG
+at build time with the course macros: no math script on the pages), links to the built
+slides, PDFs, book extract and notebooks (copied next to the page), and a page for the book.
+Every link is relative, so the site works from a file:// path and from any sub-path of a
+static host; nothing is fetched from the network at view time.
+
+Each page and each copied file is one BuildStep, so a rebuild only redoes what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from course_cli.builders.notebooks.builder import CONFIG_ASSET, MATHJAX_ASSET
+from course_cli.builders.site.assets import asset_steps, copy_step
+from course_cli.builders.site.links import Link, lesson_dir_map, link_rewriter, linked_files
+from course_cli.builders.site.markdown import drop_materials_list, heading_anchors, render_markdown
+from course_cli.builders.site.options import SiteOptions
+from course_cli.builders.site.typeset import typeset_pages
+from course_cli.core.boundary import is_inside
+from course_cli.core.config import Course, Lesson
+from course_cli.core.errors import CourseError
+from course_cli.core.templating import template_dirs, template_file
+from course_cli.engine.steps import BuildOptions, BuildStep, Task, hash_text, key_of
+
+SITE_DIR = "site"
+TEMPLATES = Path("templates") / "site"
+ARTIFACTS = (
+    ("slides.html", "Slides"),
+    ("slides.pdf", "Slides (PDF)"),
+    ("slides.pptx", "Slides (PowerPoint)"),
+    ("conspect.pdf", "Conspect (PDF)"),
+    ("book.pdf", "Book extract (PDF)"),
+)
+
+
+def site_dir(course: Course) -> Path:
+    """Return build/site of ``course``."""
+    return course.root / "build" / SITE_DIR
+
+
+def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
+    """Plan every page, asset and copied artifact of the site (for all lessons of the course).
+
+    Raises CourseError when the site templates are missing.
+    """
+    folders = template_dirs(course.root, "site")
+    names = sorted({p.name for folder in folders for p in folder.glob("*") if p.is_file()})
+    template_files = tuple(template_file(course.root, "site", name) for name in names)
+    if "base.html.j2" not in names:
+        raise CourseError(
+            f"{TEMPLATES}/base.html.j2: site template missing",
+            hint="delete templates/site/ to use the toolkit's default site templates",
+        )
+    out = options.build_dir / SITE_DIR
+    solutions = options.of(SiteOptions).solutions
+    solutions = course.build.solutions if solutions is None else solutions
+    steps = asset_steps(
+        course,
+        out,
+        template_file(course.root, "site", "site.css"),
+        template_file(course.root, "site", "site.js"),
+    )
+    nb_config = options.build_dir / "assets" / CONFIG_ASSET
+    if nb_config.is_file():  # the notebook pages (nbconvert's) still typeset in the browser
+        steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
+        nb_mathjax = options.build_dir / "assets" / MATHJAX_ASSET
+        if nb_mathjax.is_file():
+            steps.append(copy_step(nb_mathjax, out / "assets" / MATHJAX_ASSET))
+    titles, book_files = book_titles(course)
+    # Per-course facts, made once: per lesson they would make the plan quadratic.
+    shared = {"lesson_dirs": lesson_dir_map(course), "lessons_key": _lessons_key(course)}
+    pages: list[BuildStep] = []
+    for index, lesson in enumerate(course.lessons):
+        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out, solutions)
+        exercises = lesson.dir(course.root) / "exercises" / "README.md"
+        if exercises.is_file():
+            pages.append(
+                _exercises_page(course, lesson, out, exercises, template_files, solutions, shared)
+            )
+            links.append(Link("Exercises", "exercises.html"))
+        extract = lesson.dir(course.root) / "book" / "book.md"
+        if extract.is_file():
+            pages.append(_book_extract_page(lesson, out, extract, template_files, course, shared))
+            links.append(Link("Book extract", "book.html"))
+        planned = {c.output for c in copies}
+        copies.extend(_linked_copies(course, lesson, links + notebooks, out, planned, shared))
+        steps.extend(copies)
+        parts = [titles.get(label, label) for label in lesson.book]
+        neighbours = (
+            course.lessons[index - 1] if index > 0 else None,
+            course.lessons[index + 1] if index + 1 < len(course.lessons) else None,
+        )
+        pages.append(
+            _lesson_page(
+                course,
+                lesson,
+                out,
+                template_files,
+                (links, notebooks, parts),
+                book_files,
+                solutions,
+                {**shared, "neighbours": neighbours},
+            )
+        )
+    steps.extend(pages)
+    steps.append(_index_page(course, out, template_files, shared))
+    steps.append(_search_page(course, out, template_files))
+    steps.extend(
+        _book_steps(course, options.build_dir, out, template_files, titles, book_files, shared)
+    )
+    steps = typeset_pages(steps, course.root, options, course.path(course.macros))
+    prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
+    return steps
+
+
+def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[Path]:
+    """Delete the site's copies of outputs that are gone (a deleted deck, a conspect whose
+    build failed): files the manifest records as site copies that no step makes any more.
+    Returns what went."""
+    import json
+
+    from course_cli.engine.manifest import MANIFEST_NAME
+
+    try:
+        data = json.loads((build_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        outputs = dict(data.get("outputs", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    site = build_dir / SITE_DIR
+    removed = []
+    for rel, entry in outputs.items():
+        if not isinstance(entry, dict) or entry.get("kind") != "site-copy":
+            continue
+        path = root / rel
+        if path in planned or not is_inside(path, site) or not path.is_file():
+            continue
+        path.unlink()
+        removed.append(path)
+    return removed
+
+
+# -- assets --------------------------------------------------------------------------------
+
+
+# -- lessons -------------------------------------------------------------------------------
+
+
+def _lesson_copies(
+    course: Course, lesson: Lesson, build_dir: Path, out: Path, solutions: bool
+) -> tuple[list[BuildStep], list[Link], list[Link]]:
+    """Copy steps for a lesson's built outputs and notebooks, and the links to show."""
+    built = build_dir / lesson.dirname
+    page_dir = out / lesson.dirname
+    steps: list[BuildStep] = []
+    links: list[Link] = []
+    # Dotfiles are the engine's temporary outputs (.slides.part-1a2b.html), never pages.
+    decks = (
+        sorted(p for p in built.glob("*.html") if not p.name.startswith("."))
+        if built.is_dir()
+        else []
+    )
+    for deck_html in decks:
+        steps.append(copy_step(deck_html, page_dir / deck_html.name))
+        label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
+        links.append(Link(label, deck_html.name))
+    for name, label in ARTIFACTS:
+        if name.endswith(".html"):
+            continue
+        for src in sorted(built.glob(f"*{Path(name).suffix}")) if built.is_dir() else []:
+            if name.startswith("slides") and src.stem in {d.stem for d in decks}:
+                text = label if src.stem == "slides" else f"{label}: {src.stem}"
+            elif src.name == name:
+                text = label
+            else:
+                continue
+            steps.append(copy_step(src, page_dir / src.name))
+            links.append(Link(text, src.name))
+    assets = built / "_assets"
+    if assets.is_dir():
+        for src in sorted(p for p in assets.rglob("*") if p.is_file()):
+            steps.append(copy_step(src, page_dir / "_assets" / src.relative_to(assets)))
+    lesson_dir = lesson.dir(course.root)
+    for img_dir in (lesson_dir / "slides" / "img",):
+        if img_dir.is_dir():
+            for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
+                if is_inside(src, course.root):  # a symlink out of the course is not published
+                    steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+    nb_steps, notebooks = notebook_copies(lesson_dir, built / "notebooks", page_dir, solutions)
+    steps.extend(nb_steps)
+    book_md = lesson_dir / "book"
+    if book_md.is_dir():
+        for src in sorted(book_md.glob("*.md")):
+            steps.append(copy_step(src, page_dir / "book" / src.name))
+    return steps, links, notebooks
+
+
+def _linked_copies(
+    course: Course,
+    lesson: Lesson,
+    links: list[Link],
+    out: Path,
+    planned: set[Path],
+    shared: dict[str, Any],
+) -> list[BuildStep]:
+    steps = []
+    for src, rel in linked_files(course, lesson, links, shared["lesson_dirs"]):
+        dst = out / lesson.dirname / rel
+        if dst not in planned:
+            planned.add(dst)
+            steps.append(copy_step(src, dst))
+    return steps
+
+
+def _lesson_page(
+    course: Course,
+    lesson: Lesson,
+    out: Path,
+    template_files: tuple[Path, ...],
+    shown: tuple[list[Link], list[Link], list[str]],
+    book_files: tuple[Path, ...],
+    solutions: bool,
+    shared: dict[str, Any],
+) -> BuildStep:
+    readme = lesson.dir(course.root) / "README.md"
+    links, notebooks, book_parts = shown
+    payload = {
+        "solutions": solutions,
+        "course": course,
+        "lesson": lesson,
+        "links": links,
+        "notebooks": notebooks,
+        "book_parts": book_parts,
+        "out": out,
+        "lesson_dirs": shared["lesson_dirs"],
+        "neighbours": shared["neighbours"],
+    }
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "index.html",
+        inputs=(readme, course.config_path, *template_files, *book_files),
+        action=_render_lesson,
+        key=key_of(
+            links=json.dumps([(x.label, x.href) for x in links]),
+            notebooks=json.dumps([(x.label, x.href) for x in notebooks]),
+            lessons=shared["lessons_key"],
+            solutions=solutions,
+        ),
+        label=f"site: {lesson.dirname}/index.html",
+        payload=payload,
+    )
+
+
+def _lessons_key(course: Course) -> str:
+    return hash_text(json.dumps([(x.number, x.title, x.summary, x.book) for x in course.lessons]))
+
+
+def _render_lesson(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        course, lesson = p["course"], p["lesson"]
+        readme = lesson.dir(course.root) / "README.md"
+        body = ""
+        if readme.is_file():
+            text = readme.read_text(encoding="utf-8", errors="replace")
+            rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"], p["lesson_dirs"])
+            body = render_markdown(drop_materials_list(text), rewrite, solutions=p["solutions"])
+        html = _render(
+            course,
+            "lesson.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: {lesson.title}",
+            nav_current=lesson.dirname,
+            lesson=lesson,
+            body=body,
+            body_head="",
+            links=p["links"],
+            notebooks=p["notebooks"],
+            book_parts=p["book_parts"],
+            prev=p["neighbours"][0],
+            next=p["neighbours"][1],
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _after_title(body: str) -> int:
+    """Where the lesson's materials panel goes in its body: after the title and the paragraph
+    under it (0 when the README has no title)."""
+    end = body.find("</h1>")
+    if end < 0:
+        return 0
+    end += len("</h1>")
+    rest = body[end:].lstrip()
+    if rest.startswith("<p>"):
+        return len(body) - len(rest) + rest.find("</p>") + len("</p>")
+    return end
+
+
+def _exercises_page(
+    course: Course,
+    lesson: Lesson,
+    out: Path,
+    source: Path,
+    template_files: tuple[Path, ...],
+    solutions: bool,
+    shared: dict[str, Any],
+) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "exercises.html",
+        inputs=(source, *template_files),
+        action=_render_exercises,
+        key=key_of(lessons=shared["lessons_key"], solutions=solutions),
+        label=f"site: {lesson.dirname}/exercises.html",
+        payload={
+            "course": course,
+            "lesson": lesson,
+            "source": source,
+            "solutions": solutions,
+            "lesson_dirs": shared["lesson_dirs"],
+        },
+    )
+
+
+def _render_exercises(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        course, lesson, source = p["course"], p["lesson"], p["source"]
+        rewrite = _exercises_rewriter(course, lesson, source.parent, p["lesson_dirs"])
+        text = source.read_text(encoding="utf-8", errors="replace")
+        html = _render(
+            course,
+            "page.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: exercises",
+            nav_current=lesson.dirname,
+            crumb=f"Lesson {lesson.number}",
+            crumb_href="index.html",
+            body=render_markdown(text, rewrite, solutions=p["solutions"]),
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _exercises_rewriter(
+    course: Course, lesson: Lesson, base: Path, lesson_dirs: dict[Path, Lesson]
+) -> Callable[[str], str | None]:
+    """Links of the exercises page: it sits beside the lesson page, so resolve each against
+    exercises/ and ask the lesson page's rewriter with the path from the lesson folder."""
+    lesson_rewrite = link_rewriter(
+        course, lesson, [Link("Exercises", "exercises.html")], lesson_dirs
+    )
+    lesson_dir = lesson.dir(course.root).resolve()
+
+    def rewrite(href: str) -> str | None:
+        if "://" in href or href.startswith(("#", "mailto:")):
+            return href
+        path_part, _, anchor = href.partition("#")
+        target = (base / path_part).resolve()
+        if not target.is_relative_to(lesson_dir):
+            return lesson_rewrite(href)
+        rel = target.relative_to(lesson_dir).as_posix() or "."
+        return lesson_rewrite(rel + (f"#{anchor}" if anchor else ""))
+
+    return rewrite
+
+
+def notebook_copies(
+    lesson_dir: Path, built: Path, page_dir: Path, solutions: bool
+) -> tuple[list[BuildStep], list[Link]]:
+    """Copy steps for a lesson's notebooks and their links on the lesson page.
+
+    A notebook built by ``course build notebooks`` gets its page (``notebooks/NAME.html``),
+    its ``.ipynb`` files and the files it saved. Without solutions the student rendering takes
+    the place of the instructor one (``NAME.html``, ``NAME.ipynb``). A notebook not built yet
+    is linked as its source ``.ipynb``.
+    """
+    from course_cli.builders.notebooks.source import find_notebooks
+
+    steps: list[BuildStep] = []
+    links: list[Link] = []
+    dest = page_dir / "notebooks"
+    for src in find_notebooks(lesson_dir):
+        name = src.name
+        page = built / f"{name}.html"
+        if page.is_file():
+            student_page, student_nb = (
+                built / f"{name}.student.html",
+                built / f"{name}.student.ipynb",
+            )
+            has_student = student_page.is_file() and student_nb.is_file()
+            if solutions or not has_student:
+                steps.append(copy_step(page, dest / f"{name}.html"))
+                steps.append(copy_step(built / f"{name}.ipynb", dest / f"{name}.ipynb"))
+            else:
+                steps.append(copy_step(student_page, dest / f"{name}.html"))
+                steps.append(copy_step(student_nb, dest / f"{name}.ipynb"))
+            if has_student:
+                steps.append(copy_step(student_nb, dest / f"{name}.student.ipynb"))
+            files = built / f"{name}_files"
+            if files.is_dir():
+                for f in sorted(p for p in files.rglob("*") if p.is_file()):
+                    steps.append(copy_step(f, dest / f.relative_to(built)))
+            links.append(Link(name, f"notebooks/{name}.html"))
+        elif src.ipynb is not None and is_inside(src.ipynb, lesson_dir.parents[1]):
+            steps.append(copy_step(src.ipynb, dest / src.ipynb.name))
+            links.append(Link(name, f"notebooks/{src.ipynb.name}"))
+    return steps, links
+
+
+_REF_RE = re.compile(r"\\(?:ref|autoref|cref|Cref)\s*\{([^{}]*)\}")
+
+
+def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
+    """Map each heading label of the book to "Chapter 2: Title"; also return the book's files.
+
+    An unreadable or missing book gives ({}, ()): the site then shows the labels themselves.
+    """
+    from course_cli.latex.reader import read_book
+    from course_cli.latex.text import plain_title
+
+    source = course.path(course.book.source)
+    if not source.is_file():
+        return {}, ()
+    try:
+        book = read_book(source, strict=False)
+    except CourseError:
+        return {}, ()
+    names = {"part": "Part", "chapter": "Chapter", "section": "Section"}
+    numbers = {name: h.number for h in book.headings if h.number for name in h.labels}
+
+    def number_of(m: re.Match[str]) -> str:  # "Chapter~\\ref{ch:x}" reads "Chapter 2"
+        return " " + numbers.get(m.group(1), "")
+
+    titles = {}
+    for h in book.headings:
+        text = plain_title(_REF_RE.sub(number_of, h.title))
+        kind = names.get(h.command.removeprefix("add"), "")
+        label = f"{kind} {h.number}: {text}" if h.number and kind else text
+        for name in h.labels:
+            titles[name] = label
+    return titles, tuple(f.path for f in book.files)
+
+
+def _book_extract_page(
+    lesson: Lesson,
+    out: Path,
+    source: Path,
+    template_files: tuple[Path, ...],
+    course: Course,
+    shared: dict[str, Any],
+) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / lesson.dirname / "book.html",
+        inputs=(source, *template_files),
+        action=_render_book_extract,
+        key=key_of(lessons=shared["lessons_key"]),
+        label=f"site: {lesson.dirname}/book.html",
+        payload={"course": course, "lesson": lesson, "source": source},
+    )
+
+
+def _render_book_extract(tasks: Sequence[Task]) -> None:
+    from course_cli.builders.site.markdown import gfm_math_to_dollars
+
+    for task in tasks:
+        p = task.step.payload
+        lesson = p["lesson"]
+        text = gfm_math_to_dollars(p["source"].read_text(encoding="utf-8", errors="replace"))
+        html = _render(
+            p["course"],
+            "page.html.j2",
+            prefix="../",
+            page_title=f"Lesson {lesson.number}: the book extract",
+            nav_current=lesson.dirname,
+            crumb=f"Lesson {lesson.number}",
+            crumb_href="index.html",
+            body=render_markdown(text, lambda href: href if href.startswith("#") else None),
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+# -- index and book ------------------------------------------------------------------------
+
+
+def _index_page(
+    course: Course, out: Path, template_files: tuple[Path, ...], shared: dict[str, Any]
+) -> BuildStep:
+    readme = course.root / "README.md"
+    return BuildStep(
+        kind="site-page",
+        output=out / "index.html",
+        inputs=(course.config_path, *template_files, *((readme,) if readme.is_file() else ())),
+        action=_render_index,
+        key=key_of(lessons=shared["lessons_key"], has_readme=readme.is_file()),
+        label="site: index.html",
+        payload={"course": course},
+    )
+
+
+def _render_index(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        course = task.step.payload["course"]
+        intro = readme_intro(course.root / "README.md")
+        html = _render(
+            course,
+            "index.html.j2",
+            prefix="",
+            page_title=course.title,
+            nav_current="home",
+            intro=intro,
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def _search_page(course: Course, out: Path, template_files: tuple[Path, ...]) -> BuildStep:
+    return BuildStep(
+        kind="site-page",
+        output=out / "search.html",
+        inputs=(course.config_path, *template_files),
+        action=_render_search,
+        key=key_of(lessons=_lessons_key(course)),
+        label="site: search.html",
+        payload={"course": course},
+    )
+
+
+def _render_search(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        html = _render(
+            task.step.payload["course"], "search.html.j2", prefix="", page_title="Search"
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+def readme_intro(path: Path) -> str:
+    """The first paragraph of prose under the README's title and before its first section, as
+    plain text ("" if none).
+
+    Headings, lists, tables, images, HTML comments and placeholders are not prose; emphasis and
+    code marks are dropped, link texts kept.
+    """
+    import re
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    paragraph: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if paragraph:
+                break
+            continue
+        if text.startswith("## ") or (text.startswith("#") and paragraph):
+            break  # the introduction ends where the first section starts
+        if text.startswith(("#", "<", "|", "-", "*", "!", ">", "```", "[![")):
+            if paragraph:
+                break
+            continue
+        paragraph.append(text)
+    prose = " ".join(paragraph)
+    prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)
+    return re.sub(r"[*_`]{1,2}", "", prose)
+
+
+def _book_steps(
+    course: Course,
+    build_dir: Path,
+    out: Path,
+    template_files: tuple[Path, ...],
+    titles: dict[str, str],
+    book_files: tuple[Path, ...],
+    shared: dict[str, Any],
+) -> list[BuildStep]:
+    steps = []
+    pdf = build_dir / "book" / Path(course.book.pdf).name
+    has_pdf = pdf.is_file()
+    if has_pdf:
+        steps.append(copy_step(pdf, out / "book" / pdf.name))
+    chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
+    steps.append(
+        BuildStep(
+            kind="site-page",
+            output=out / "book" / "index.html",
+            inputs=(course.config_path, *template_files, *book_files),
+            action=_render_book,
+            key=key_of(pdf=pdf.name if has_pdf else "", lessons=shared["lessons_key"]),
+            label="site: book/index.html",
+            payload={
+                "course": course,
+                "pdf": pdf.name if has_pdf else None,
+                "chapters": chapters,
+                "title": book_title(course.path(course.book.source)),
+            },
+        )
+    )
+    return steps
+
+
+_TITLE_RE = re.compile(r"^[^%\n]*\\title\s*(?:\[[^\]]*\])?\s*\{", re.M)
+
+
+def book_title(main: Path) -> str:
+    """The book's ``\\title{…}`` as plain text, or "The book" when it has none."""
+    from course_cli.latex.text import plain_title, read_group
+
+    try:
+        text = main.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "The book"
+    m = _TITLE_RE.search(text)
+    if m is None:
+        return "The book"
+    end = read_group(text, m.end() - 1)
+    raw = text[m.end() : end - 1] if end > 0 else ""
+    title = plain_title(re.split(r"\\\\", raw, maxsplit=1)[0])  # the first line: no subtitle
+    return " ".join(title.split()) or "The book"
+
+
+def _render_book(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        p = task.step.payload
+        html = _render(
+            p["course"],
+            "book.html.j2",
+            prefix="../",
+            page_title="The book",
+            nav_current="book",
+            pdf=p["pdf"],
+            chapters=p["chapters"],
+            book_title=p["title"],
+        )
+        task.out().write_text(html, encoding="utf-8")
+
+
+_ENVIRONMENTS: dict[tuple[str, ...], Any] = {}
+
+
+def _environment(course: Course) -> Any:
+    """The Jinja environment of the course's site templates, made once per template folders
+    (it compiles each template once; its loader reloads a template whose file changed)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    dirs = tuple(str(p) for p in template_dirs(course.root, "site"))
+    env = _ENVIRONMENTS.get(dirs)
+    if env is None:
+        env = Environment(
+            loader=FileSystemLoader(list(dirs)),
+            undefined=StrictUndefined,
+            autoescape=True,
+            keep_trailing_newline=True,
+        )
+        _ENVIRONMENTS[dirs] = env
+    return env
+
+
+def _render(course: Course, name: str, **context: Any) -> str:
+    env = _environment(course)
+    context.setdefault("nav_current", "")
+    context.setdefault("toc", [])
+    if "body" in context:
+        from markupsafe import Markup
+
+        body, toc = heading_anchors(context["body"])
+        context["body"] = body
+        context["toc"] = [(level, anchor, Markup(text)) for level, anchor, text in toc]
+        if "body_head" in context:  # the lesson page: its materials panel after the title
+            split = _after_title(body)
+            context["body_head"], context["body"] = body[:split], body[split:]
+    try:
+        from course_cli.builders.site.safe import with_csp
+
+        return with_csp(env.get_template(name).render(course=course, **context))
+    except Exception as exc:
+        from jinja2 import TemplateError
+
+        if isinstance(exc, TemplateError):
+            line = getattr(exc, "lineno", None) or "?"
+            raise CourseError(f"{TEMPLATES}/{name}:{line}: template error: {exc}") from None
+        raise

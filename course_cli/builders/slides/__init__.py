@@ -1,0 +1,1 @@
+"""Slides: Marp decks of each lesson to HTML, PDF and PPTX."""
