@@ -24,7 +24,7 @@ from course_cli.booksync.lock import TEX_NAME
 from course_cli.builders.layout import book_layout, book_record, write_record
 from course_cli.core.boundary import is_inside, tex_escapes
 from course_cli.core.errors import ProblemsFound, ToolFailedError
-from course_cli.core.macros import strip_comment
+from course_cli.core.macros import strip_comment, tex_text
 from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
@@ -243,8 +243,6 @@ def course_fields(course: Course) -> tuple[tuple[str, str], ...]:
 
 def course_meta(job: BookJob) -> str:
     """The text of ``course-meta.tex``: one ``\\def`` per course.yaml field that is set."""
-    from course_cli.builders.pdf.builder import tex_text
-
     return "".join(f"\\def\\{name}{{{tex_text(value)}}}\n" for name, value in job.meta)
 
 

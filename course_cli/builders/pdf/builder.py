@@ -38,6 +38,7 @@ from course_cli.core.errors import (
     ToolNotFoundError,
     UsageError,
 )
+from course_cli.core.macros import tex_text
 from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
@@ -330,25 +331,6 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         if job.engine in ("xelatex", "lualatex"):
             args += [f"--variable={k}:{v}" for k, v in FONTS.items()]
     return args
-
-
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def tex_text(text: str) -> str:
-    """``text`` as LaTeX text: the ten special characters escaped."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
 def typst_source(text: str, macros_file: Path) -> str:
