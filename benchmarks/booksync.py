@@ -1,33 +1,37 @@
-"""Benchmark: `course book-sync` on a synthetic 20,000-line LaTeX book.
+#!/usr/bin/env python3
+"""`course book-sync` on a synthetic 20,000-line LaTeX book, and the TeX work of
+`course build book` (the book and the lessons' extracts) on this course's book.
 
-    python benchmarks/booksync.py [--lines N] [--repeat K]
+    python benchmarks/booksync.py [--lines N] [--rounds K] [--no-tex]
 
-Generates, in a temporary folder, a course whose book has chapters in 20 \\include'd files
-with sections, theorems, equations (align with \\nonumber), figures, comments, verbatim
-blocks and cross-references, then prints (median of K runs):
-  * outline: reading the whole book and formatting its outline (library call)
-  * no-op sync: `sync()` when every extract is up to date (library call)
-  * the same two through the CLI (`course book-sync --outline`, `course book-sync`),
-    Python start-up included
-Targets: outline <= 0.3 s, no-op sync <= 0.3 s.
+What this measures, (1) sync: `course book-sync --outline` and a no-op `course book-sync`
+(whole commands) on a generated course whose book has 20 \\include'd chapters with sections,
+theorems, equations (align with \\nonumber), figures, comments, verbatim blocks and
+cross-references. Floor: `python -c pass` in the same round. Target: each <= 5x the floor.
+(2) TeX: `course build book --force --jobs 2` on a scratch copy of this course: the book
+(latexmk + xelatex + bibtex) and the four lesson extracts (lessons 5-8, each typeset on its
+own: its chapter, its solutions, its own bibliography). Floors, in the same rounds, with the
+toolkit's own latexmk arguments (course_cli.bookpdf.latexmk_args) and fresh aux folders:
+`xargs -P 2` raw latexmk on the same five documents (the same work by hand), and raw latexmk on
+the book alone (what the extracts would cost if they were cut out of the book's PDF).
+Targets: <= 1.1x the five raw latexmk runs; the ratio to the book alone is reported (it is the
+price of typesetting the extracts separately, see benchmarks/README.md).
+Every round starts from empty aux folders; everything runs in a temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
+import shlex
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import _venv
+from _bench import course, rounds, run, run_parallel, scratch_course, table, verdict
 
 _venv.ensure()
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 PREAMBLE = r"""\documentclass{book}
 \usepackage{amsmath,amsthm,graphicx}
@@ -92,61 +96,96 @@ def make_course(root: Path, lines: int) -> None:
     )
 
 
-def median_time(fn: object, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def sync_rounds(tmp: Path, lines: int, count: int) -> dict[str, list[float]]:
+    root = tmp / "synthetic"
+    root.mkdir()
+    make_course(root, lines)
+    main_tex = root / "materials" / "book" / "src.tex"
+    total = sum(len(p.read_text().splitlines()) for p in main_tex.parent.rglob("*.tex"))
+    run(course("book-sync"), root)  # the first sync writes the extracts
+    print(f"synthetic book: {total} lines, 4 lessons")
+    return rounds({
+        "python -c pass": lambda: run([sys.executable, "-c", "pass"], root),
+        "course book-sync --outline": lambda: run(course("book-sync", "--outline"), root),
+        "no-op course book-sync": lambda: run(course("book-sync"), root),
+    }, count)  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-
-    from course_cli.booksync.runner import sync
+def latexmk_commands(root: Path, aux: Path) -> list[str]:
+    """Shell commands: raw latexmk on the book and on each lesson extract, with the toolkit's
+    arguments; each aux folder at the depth of the toolkit's (bibtex finds refs.bib by a
+    relative path from there)."""
+    from course_cli.builders.book.builder import BookJob, book_inputs, latexmk_args
     from course_cli.core.config import load_course
-    from course_cli.latex.outline import format_outline
-    from course_cli.latex.reader import read_book
+    from course_cli.tools.runner import Toolbox
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_course(root, args.lines)
-        main_tex = root / "materials" / "book" / "src.tex"
-        total = sum(len(p.read_text().splitlines()) for p in main_tex.parent.rglob("*.tex"))
-        book = read_book(main_tex)
-        print(f"synthetic book: {total} lines, {len(book.files)} files, "
-              f"{len(book.headings)} headings, {len(book.labels)} labels")  # fmt: skip
+    config = load_course(root)
+    latexmk = str(Toolbox(root=root).find("latexmk").path)
+    main = config.path(config.book.source)
+    documents = [(main, aux / "book" / "book")]
+    documents += [(p, aux / "lessons" / p.parents[1].name)
+                  for p in sorted(root.glob("lessons/lesson_*/book/book.tex"))]  # fmt: skip
+    lines = []
+    for tex, outdir in documents:
+        _, included = book_inputs(tex)
+        dirs = {outdir, *(outdir / p.parent.relative_to(tex.parent) for p in included)}
+        job = BookJob(main=tex, root=root, aux_dir=outdir, included=tuple(included))
+        mkdir = shlex.join(["mkdir", "-p", *sorted(map(str, dirs))])
+        argv = shlex.join([latexmk, *latexmk_args(job)])
+        lines.append(f"{mkdir} && cd {shlex.quote(str(tex.parent))} && openin_any=r {argv}")
+    return lines
 
-        t_outline = median_time(lambda: format_outline(read_book(main_tex)), args.repeat)
-        course = load_course(root)
-        first = time.perf_counter()
-        report = sync(course)
-        t_first = time.perf_counter() - first
-        print(f"first sync (4 lessons, pandoc included): {t_first:.2f} s, "
-              f"{len(report.written())} files written")  # fmt: skip
 
-        def noop() -> None:
-            rep = sync(load_course(root))
-            assert rep.written() == [], rep.written()
+def tex_rounds(tmp: Path, count: int) -> tuple[dict[str, list[float]], dict[str, str]]:
+    root = scratch_course(tmp / "course")
+    aux = root / "raw-aux"
+    book, *extracts = latexmk_commands(root, aux)
+    every = tmp / "every.txt"
+    every.write_text("\n".join([book, *extracts]) + "\n", encoding="utf-8")
+    print(f"book + {len(extracts)} lesson extracts")
 
-        t_noop = median_time(noop, args.repeat)
-        cli = [sys.executable, "-m", "course_cli", "book-sync", "--root", str(root)]
-        t_cli_outline = median_time(
-            lambda: subprocess.run([*cli, "--outline"], check=True, capture_output=True),
-            args.repeat,
-        )
-        t_cli_noop = median_time(
-            lambda: subprocess.run(cli, check=True, capture_output=True), args.repeat
-        )
-    print(f"outline (read + format), library: {t_outline:.3f} s   (target <= 0.3 s)")
-    print(f"no-op sync, library (incl. course.yaml load): {t_noop:.3f} s   (target <= 0.3 s)")
-    print(f"`course book-sync --outline`, CLI: {t_cli_outline:.3f} s")
-    print(f"`course book-sync` no-op, CLI: {t_cli_noop:.3f} s")
+    def raw(commands: Path | None) -> float:
+        shutil.rmtree(aux, ignore_errors=True)
+        if commands is None:
+            return run(["sh", "-c", book], root)
+        return run_parallel(commands, 2, root)
+
+    ours = "course build book --force --jobs 2"
+    floor = "xargs -P 2 latexmk (book + extracts)"
+    alone = "latexmk (the book alone)"
+    times = rounds({
+        ours: lambda: run(course("build", "book", "--force", "--jobs", "2"), root),
+        floor: lambda: raw(every),
+        alone: lambda: raw(None),
+    }, count)  # fmt: skip
+    return times, {ours: floor, f"{ours} ": alone}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-tex", action="store_true", help="only the sync figures")
+    args = parser.parse_args()
+    print(f"before: {_venv.load()}")
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        times = sync_rounds(Path(tmp), args.lines, args.rounds)
+        floors = {"course book-sync --outline": "python -c pass",
+                  "no-op course book-sync": "python -c pass"}  # fmt: skip
+        if not args.no_tex:
+            tex, tex_floors = tex_rounds(Path(tmp), args.rounds)
+            ours = "course build book --force --jobs 2"
+            times.update(tex)
+            times[f"{ours} "] = tex[ours]  # the same runs, against the book alone
+            floors.update(tex_floors)
+    print(f"after: {_venv.load()}")
+    medians = table(times, floors)
+    verdict("outline / python -c pass", medians["course book-sync --outline"], 5)
+    verdict("no-op sync / python -c pass", medians["no-op course book-sync"], 5)
+    if not args.no_tex:
+        verdict("book + extracts / raw latexmk of the same", medians[ours], 1.1)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

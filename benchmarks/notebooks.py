@@ -1,99 +1,70 @@
 #!/usr/bin/env python3
-"""Time executing the course's notebooks: `course build notebooks --jobs 2` against a serial
-`jupyter nbconvert --to notebook --execute` loop on the same notebooks; and the no-op rebuild.
+"""Executing this course's notebooks: `course build notebooks --jobs K` against
+`xargs -P K jupyter nbconvert --execute --to html` on the same notebooks.
 
-Works on a scratch copy of the course (lessons/, materials/, templates/, course.yaml and a link
-to node_modules) in a temporary folder, never on the course's own build/. Rounds interleave the
-two ways (toolkit, then the loop, then toolkit …) so a change of machine load hits both; each
-round of the toolkit starts from an empty build/. Prints every time, the min and median ratios,
-and the load average before and after (other work on the machine disturbs the numbers).
-Usage: python benchmarks/notebooks.py [--repeats N] [--jobs K]
+What this measures: a cold build (empty build/) of every lesson notebook, the whole command
+(start-up, planning, a fresh kernel per notebook, the executed .ipynb, its HTML with the
+bundled MathJax, the student variants where a notebook has solution cells, the manifest), on
+a scratch copy of the course (never its own build/); and a no-op rebuild.
+Floor and peer: jupyter nbconvert (the registries' standard tool), one process per notebook,
+K at a time (`xargs -P K`), each executing the paired .ipynb and writing its HTML only (one
+output where the toolkit writes two to four: the cheapest equivalent, so the strongest floor).
+Same K, same kernel (python3), the timeout of course.yaml.
+Targets: cold build <= 1.1x the floor; no-op rebuild <= 5x `python -c pass` (median ratios).
+Usage: python benchmarks/notebooks.py [--rounds N] [--jobs K]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import statistics
-import subprocess
+import shlex
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import _venv
+from _bench import (
+    FLOOR,
+    cold_build_vs_commands,
+    scratch_course,
+    table,
+    verdict,
+)
 
-
-def timed(argv: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
-def scratch_copy(dest: Path) -> Path:
-    """A copy of the course without build/ (node_modules linked, not copied)."""
-    for name in ("lessons", "materials", "templates"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "course.yaml", dest / "course.yaml")
-    (dest / "node_modules").symlink_to((ROOT / "node_modules").resolve())
-    return dest
+_venv.ensure()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    load_before = os.getloadavg()
+    jobs = str(args.jobs)
+    print(f"before: {_venv.load()}")
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        course = scratch_copy(Path(tmp) / "course")
-        notebooks = sorted(course.glob("lessons/lesson_*/notebooks/*.ipynb"))
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        build = [sys.executable, "-m", "course_cli", "build", "notebooks", "--jobs",
-                 str(args.jobs), "--root", str(course)]  # fmt: skip
-        toolkit, loop = [], []
-        for _ in range(args.repeats):
-            shutil.rmtree(course / "build", ignore_errors=True)
-            start = time.perf_counter()
-            subprocess.run(build, cwd=ROOT, env=env, check=True, capture_output=True)
-            toolkit.append(time.perf_counter() - start)
-            out = Path(tmp) / "nbconvert"
-            shutil.rmtree(out, ignore_errors=True)
-            start = time.perf_counter()
-            for nb in notebooks:
-                subprocess.run(
-                    [str(Path(sys.executable).with_name("jupyter")), "nbconvert", "--to",
-                     "notebook", "--execute", "--ExecutePreprocessor.timeout=600",
-                     f"--output-dir={out / nb.parents[1].name}", str(nb)],
-                    cwd=nb.parents[1], check=True, capture_output=True,
-                )  # fmt: skip
-            loop.append(time.perf_counter() - start)
-        noop = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            subprocess.run(build, cwd=ROOT, env=env, check=True, capture_output=True)
-            noop.append(time.perf_counter() - start)
-    load_after = os.getloadavg()
-    print(f"{len(notebooks)} notebooks, {args.repeats} interleaved rounds, --jobs {args.jobs}")
-    before = " ".join(f"{x:.2f}" for x in load_before)
-    after = " ".join(f"{x:.2f}" for x in load_after)
-    print(f"load average before: {before}  after: {after}  ({os.cpu_count()} CPUs)")
-    print(f"{'case':<46} {'times s':<26} {'min':>7} {'median':>7}")
-    rows = (
-        (f"course build notebooks --jobs {args.jobs} (cold)", toolkit),
-        ("serial jupyter nbconvert --execute loop", loop),
-        ("course build notebooks (no-op rebuild)", noop),
-    )
-    for name, values in rows:
-        shown = " ".join(f"{v:.2f}" for v in values)
-        print(f"{name:<46} {shown:<26} {min(values):>7.2f} {statistics.median(values):>7.2f}")
-    print(
-        f"speed-up of the toolkit over the loop: min {min(loop) / min(toolkit):.2f}x, "
-        f"median {statistics.median(loop) / statistics.median(toolkit):.2f}x"
-    )
-    ratio = statistics.median(loop) / statistics.median(noop)
-    print(f"no-op rebuild vs the loop: median {ratio:.0f}x faster")
+        root = scratch_course(Path(tmp) / "course")
+        notebooks = sorted(root.glob("lessons/lesson_*/notebooks/*.ipynb"))
+        out = Path(tmp) / "nbconvert"
+        jupyter = Path(sys.executable).with_name("jupyter")
+        commands = Path(tmp) / "commands.txt"
+        commands.write_text("".join(
+            shlex.join([str(jupyter), "nbconvert", "--execute", "--to", "html",
+                        "--ExecutePreprocessor.timeout=300",
+                        "--ExecutePreprocessor.kernel_name=python3",
+                        f"--output-dir={out / nb.parents[1].name}", str(nb)]) + "\n"
+            for nb in notebooks
+        ))  # fmt: skip
+        print(f"{len(notebooks)} notebooks, --jobs {jobs}")
+
+        peer = f"xargs -P {jobs} jupyter nbconvert --execute"
+        cold, noop, times = cold_build_vs_commands(
+            root, "notebooks", jobs, (peer, commands, Path(tmp)),
+            lambda: list(out.rglob("*.html")), len(notebooks), args.rounds,
+        )  # fmt: skip
+    print(f"after: {_venv.load()}")
+    medians = table(times, {cold: peer, noop: FLOOR})
+    verdict("cold build / nbconvert", medians[cold], 1.1)
+    verdict("no-op build / python -c pass", medians[noop], 5)
     return 0
 
 

@@ -1,212 +1,96 @@
-"""Benchmark: 12 conspect PDFs with `course build pdf` vs a shell loop of plain pandoc calls.
+#!/usr/bin/env python3
+"""Every conspect PDF of this course: `course build pdf --jobs K` against `xargs -P K` running
+raw pandoc with exactly the command line the toolkit gives pandoc.
 
-    python benchmarks/pdf.py [--jobs K] [--repeat N] [--no-quarto]
-
-Builds a throwaway course of 12 lessons whose conspects are the test conspect
-(tests/fixtures/conspects/full: aligned, cases, numbered equations, theorems, a table, code, an
-image, citations) repeated to about 3-4 pages, then prints the median wall time of:
-  * cold `course build pdf --jobs K` with the default engine (xelatex) and with `--engine typst`
-  * a shell loop running plain `pandoc FILE -o OUT --pdf-engine=xelatex` once per conspect
-    (with the macros header and --citeproc so that it compiles the same text)
-  * a no-op `course build pdf` (everything up to date), the whole command
-and the ratios. Then tries `pip install quarto-cli` in a throwaway venv and, if that works,
-times `quarto render` of one conspect against `course build pdf` of the same one.
+What this measures: a cold build (empty build/) of the course's conspect PDFs with the
+course's engine (xelatex), the whole command (start-up, planning, the cited-entries
+bibliography, pandoc + TeX, the checks of pandoc's output, the manifest), on a scratch copy of
+the course (never its own build/); and a no-op `course build pdf`.
+Floor: `xargs -P K` over the conspects, each running pandoc with the arguments the toolkit
+computes for it (course_cli.pdf.pandoc_args: the same Lua filter, LaTeX header, macros,
+metadata, variables, fonts and engine), in its own work folder with TMPDIR/TEXMFOUTPUT there,
+and the same cited-entries .bib (prepared before the clock starts: the strongest hand-written
+equivalent). Same K for both.
+Targets: cold build <= 1.1x the floor; no-op build <= 5x `python -c pass` (median ratios).
+Usage: python benchmarks/pdf.py [--rounds N] [--jobs K]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import resource
-import shutil
-import statistics
-import subprocess
-import sys
+import shlex
 import tempfile
-import time
 from pathlib import Path
 
 import _venv
+from _bench import (
+    FLOOR,
+    cold_build_vs_commands,
+    scratch_course,
+    table,
+    verdict,
+)
 
 _venv.ensure()
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURE = REPO / "tests" / "fixtures" / "conspects" / "full"
-N_LESSONS = 12
-COPIES = 3  # body repetitions per conspect: about 3-4 pages
+
+def raw_script(root: Path, work: Path) -> tuple[Path, int]:
+    """A file of shell commands, one a conspect, each running pandoc as the toolkit would;
+    returns it and the number of conspects."""
+    from dataclasses import replace
+
+    from course_cli.builders.pdf.builder import cited_bibliography, pandoc_args, plan_build
+    from course_cli.core.config import load_course
+    from course_cli.engine.steps import BuildOptions
+    from course_cli.tools.runner import Toolbox
+
+    config = load_course(root)
+    toolbox = Toolbox(root=root)
+    options = BuildOptions(root=root, build_dir=root / "build", toolbox=toolbox)
+    lines = []
+    for step in plan_build(config, config.lessons, options):
+        job = step.action.job  # type: ignore[attr-defined]
+        folder = work / step.output.parent.name
+        folder.mkdir(parents=True)
+        if job.bibliography is not None:
+            text = job.source.read_text(encoding="utf-8")
+            job = replace(
+                job, bibliography=cited_bibliography(text, job.bibliography, folder, root)
+            )
+        engine = str(toolbox.find(job.engine).path)
+        argv = [str(toolbox.find("pandoc").path),
+                *pandoc_args(job, job.source, folder / "conspect.pdf", engine)]  # fmt: skip
+        q = shlex.quote(str(folder))
+        lines.append(f"cd {q} && TMPDIR={q} TEXMFOUTPUT={q} {shlex.join(argv)}")
+    script = work / "commands.txt"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return script, len(lines)
 
 
-def make_course(work: Path) -> list[Path]:
-    """Write a 12-lesson course into ``work``; return the conspect paths."""
-    lessons = "".join(f"  - number: {n}\n    title: Lesson {n} topic\n" for n in range(1, 13))
-    (work / "course.yaml").write_text(f"title: Benchmark Course\nlessons:\n{lessons}")
-    (work / "materials" / "book").mkdir(parents=True)
-    shutil.copy(REPO / "materials" / "macros.tex", work / "materials" / "macros.tex")
-    shutil.copy(REPO / "materials" / "book" / "refs.bib", work / "materials" / "book" / "refs.bib")
-    text = (FIXTURE / "conspect.md").read_text(encoding="utf-8")
-    front, body = text.split("\n---\n", 1)
-    paths = []
-    for n in range(1, N_LESSONS + 1):
-        lesson = work / "lessons" / f"lesson_{n:02d}"
-        shutil.copytree(FIXTURE / "img", lesson / "img")
-        parts = [re.sub(r"eq:objective", f"eq:objective{i}", body) for i in range(COPIES)]
-        src = lesson / "conspect.md"
-        src.write_text(front.replace("lesson: 1", f"lesson: {n}") + "\n---\n" + "\n".join(parts))
-        paths.append(src)
-    return paths
-
-
-CPU: dict[str, float] = {}  # label -> CPU seconds (user + sys) of the last timed run
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(argv: list[str], cwd: Path, label: str = "") -> float:
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=1800)
-    seconds = time.perf_counter() - start
-    CPU[label] = _children_cpu() - cpu
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(argv)}\n{done.stderr[-3000:]}")
-    return seconds
-
-
-def pandoc_path() -> str:
-    from course_cli.tools.paths import bundled_pandoc
-
-    found = bundled_pandoc() or shutil.which("pandoc")
-    if not found:
-        sys.exit("pandoc not found: pip install pypandoc-binary")
-    return str(found)
-
-
-def shell_loop(work: Path, conspects: list[Path]) -> list[str]:
-    """The loop a maintainer would write by hand: plain pandoc, one file after another."""
-    macros = work / "materials" / "macros.tex"
-    bib = work / "materials" / "book" / "refs.bib"
-    out = work / "loop"
-    lines = [f"mkdir -p {out}"]
-    for src in conspects:
-        lines.append(
-            f"(cd {src.parent} && '{pandoc_path()}' conspect.md -o {out}/{src.parent.name}.pdf "
-            f"--pdf-engine=xelatex -H {macros} --citeproc --bibliography {bib} "
-            "-V 'mainfont=DejaVu Serif' -V 'monofont=DejaVu Sans Mono')"
-        )
-    return ["bash", "-e", "-c", "\n".join(lines)]
-
-
-def try_quarto(work: Path, conspect: Path, course: list[str]) -> None:
-    venv = work / "quarto-venv"
-    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"quarto: cannot create a venv: {made.stderr.strip()[-300:]}")
-        return
-    start = time.perf_counter()
-    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "quarto-cli"],
-                         capture_output=True, text=True, timeout=1200)  # fmt: skip
-    if pip.returncode != 0:
-        text = pip.stdout + pip.stderr
-        why = re.findall(r"(Downloading https://\S+|Error downloading Quarto: .*)", text)
-        print(
-            "quarto: `pip install quarto-cli` failed (its sdist downloads the quarto binary "
-            "while building the wheel): " + ("; ".join(why) or text.strip()[-500:])
-        )
-        return
-    print(f"quarto: pip install quarto-cli took {time.perf_counter() - start:.1f} s")
-    quarto = venv / "bin" / "quarto"
-    if not quarto.exists():
-        print("quarto: installed, but no `quarto` executable in the venv")
-        return
-    copy = work / "quarto-doc"
-    shutil.copytree(conspect.parent, copy)
-    (copy / "_quarto.yml").write_text(
-        "format:\n  pdf:\n    pdf-engine: xelatex\n    mainfont: DejaVu Serif\n"
-        f"    include-in-header: {work / 'materials' / 'macros.tex'}\n"
-        f"bibliography: {work / 'materials' / 'book' / 'refs.bib'}\n"
-    )
-    argv = [str(quarto), "render", "conspect.md", "--to", "pdf"]
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=copy, capture_output=True, text=True, timeout=900)
-    q_seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        print("quarto render failed: " + done.stderr.strip()[-600:])
-        return
-    shutil.rmtree(work / "build", ignore_errors=True)
-    ours = timed([*course, "build", "pdf", "1", "--root", str(work)], work)
-    print(f"quarto render (1 conspect, xelatex)     {q_seconds:7.2f} s")
-    print(
-        f"course build pdf 1 (xelatex)            {ours:7.2f} s   quarto/course = "
-        f"{q_seconds / ours:.2f}x"
-    )
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--no-quarto", action="store_true")
     args = parser.parse_args()
-    course = [sys.executable, "-m", "course_cli"]
-    with tempfile.TemporaryDirectory(prefix="course-pdf-bench-") as tmp:
-        work = Path(tmp)
-        conspects = make_course(work)
-        print(
-            f"{len(conspects)} conspects, {os.cpu_count()} CPUs, --jobs {args.jobs}, "
-            f"load average at start {os.getloadavg()[0]:.1f}"
-        )
+    jobs = str(args.jobs)
+    print(f"before: {_venv.load()}")
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        root = scratch_course(Path(tmp) / "course")
+        raw = Path(tmp) / "raw"
+        script, count = raw_script(root, raw)
+        print(f"{count} conspects, --jobs {jobs}; the floor's commands: {script.name}, e.g.")
+        print("  " + script.read_text(encoding="utf-8").splitlines()[0][:400] + " ...")
 
-        def clean() -> None:
-            shutil.rmtree(work / "build", ignore_errors=True)
-            shutil.rmtree(work / "loop", ignore_errors=True)
-
-        build = [*course, "build", "pdf", "--jobs", str(args.jobs), "--root", str(work)]
-        methods = {
-            "loop": shell_loop(work, conspects),
-            "xelatex": build,
-            "typst": [*build, "--engine", "typst"],
-        }
-        # Rounds alternate the methods, so that load from other programs hits them alike.
-        runs: dict[str, list[float]] = {name: [] for name in methods}
-        cpu: dict[str, list[float]] = {name: [] for name in methods}
-        for _ in range(args.repeat):
-            for name, argv in methods.items():
-                clean()
-                runs[name].append(timed(argv, work, name))
-                cpu[name].append(CPU[name])
-        loop, xelatex, typst = (statistics.median(runs[n]) for n in methods)
-        CPU.update({n: statistics.median(cpu[n]) for n in methods})
-        pages = subprocess.run(["pdfinfo", str(work / "build/lesson_01/conspect.pdf")],
-                               capture_output=True, text=True).stdout  # fmt: skip
-        n_pages = re.search(r"Pages:\s+(\d+)", pages)
-        noop = statistics.median(timed(methods["typst"], work) for _ in range(3))  # all built
-        print("runs (s): " + ", ".join(f"{n} {[round(x, 1) for x in runs[n]]}" for n in methods))
-        print(f"pages per conspect (typst)              {n_pages.group(1) if n_pages else '?'}")
-        print(f"shell loop: pandoc --pdf-engine=xelatex {loop:7.2f} s")
-        print(
-            f"course build pdf (xelatex, cold)        {xelatex:7.2f} s   loop/course = "
-            f"{loop / xelatex:.2f}x"
-        )
-        print(
-            f"course build pdf --engine typst (cold)  {typst:7.2f} s   xelatex/typst = "
-            f"{xelatex / typst:.2f}x, loop/typst = {loop / typst:.2f}x"
-        )
-        print(
-            "CPU seconds (user+sys, all processes): loop {loop:.1f}, course xelatex {xe:.1f}, "
-            "course typst {ty:.1f}".format(loop=CPU["loop"], xe=CPU["xelatex"], ty=CPU["typst"])
-        )
-        print(
-            f"no-op course build pdf (whole command)  {noop:7.2f} s   "
-            f"(python -c pass: {timed([sys.executable, '-c', 'pass'], work):.2f} s)"
-        )
-        print(f"load average at end {os.getloadavg()[0]:.1f}")
-        if not args.no_quarto:
-            try_quarto(work, conspects[0], course)
+        cold, noop, times = cold_build_vs_commands(
+            root, "pdf", jobs, (f"xargs -P {jobs} raw pandoc", script, raw),
+            lambda: list(raw.glob("*/conspect.pdf")), count, args.rounds,
+        )  # fmt: skip
+    print(f"after: {_venv.load()}")
+    medians = table(times, {cold: f"xargs -P {jobs} raw pandoc", noop: FLOOR})
+    verdict("cold build / raw pandoc", medians[cold], 1.1)
+    verdict("no-op build / python -c pass", medians[noop], 5)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Time per lesson of `course check`, a no-op `course build site` and `course build site --force`
-on synthetic courses of 12, 50, 200 and 400 lessons (target: flat within 1.5× from 50 to 400).
+"""Time per lesson of `course check` (with its cache removed, so the rules run, and replayed), a
+no-op `course build site` and `course build site --force` on synthetic courses of 12, 50, 200
+and 400 lessons (target: flat within 1.5× from 50 to 400).
 
 The courses are written to a scratch folder (never this course's own build/): lessons like real
 ones (see _synth.py) with stand-ins for the built slides and PDFs the site copies. Every round
 runs each command once on every size, interleaved with a bare `python -c pass`, so a busy
 machine slows all of them alike; each figure is the min and the median of the rounds. Prints
-the load average before and after, as the 2 cores may be shared.
+the load average before and after, as the 2 cores may be shared. The commands run with
+bytecode caching on (PYTHONDONTWRITEBYTECODE removed), as an installed toolkit runs.
 Usage: python benchmarks/scale.py [--rounds N] [--sizes 12,50,200,400]
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,19 +30,33 @@ import _venv
 from _synth import ROOT, add_built_outputs, make_course
 
 _venv.ensure()
+CACHE = tempfile.mkdtemp(prefix="course-bench-cache-")  # help screens: not the user's cache
+atexit.register(shutil.rmtree, CACHE, True)
 
 CASES = {
+    "check, no cache": ["check"],  # build/.cache/check.json removed first: the rules run
     "check": ["check"],
     "no-op build site": ["build", "site"],
     "build site --force": ["build", "site", "--force"],
 }
 
 
+CPU: list[float] = [0.0]  # CPU seconds (user + system) of the last timed command and its children
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "XDG_CACHE_HOME": CACHE}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
+    CPU[0] = _children_cpu() - cpu
     if proc.returncode not in (0, 1):  # 1: check found problems (still a full check)
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
     return seconds
@@ -58,13 +77,17 @@ def main() -> int:
             add_built_outputs(roots[size], size)
             timed([py, "-m", "course_cli", "build", "site"], roots[size])  # the first build
         times: dict[tuple[str, int], list[float]] = {}
+        cpu: dict[tuple[str, int], list[float]] = {}
         base: list[float] = []
         for _ in range(max(1, args.rounds)):
             base.append(timed([py, "-c", "pass"], Path(tmp)))
             for size in sizes:
                 for name, cmd in CASES.items():
+                    if name == "check, no cache":
+                        (roots[size] / "build" / ".cache" / "check.json").unlink(missing_ok=True)
                     t = timed([py, "-m", "course_cli", *cmd], roots[size])
                     times.setdefault((name, size), []).append(t)
+                    cpu.setdefault((name, size), []).append(CPU[0])
     floor = statistics.median(base)
     print(f"python -c pass: min {min(base):.3f} s, median {floor:.3f} s ({args.rounds} rounds)")
     head = f"{'command':<20} {'lessons':>7} {'min s':>7} {'median s':>8} {'ms/lesson':>9}"
@@ -93,6 +116,28 @@ def main() -> int:
             ratio = max(marginal[s] for s in steps) / min(marginal[s] for s in steps)
             verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
             verdicts.append(f"{name}: marginal ms/lesson max/min above 50 = {ratio:.2f} {verdict}")
+    # CPU time is what the command itself spends: on a shared machine the wall-clock time also
+    # holds the time spent waiting for a core, which grows with the length of the run
+    head = f"{'CPU (user+system)':<20} {'lessons':>7} {'median s':>8} {'ms/lesson':>9}"
+    print(head + f" {'marginal':>9}")
+    for name in CASES:
+        previous_cpu: tuple[int, float] | None = None
+        marginal_cpu: dict[int, float] = {}
+        for size in sizes:
+            med = statistics.median(cpu[(name, size)])
+            row = f"{name:<20} {size:>7} {med:>8.3f} {1000 * med / size:>9.2f}"
+            if previous_cpu is not None:
+                marginal_cpu[size] = 1000 * (med - previous_cpu[1]) / (size - previous_cpu[0])
+                row += f" {marginal_cpu[size]:>9.2f}"
+            previous_cpu = (size, med)
+            print(row)
+        steps = [s for s in sizes if s > 50 and s in marginal_cpu]
+        if len(steps) >= 2 and min(marginal_cpu[s] for s in steps) > 0:
+            ratio = max(marginal_cpu[s] for s in steps) / min(marginal_cpu[s] for s in steps)
+            verdict = "OK" if ratio <= 1.5 else "NOT LINEAR"
+            verdicts.append(
+                f"{name}: marginal CPU ms/lesson max/min above 50 = {ratio:.2f} {verdict}"
+            )
     print("target: time per lesson flat within 1.5x from 50 to 400 lessons (ms/lesson also falls")
     print("as the fixed start-up cost spreads; the marginal cost per lesson shows the growth)")
     for line in verdicts:

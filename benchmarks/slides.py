@@ -1,114 +1,110 @@
-"""Benchmark: building every deck to PDF with `course build slides` vs one Marp call per deck.
+#!/usr/bin/env python3
+"""Every deck of this course to HTML and to PDF: `course build slides` against ONE raw
+`marp --input-dir` call with the same engine, themes, macros, browser and options.
 
-    python benchmarks/slides.py [--root COURSE] [--repeat N]
-
-Works on a copy of the course's lessons in a temporary folder, so the course's own build/
-is untouched and every cold run starts with nothing built. Prints:
-  * cold PDF build of all decks: `course build slides --format pdf --force` (one Marp process)
-  * a shell-style loop calling `marp --pdf` once per deck (same engine, theme and options)
-  * their ratio, and the time of a no-op `course build slides` (everything up to date)
+What this measures: a cold build (empty build/) of the course's decks with
+`course build slides --format html` and `--format pdf` (the whole command: start-up, planning,
+staging, one Marp process per format plus the speaker-notes process, the manifest), on a
+scratch copy of the course (never its own build/).
+Floor: the one Marp call a maintainer would write by hand for the same decks:
+`marp --engine templates/marp/engine.mjs --theme-set THEMES --allow-local-files --no-stdin
+--input-dir DECKS -o OUT [--pdf] --parallel N`, with the macros (COURSE_MARP_MACROS) and the
+browser the toolkit gives Marp; DECKS holds a copy of every lesson's slides/ folder (the
+toolkit's own staging is its cost, not the floor's). The options come from the toolkit's
+code (course_cli.slides), so the two runs cannot drift apart.
+Targets: HTML <= 1.3x and PDF <= 1.15x the floor (median ratio); a no-op build is printed too.
+Usage: python benchmarks/slides.py [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import _venv
+from _bench import FLOOR, course, rounds, run, scratch_course, table, verdict, with_start_floor
 
 _venv.ensure()
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_TEMPLATES = REPO / "course_cli" / "data" / "templates"
+
+def marp_call(root: Path, decks: Path, out: Path, fmt: str) -> tuple[list[str], dict[str, str]]:
+    """The raw Marp command line and environment, with the toolkit's own engine, themes,
+    macros, browser and page parallelism."""
+    from course_cli.builders.slides.builder import ENGINE, support_file, theme_files
+    from course_cli.builders.slides.marp import MAX_PARALLEL_PAGES
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
+
+    config = load_course(root)
+    toolbox = Toolbox(root=root)
+    count = len(list(decks.rglob("*.md")))
+    argv = [
+        str(toolbox.find("marp").path),
+        "--engine", str(support_file(root, ENGINE)),
+        "--theme-set", *map(str, theme_files(config)),
+        "--allow-local-files", "--no-stdin", "--input-dir", str(decks), "-o", str(out),
+        *(["--pdf"] if fmt == "pdf" else []),
+        "--parallel", str(min(count, MAX_PARALLEL_PAGES)),
+    ]  # fmt: skip
+    env = {"COURSE_MARP_MACROS": str(config.path(config.macros))}
+    if fmt == "pdf":
+        env.update(toolbox.browser_env())
+    return argv, env
 
 
-def copy_course(src: Path, dst: Path) -> None:
-    """Copy what the slides need: course.yaml, lessons, macros, the Marp theme and engine."""
-    shutil.copy2(src / "course.yaml", dst / "course.yaml")
-    shutil.copytree(src / "lessons", dst / "lessons")
-    shutil.copytree(src / "materials", dst / "materials", ignore=shutil.ignore_patterns("*.pdf"))
-    shutil.copytree(DEFAULT_TEMPLATES / "marp", dst / "templates" / "marp")
-
-
-def cpu_of_children() -> float:
-    """User + system CPU seconds of all finished child processes (and theirs) so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True, timeout=900)
-    return time.perf_counter() - start
-
-
-def marp_loop(marp: Path, work: Path, decks: list[Path], env: dict[str, str]) -> float:
-    """The per-deck shell loop: for d in lessons/*/slides/*.md; do marp … --pdf $d; done."""
-    out = work / "loop"
-    shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
-    for deck in decks:
-        subprocess.run(
-            [str(marp), "--engine", str(work / "templates/marp/engine.mjs"),
-             "--theme-set", str(work / "templates/marp/course.css"),
-             "--allow-local-files", "--no-stdin", "--pdf", str(deck),
-             "-o", str(out / f"{deck.parents[1].name}-{deck.stem}.pdf")],
-            env={**env, "COURSE_MARP_MACROS": str(work / "materials/macros.tex")},
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-    return time.perf_counter() - start
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=REPO)
-    parser.add_argument("--repeat", type=int, default=1, help="cold runs of each method")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    root = args.root.resolve()
-    marp = root / "node_modules" / ".bin" / "marp"
-    env = {**os.environ, "MARP_PATH": str(marp), "CI": "1"}
-    course = [sys.executable, "-m", "course_cli"]
+    print(f"before: {_venv.load()}")
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        work = Path(tmp)
-        copy_course(root, work)
-        decks = sorted(work.glob("lessons/lesson_*/slides/*.md"))
-        print(f"{len(decks)} decks, {os.cpu_count()} CPUs")
+        root = scratch_course(Path(tmp) / "course")
+        decks = Path(tmp) / "decks"
+        for folder in sorted(root.glob("lessons/lesson_*/slides")):
+            shutil.copytree(folder, decks / folder.parent.name)
+        count = len(list(decks.rglob("*.md")))
+        print(f"{count} decks")
+        out = Path(tmp) / "raw-out"
 
-        cold: list[float] = []
-        loop: list[float] = []
-        cold_cpu: list[float] = []
-        loop_cpu: list[float] = []
-        for _ in range(args.repeat):  # interleaved, so both see the same machine load
-            shutil.rmtree(work / "build", ignore_errors=True)
-            cpu = cpu_of_children()
-            cold.append(timed([*course, "build", "slides", "--format", "pdf", "--root",
-                               str(work)], env, work))  # fmt: skip
-            cold_cpu.append(cpu_of_children() - cpu)
-            cpu = cpu_of_children()
-            loop.append(marp_loop(marp, work, decks, env))
-            loop_cpu.append(cpu_of_children() - cpu)
+        def toolkit(fmt: str) -> float:
+            shutil.rmtree(root / "build", ignore_errors=True)
+            return run(course("build", "slides", "--format", fmt, "--jobs", "2"), root)
 
-        build_all = [*course, "build", "slides", "--root", str(work)]
-        timed(build_all, env, work)  # bring every default format up to date
-        noop = [timed(build_all, env, work) for _ in range(5)]
+        def raw(fmt: str) -> float:
+            shutil.rmtree(out, ignore_errors=True)
+            argv, env = marp_call(root, decks, out, fmt)
+            seconds = run(argv, root, env=env)
+            made = len(list(out.rglob(f"*.{fmt}")))
+            if made != count:
+                raise SystemExit(f"marp made {made} of {count} {fmt} files")
+            return seconds
 
-    c, lp = statistics.median(cold), statistics.median(loop)
-    cc, lc = statistics.median(cold_cpu), statistics.median(loop_cpu)
-    print(f"cold `course build slides --format pdf`: {c:6.2f} s wall, {cc:6.2f} s CPU")
-    print(f"per-deck `marp --pdf` loop:              {lp:6.2f} s wall, {lc:6.2f} s CPU")
-    print(f"speed-up (median of {args.repeat}):                 {lp / c:6.2f}x wall, "
-          f"{lc / cc:.2f}x CPU")  # fmt: skip
-    print(f"no-op `course build slides` (median of 5): {statistics.median(noop):.3f} s "
-          f"(min {min(noop):.3f} s)")  # fmt: skip
+        cases = {
+            "course build slides --format html": lambda: toolkit("html"),
+            "marp --input-dir (html)": lambda: raw("html"),
+            "course build slides --format pdf": lambda: toolkit("pdf"),
+            "marp --input-dir --pdf": lambda: raw("pdf"),
+        }
+        times = rounds(cases, args.rounds)
+        run(course("build", "slides"), root)  # everything up to date
+        times.update(
+            with_start_floor(
+                "no-op course build slides", course("build", "slides"), root, args.rounds
+            )
+        )
+    print(f"after: {_venv.load()}")
+    medians = table(times, {
+        "course build slides --format html": "marp --input-dir (html)",
+        "course build slides --format pdf": "marp --input-dir --pdf",
+        "no-op course build slides": FLOOR,
+    })  # fmt: skip
+    verdict("HTML, course / one marp call", medians["course build slides --format html"], 1.3)
+    verdict("PDF, course / one marp call", medians["course build slides --format pdf"], 1.15)
+    verdict("no-op build / python -c pass", medians["no-op course build slides"], 5)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -22,6 +22,7 @@ from course_cli.core.errors import CourseError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from course_cli.check.findings import Finding
+    from course_cli.check.result import CheckReport
     from course_cli.core.config import Course
 
 app = typer.Typer(
@@ -59,7 +60,7 @@ NoWaitOption = Annotated[
 @contextlib.contextmanager
 def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
     """Hold the course's lock (build/.lock) while the block runs; tell the user when waiting."""
-    from course_cli.core.config import find_root
+    from course_cli.core.courseroot import find_root
     from course_cli.core.locking import course_lock
 
     root = _given_root(root)
@@ -78,14 +79,22 @@ def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
 
 def _course(root: Path | None) -> Course:
     """Find and load the course (raises ConfigError, which the handler reports)."""
-    from course_cli.core.config import find_root, load_course
+    from course_cli.core.config import load_course
+
+    return load_course(_course_root(root))
+
+
+def _course_root(root: Path | None) -> Path:
+    """The folder of the course the command works on, course.yaml unread (raises ConfigError
+    when there is none)."""
+    from course_cli.core.courseroot import find_root
 
     root = _given_root(root)
     if root is not None and not (root / "course.yaml").is_file():
         from course_cli.core.errors import ConfigError
 
         raise ConfigError([f"no course.yaml in {root}"], hint="pass --root pointing at a course")
-    return load_course(root.resolve() if root else find_root())
+    return root.resolve() if root else find_root()
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
@@ -283,7 +292,6 @@ def check(
     """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
     from course_cli import check as checker
     from course_cli.check import report
-    from course_cli.check.files import check_paths
     from course_cli.core.console import console
 
     _check_format(fmt, ("text", "json", "github"))
@@ -291,11 +299,15 @@ def check(
         console().print(report.rules_table())
         return
     if files:
+        from course_cli.check.files import check_paths
+
         result = check_paths(targets or [], macros, site_root, refs)
     else:
-        result = checker.check_course(
-            _course(root), checker.parse_lesson_numbers(targets or []), rendered=rendered
-        )
+        numbers = checker.parse_lesson_numbers(targets or [])
+        if rendered:  # the built outputs are measured each time: never a cached report
+            result = checker.check_course(_course(root), numbers, rendered=True)
+        else:
+            result = _check_course(root, numbers, replayable=junit is None)
     if junit is not None:
         report.write_junit(result, junit, strict)
     if fmt == "json":
@@ -308,6 +320,22 @@ def check(
         from course_cli.core.errors import ProblemsFound
 
         raise ProblemsFound(f"course check: {result.summary()}")
+
+
+def _check_course(root: Path | None, numbers: list[int], replayable: bool) -> CheckReport:
+    """The course's check report: replayed from build/.cache/check.json while nothing the last
+    check read has changed (course.yaml is then not even loaded), else the rules run.
+    ``replayable``: the command only prints, so ``course_cli.launch`` may keep its output."""
+    from course_cli.check import check_course
+    from course_cli.check.cache import cached_check
+
+    base = _course_root(root)
+
+    def run(outside: set[Path]) -> CheckReport:
+        return check_course(_course(base), numbers, outside)
+
+    # Any option that changes the findings (not just their rendering) belongs in ``options``.
+    return cached_check(base, numbers, run, replayable=replayable)
 
 
 @app.command("list")

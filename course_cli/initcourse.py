@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_cli import __version__
-from course_cli.core.config import CONFIG_NAME, load_course
+from course_cli.core.config import load_course
+from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import ProblemsFound, UsageError
 from course_cli.core.fs import atomic_write, current_umask
 from course_cli.core.templating import DEFAULTS

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_cli.core.boundary import is_inside
-from course_cli.core.config import CONFIG_NAME, MAX_LESSON, Course, Lesson
+from course_cli.core.config import MAX_LESSON, Course, Lesson
+from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import DiskError, ProblemsFound, UsageError
 from course_cli.core.fs import atomic_write, write_keeping_style
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from course_cli.core.boundary import is_inside
-from course_cli.core.config import CONFIG_NAME, Course, load_course
+from course_cli.core.config import Course, load_course
+from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import CourseError, UsageError
 
 WATCHED = ("lessons", "materials", "templates", CONFIG_NAME)

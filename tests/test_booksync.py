@@ -285,6 +285,51 @@ def test_course_build_book_makes_the_lesson_book_pdf(course_root: Path) -> None:
     assert "0 built" in again.summary()
 
 
+@needs_pandoc
+@needs_tex
+@pytest.mark.integration
+def test_the_lesson_book_pdf_holds_its_chapter_and_not_the_neighbours(course_root: Path) -> None:
+    """build/lesson_01/book.pdf is the extract typeset on its own (not pages cut out of the
+    book's PDF, which would carry whatever shares a page with the chapter): its chapter's
+    title and first section with the book's numbers, nothing of chapters 1 and 3, and a
+    bibliography of its own citations."""
+    assert _cli(course_root).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "book", "1", "--force", "--root",
+         str(course_root)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pdf = course_root / "build" / "lesson_01" / "book.pdf"
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "Pages:           2\n" in pages  # the chapter's page, then its bibliography
+
+    def page(n: int) -> str:
+        argv = ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"]
+        return " ".join(subprocess.run(argv, capture_output=True, text=True).stdout.split())
+
+    text = page(1)
+    assert text.startswith("Chapter 2 Bandits A bandit algorithm pulls arms and pays regret.")
+    assert "2.1 Regret" in text and "Theorem 2.1 (Regret of UCB)" in text
+    for neighbour in ("Basics", "Expectations", "Concentration", "Methods", "Monte Carlo"):
+        assert neighbour not in text  # chapters 1 and 3 and their sections
+    assert "Section 1.2 in the book" in text  # a reference into chapter 1 names the book
+    assert page(2).startswith("Bibliography [1] Peter Auer, Nicolò Cesa-Bianchi, and Paul Fischer.")
+    # --force typesets the extract again (latexmk would answer "up to date" from its kept aux
+    # folder): XeTeX writes a new log
+    log = course_root / "build" / ".lesson-book-aux" / "lesson_01" / "book.log"
+    log.write_text(log.read_text(encoding="utf-8") + "\nSENTINEL of the first run\n")
+    again = subprocess.run(
+        [sys.executable, "-m", "course_cli", "build", "book", "1", "--force", "--root",
+         str(course_root)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "2 built, 0 up to date" in again.stdout  # the book and lesson 1's extract
+    relog = log.read_text(encoding="utf-8")
+    assert relog.startswith("This is XeTeX") and "SENTINEL" not in relog
+
+
 def test_ambiguous_title_path(tmp_path: Path) -> None:
     main = tmp_path / "main.tex"
     main.write_text(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.core.config import find_root, load_course
+from course_cli.core.config import load_course
+from course_cli.core.courseroot import find_root
 from course_cli.core.errors import ConfigError, UsageError
 
 

@@ -226,7 +226,7 @@ def test_repository_must_be_a_github_url(make_course, run_cli) -> None:
     assert result.exit_code == 2
     assert (
         "course.yaml:2: repository.url: 'ftp://example.org/x' is not a GitHub repository URL "
-        "like https://github.com/OWNER/REPO (Colab opens notebooks from GitHub)"
+        "like https://github.com/OWNER/REPO (Colab and the site's edit links open it on GitHub)"
     ) in result.stderr
 
 

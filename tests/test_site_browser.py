@@ -25,6 +25,51 @@ WIDE_TABLE = (
 )
 WIDE_MATH = "$$\n" + " + ".join(f"\\frac{{a_{{{i}}}}}{{b_{{{i}}}}}" for i in range(40)) + "\n$$\n"
 
+DECK = """\
+---
+marp: true
+---
+
+# Bandits
+
+An arm, a reward.
+
+---
+
+## Regret
+
+$R_T = T\\mu^* - \\sum_t \\mu_{a_t}$
+"""
+NOTEBOOK = """\
+# %% [markdown]
+# # A random walk
+#
+# Steps of $\\pm 1$.
+
+# %%
+import random
+
+random.seed(1)
+steps = [random.choice((-1, 1)) for _ in range(100)]
+assert sum(abs(s) for s in steps) == 100
+print(sum(steps))
+"""
+# "zymurgy" occurs only here: search must find it in the lecture notes of lesson 2.
+CONSPECT = """\
+# Fermentation
+
+Zymurgy is the study of fermentation, used here only as a rare word.
+
+::: {.theorem title="Yeast"}
+Sugar becomes alcohol:
+$$
+C_6H_{12}O_6 \\to 2\\,C_2H_5OH + 2\\,CO_2 \\label{eq:yeast}
+$$
+:::
+
+By \\eqref{eq:yeast} the mass is conserved.
+"""
+
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(browser.chromium() is None, reason="Chromium not installed"),
@@ -43,9 +88,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "materials").mkdir()
     shutil.copy(REPO / "materials" / "macros.tex", root / "materials" / "macros.tex")
     titles = ["Bandits", "Markov decision processes", "Policy gradients", "Preference learning"]
-    yaml = "title: A Course With A Rather Long Title For A Phone\nlessons:\n" + "".join(
-        f"  - number: {i}\n    title: {t}\n" for i, t in enumerate(titles, 1)
-    )
+    yaml = (
+        "title: A Course With A Rather Long Title For A Phone\n"
+        "repository: https://github.com/example/course\n"
+        "build:\n  slides: [html]\nlessons:\n"
+    ) + "".join(f"  - number: {i}\n    title: {t}\n" for i, t in enumerate(titles, 1))
     files = {
         "README.md": "# A course\n\nAn introduction.\n",
         "lessons/lesson_03/exercises/README.md": (
@@ -60,16 +107,39 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"## A wide table\n\n{WIDE_TABLE}\n## Wide math\n\n{WIDE_MATH}\n"
         )
     files["course.yaml"] = yaml
+    files["lessons/lesson_01/slides/slides.md"] = DECK
+    files["lessons/lesson_01/notebooks/walk.py"] = NOTEBOOK
+    files["lessons/lesson_02/conspect.md"] = CONSPECT
     write_tree(root, files)
     (root / "node_modules").symlink_to(REPO / "node_modules")
-    done = subprocess.run(
-        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    for target in (["slides", "1"], ["notebooks", "1"], ["site"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "course_cli", "build", *target, "--root", str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
     return root / "build" / "site"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path):
+    """The built site on a local static web server (no course code involved): its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture()
@@ -109,15 +179,34 @@ def _size(chrome: browser.DevTools, width: int, height: int) -> None:
     )
 
 
+def _typeset(chrome: browser.DevTools) -> None:
+    """Wait until the page's MathJax (if it has one) has typeset everything."""
+    chrome.eval(
+        "window.MathJax && MathJax.startup && MathJax.startup.promise"
+        " ? MathJax.startup.promise.then(() => true) : true"
+    )
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_no_page_scrolls_sideways(site: Path, chrome, width: int, height: int) -> None:
-    for page in ("index.html", "lesson_01/index.html", "book/index.html"):
-        _open(chrome, site / page)
+    pages = sorted(p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts)
+    names = {p.relative_to(site).as_posix() for p in pages}
+    # every kind of page: home, lessons with embedded slides, notes and notebooks, the deck
+    # and the notebook themselves, exercises, book, search
+    assert {
+        "index.html",
+        "lesson_01/index.html",
+        "lesson_01/slides.html",
+        "lesson_01/notebooks/walk.html",
+        "lesson_02/index.html",
+        "lesson_03/exercises.html",
+        "book/index.html",
+        "search.html",
+    } <= names, names
+    for page in pages:
+        _open(chrome, page)
         _size(chrome, width, height)
-        chrome.wait_for(
-            "document.querySelectorAll('mjx-container').length > 0"
-            " || !document.querySelector('.math')"
-        )
+        _typeset(chrome)
         sizes = chrome.eval(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
@@ -243,3 +332,114 @@ def test_search_finds_a_word_and_links_to_its_page(site: Path, chrome) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _type_search(chrome: browser.DevTools, selector: str, word: str) -> None:
+    chrome.wait_for(f"document.querySelector({selector!r})")
+    chrome.eval(
+        f"(() => {{ const i = document.querySelector({selector!r});"
+        f" i.value = {word!r}; i.dispatchEvent(new Event('input', {{bubbles: true}})); }})()"
+    )
+
+
+def test_search_from_a_file_finds_a_word_of_the_notes(site: Path, chrome) -> None:
+    _open(chrome, site / "search.html")
+    assert chrome.eval("location.protocol") == "file:"
+    _type_search(chrome, ".offline-search-input", "Zymurgy")
+    chrome.wait_for("document.querySelectorAll('.offline-search-link').length > 0")
+    results = chrome.eval(
+        "[...document.querySelectorAll('.offline-search-results li')].map(li => ["
+        " li.querySelector('a').textContent, li.querySelector('a').getAttribute('href'),"
+        " li.querySelector('.offline-search-section').textContent])"
+    )
+    assert results == [
+        [
+            "Lesson 2: Markov decision processes",
+            "lesson_02/index.html#notes-fermentation",
+            "Fermentation",
+        ],
+    ]
+    excerpt = chrome.eval("document.querySelector('.offline-search-excerpt').textContent")
+    assert "Zymurgy is the study of fermentation" in str(excerpt)
+    assert chrome.eval("document.querySelector('.offline-search-excerpt mark').textContent") == (
+        "Zymurgy"
+    )
+    assert chrome.eval("document.querySelector('.offline-search-status').textContent") == (
+        "1 page for “Zymurgy”"
+    )
+    assert _follow(chrome, ".offline-search-link") == "Lesson 2: Markov decision processes"
+    assert chrome.eval("location.hash") == "#notes-fermentation"
+    heading = chrome.eval("document.getElementById('notes-fermentation').textContent")
+    assert str(heading).rstrip("#") == "Fermentation"
+    # a word that is nowhere: no result, said so
+    _open(chrome, site / "search.html")
+    _type_search(chrome, ".offline-search-input", "xylophonic")
+    chrome.wait_for("document.querySelector('.offline-search-status').textContent !== ''")
+    assert chrome.eval("document.querySelectorAll('.offline-search-results li').length") == 0
+    assert chrome.eval("document.querySelector('.offline-search-status').textContent") == (
+        "0 pages for “xylophonic”"
+    )
+
+
+def test_search_over_http_finds_a_word_of_the_notes(server: str, chrome) -> None:
+    chrome.open(f"{server}/search.html")
+    _type_search(chrome, ".pagefind-ui__search-input", "zymurgy")
+    chrome.wait_for("document.querySelectorAll('.pagefind-ui__result-link').length > 0")
+    assert chrome.eval("document.querySelector('.offline-search-input')") is None
+    results = chrome.eval(
+        "[...document.querySelectorAll('.pagefind-ui__result-link')]"
+        ".map(a => [a.textContent, a.getAttribute('href')])"
+    )
+    assert results == [
+        ["Lesson 2: Markov decision processes", "/lesson_02/"],
+        ["Fermentation", "/lesson_02/#notes-fermentation"],
+    ]
+    selector = ".pagefind-ui__result-link[href$='#notes-fermentation']"
+    assert _follow(chrome, selector) == "Lesson 2: Markov decision processes"
+    assert chrome.eval("location.hash") == "#notes-fermentation"
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_lesson_page_embeds_slides_and_notebook(
+    server: str, chrome, width: int, height: int
+) -> None:
+    url = f"{server}/lesson_01/index.html"
+    chrome.open(url)
+    chrome.wait_for(f"location.href === {url!r} && document.readyState === 'complete'")
+    _size(chrome, width, height)
+    _typeset(chrome)
+    boxes = chrome.eval(
+        "[...document.querySelectorAll('.embed-frame iframe')].map(f => {"
+        " const r = f.getBoundingClientRect(), c = f.closest('.content').getBoundingClientRect();"
+        " return [f.getAttribute('src'), Math.round(r.width), Math.round(r.height),"
+        " r.left >= c.left && r.right <= c.right]; })"
+    )
+    assert isinstance(boxes, list) and [b[0] for b in boxes] == [
+        "slides.html",
+        "notebooks/walk.html",
+    ]
+    (_, w, h, inside), (_, nb_w, _, nb_inside) = boxes
+    assert inside and nb_inside, boxes
+    assert abs(h - w * 9 / 16) <= 2, boxes  # the deck keeps its 16:9 shape at every width
+    assert w == nb_w and w >= (300 if width < 500 else 600), boxes
+    # the frames show the deck and the executed notebook (same origin over http)
+    chrome.eval("document.querySelectorAll('.embed-frame iframe').forEach(f => f.scrollIntoView())")
+    chrome.wait_for(
+        "document.querySelector('.slides-frame iframe').contentDocument"
+        "?.querySelectorAll('section').length >= 2"
+    )
+    chrome.wait_for(
+        "document.querySelector('.notebook-frame iframe').contentDocument?.body"
+        "?.textContent.includes('A random walk')"
+    )
+    links = chrome.eval(
+        "[...document.querySelectorAll('.embed-actions a')].map(a => [a.textContent.trim(),"
+        " a.getAttribute('href')])"
+    )
+    assert links == [
+        ["Slides: full screen", "slides.html"],
+        ["Open the notebook", "notebooks/walk.html"],
+        ["Download .ipynb", "notebooks/walk.ipynb"],
+    ]
+    meta = chrome.eval("document.querySelector('.page-meta').textContent")
+    assert str(meta).startswith("Last updated ") and str(meta).endswith(" · Edit this page")

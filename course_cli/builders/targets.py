@@ -186,6 +186,9 @@ def build(
                 progress=progress,
             )
             report.results.extend(part.results)
+    from course_cli.engine.plancache import save_all
+
+    save_all()
     report.seconds = time.perf_counter() - start
     return report
 

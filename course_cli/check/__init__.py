@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course_cli.check.context import CheckContext
-from course_cli.check.findings import Finding
-from course_cli.check.result import CheckReport
-from course_cli.check.run import check_markdown_file, finalize
 from course_cli.core.errors import UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules are imported when a check runs: a replayed one loads none
+    from course_cli.check.context import CheckContext
+    from course_cli.check.findings import Finding
+    from course_cli.check.result import CheckReport
     from course_cli.core.config import Course
 
 __all__ = [
@@ -32,21 +31,32 @@ __all__ = [
 
 
 def check_course(
-    course: Course, numbers: Sequence[int] = (), *, rendered: bool = False
+    course: Course,
+    numbers: Sequence[int] = (),
+    outside: set[Path] | None = None,
+    *,
+    rendered: bool = False,
 ) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
     course-wide consistency and the root README. ``rendered``: also the layout of the built
     outputs (:func:`course_cli.check.rendered.check_rendered`).
 
-    Returns the report; raises UsageError for an unknown lesson number.
+    Returns the report; raises UsageError for an unknown lesson number. ``outside`` (when
+    given) receives the paths beyond the course's sources (outside the folder, or in build/)
+    that the rules looked at: what a cached report also depends on.
     """
     from course_cli.builders.slides.builder import theme_files
     from course_cli.check.consistency import check_config_codes, check_consistency
     from course_cli.check.marp import known_themes
+    from course_cli.check.result import CheckReport
+    from course_cli.check.run import check_markdown_file, finalize
 
     wanted = {course.lesson(n).number for n in numbers}  # UsageError for an unknown number
     lessons = [x for x in course.lessons if not wanted or x.number in wanted]
-    ctx = _course_context(course, known_themes(theme_files(course)))
+    themes = theme_files(course)
+    ctx = _course_context(course, known_themes(themes))
+    for path in themes:
+        ctx.note(path)
     findings: list[Finding] = check_config_codes(course)
     checked: list[Path] = []
     results = []
@@ -76,6 +86,8 @@ def check_course(
 
         findings.extend(check_rendered(course, lessons))
     findings = finalize(findings, ctx, checked, course.check.disable, course.check.severity)
+    if outside is not None:
+        outside.update(ctx.outside)
     return CheckReport("course", course.root, findings, results, [ctx.rel(p) for p in checked])
 
 
@@ -86,13 +98,14 @@ def _into_missing_lesson(finding: Finding, missing: tuple[str, ...]) -> bool:
 
 
 def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
+    from course_cli.check.context import CheckContext
     from course_cli.check.markdown import read_bib_keys
     from course_cli.check.mathdefs import MathContext, read_macro_names
 
     path = course.path(course.macros)
     math = MathContext(read_macro_names(path), course.macros, shared_missing=not path.is_file())
     hint = "themes: " + ", ".join(sorted(themes)) + " (course themes live in templates/marp/*.css)"
-    return CheckContext(
+    ctx = CheckContext(
         root=course.root,
         math=math,
         themes=themes,
@@ -101,6 +114,9 @@ def _course_context(course: Course, themes: frozenset[str]) -> CheckContext:
         bib_keys=read_bib_keys(course.path(course.book.bibliography)),
         bib_path=course.book.bibliography,
     )
+    ctx.note(path)
+    ctx.note(course.path(course.book.bibliography))
+    return ctx
 
 
 def parse_lesson_numbers(targets: Sequence[str]) -> list[int]:

@@ -30,6 +30,24 @@ class CheckContext:
     docs: dict[Path, tuple[Doc | None, list[Finding]]] = field(default_factory=dict)
     _dropped: dict[Path, frozenset[str]] = field(default_factory=dict)
     _anchors: dict[Path, frozenset[str]] = field(default_factory=dict)
+    outside: set[Path] = field(default_factory=set)  # looked-at paths beyond the sources
+
+    def note(self, path: Path) -> None:
+        """Remember ``path`` when a finding may depend on it although it lies beyond the
+        course's sources (outside the root, in a generated folder or a skipped one such as
+        node_modules/): a cached report is replayed only while these are unchanged."""
+        from course_cli.core.stamp import SKIPPED_DIRS
+
+        path = Path(path)
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            self.outside.add(path)
+            return
+        if any(path.is_relative_to(folder) for folder in self.generated) or any(
+            part in SKIPPED_DIRS or part == ".." for part in parts
+        ):
+            self.outside.add(path)
 
     def rel(self, path: Path) -> str:
         """Return ``path`` relative to the root (POSIX form), or as given when outside it."""
@@ -42,6 +60,7 @@ class CheckContext:
         """Return the parsed file and its file-level findings (cached)."""
         key = Path(path)
         if key not in self.docs:
+            self.note(key)
             self.docs[key] = load_doc(key, self.rel(key), lesson)
         doc, problems = self.docs[key]
         if lesson is not None and doc is not None and doc.lesson is None:
@@ -79,6 +98,7 @@ class CheckContext:
         if folder not in self._dropped:
             names: frozenset[str] = frozenset()
             listing = folder / DROPPED
+            self.note(listing)
             try:
                 if listing.is_file():
                     lines = listing.read_text(encoding="utf-8", errors="replace").splitlines()

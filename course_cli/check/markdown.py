@@ -238,14 +238,17 @@ def check_target(doc: Doc, ctx: CheckContext, raw: str, offset: int, image: bool
     site = ctx.site_root or ctx.root
     base = site if path_part.startswith("/") else doc.path.parent
     resolved = Path(os.path.normpath(base / path_part.lstrip("/")))
+    ctx.note(resolved)
     if not os.path.exists(resolved):
         if any(resolved.is_relative_to(folder) for folder in ctx.generated):
             return []  # a build output (build/…): made by `course build`, not a source
+        ctx.note(Path(f"{resolved}.mdx"))
         if doc.path.suffix == ".mdx" and os.path.exists(f"{resolved}.mdx"):
             return []  # doc-site routes drop the suffix
         if ctx.is_dropped(resolved):
             return []
         code = "L002" if image else "L001"
+        ctx.note(resolved.parent)  # the hint lists its files
         return [
             doc.finding(
                 code,

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
+from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import ConfigError, UsageError
 from course_cli.core.yamlpos import YamlDoc, load_yaml
 
-CONFIG_NAME = "course.yaml"
 #: the highest lesson number (folders are lesson_01 … lesson_999)
 MAX_LESSON = 999
 
@@ -72,10 +72,11 @@ _GITHUB_RE = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?(
 
 
 class RepositoryConfig(_Model):
-    """Where the course repository is published: notebook pages link to Colab from it."""
+    """Where the course repository is published: notebook pages link to Colab from it, and
+    site pages get an "Edit this page" link to its editor and a "last updated" date."""
 
     url: str
-    branch: str = Field(default="main", min_length=1, pattern=r"^[^\s]+$")
+    branch: str = "main"
 
     @field_validator("url")
     @classmethod
@@ -83,7 +84,17 @@ class RepositoryConfig(_Model):
         if not _GITHUB_RE.match(value):
             raise ValueError(
                 f"{value!r} is not a GitHub repository URL like https://github.com/OWNER/REPO "
-                "(Colab opens notebooks from GitHub)"
+                "(Colab and the site's edit links open it on GitHub)"
+            )
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        # the branch goes into Colab and "Edit this page" URLs as one path segment
+        if not value or any(c.isspace() or c in "?#" for c in value) or ".." in value:
+            raise ValueError(
+                f"{value!r} is not a branch name (no spaces, '?', '#' or '..'), e.g. main"
             )
         return value
 
@@ -173,21 +184,6 @@ class Course(_CourseFile):
         return lesson.deliverables or self.deliverables
 
 
-def find_root(start: Path | None = None) -> Path:
-    """Return the nearest folder at or above ``start`` holding course.yaml.
-
-    Raises ConfigError when there is none.
-    """
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    raise ConfigError(
-        [f"no {CONFIG_NAME} found in {here} or any parent folder"],
-        hint="run the command inside a course repository, or pass --root PATH",
-    )
-
-
 def load_course(root: Path) -> Course:
     """Load and validate ``root/course.yaml``.
 
@@ -198,6 +194,10 @@ def load_course(root: Path) -> Course:
         raise ConfigError(
             [f"{path}: no such file"], hint="pass --root pointing at a folder with course.yaml"
         )
+    raw = path.read_bytes()
+    cached = _cached_course(root, raw)
+    if cached is not None:
+        return cached
     doc = load_yaml(path)
     data = doc.data
     if data is None:
@@ -217,7 +217,66 @@ def load_course(root: Path) -> Course:
         problems.sort(key=lambda p: p[0])
         raise ConfigError([msg for _, msg in problems], hint=f"fix {CONFIG_NAME} and run again")
     assert course is not None
+    _remember_course(root, raw, course)
     return Course(**course.model_dump(), root=root, config_path=path)
+
+
+#: build/.cache/course.json: the last valid course.yaml, validated, by its SHA-256 — a command
+#: that finds it there skips the round-trip YAML parser (slow on a long course.yaml)
+_CACHE = ("build", ".cache", "course.json")
+_CACHE_VERSION = 1
+
+
+def _cache_stamp(raw: bytes) -> str:
+    import hashlib
+
+    from course_cli.core.stamp import toolkit_stamp
+
+    stamp = toolkit_stamp(("pydantic", "pydantic_core", "ruamel.yaml"))
+    return hashlib.sha256(raw).hexdigest() + ":" + stamp
+
+
+def _cached_course(root: Path, raw: bytes) -> Course | None:
+    """The course of ``raw`` (course.yaml's bytes) from the cache, or None. The checks that
+    look beyond the file (paths outside the course, the book's PDF copy) run again: when one
+    fails, None, and the full load reports it with its line."""
+    import json
+
+    try:
+        data = json.loads(root.joinpath(*_CACHE).read_text(encoding="utf-8"))
+        if data.get("version") != _CACHE_VERSION or data.get("key") != _cache_stamp(raw):
+            return None
+        course = _CourseFile.model_validate(data["course"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
+        return None
+    if _path_problems(course, _NoLines(), root):
+        return None
+    return Course(**course.model_dump(), root=root, config_path=root / CONFIG_NAME)
+
+
+def _remember_course(root: Path, raw: bytes, course: _CourseFile) -> None:
+    import contextlib
+    import json
+
+    from course_cli.core.fs import atomic_write
+
+    build = root / "build"
+    if not build.is_dir() or build.is_symlink():
+        return  # created by the first build, not by a read-only command
+    data = {
+        "version": _CACHE_VERSION,
+        "key": _cache_stamp(raw),
+        "course": course.model_dump(mode="json"),
+    }
+    with contextlib.suppress(OSError):
+        atomic_write(root.joinpath(*_CACHE), json.dumps(data))
+
+
+class _NoLines:
+    """Stands in for the parsed YAML when no line numbers are needed."""
+
+    def line_of(self, loc: Sequence[int | str]) -> int:
+        return 0
 
 
 def _field_path(loc: Sequence[int | str]) -> str:
@@ -299,7 +358,9 @@ def _plain(msg: str, given: Any) -> str:
 _SOURCE_DIRS = ("lessons", "templates", ".git")
 
 
-def _path_problems(course: _CourseFile, doc: YamlDoc, root: Path) -> list[tuple[int, str]]:
+def _path_problems(
+    course: _CourseFile, doc: YamlDoc | _NoLines, root: Path
+) -> list[tuple[int, str]]:
     """Paths of course.yaml that would read or write outside the course, or overwrite a
     source: every path must stay inside the course (symlinks followed); ``book.pdf`` is the
     one output outside build/ and must be a ``.pdf`` that is no source and no other file."""

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.core.config import Course, Lesson
-
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from course_cli.core.config import Course, Lesson
 
 PARTS = ("readme", "slides", "conspect", "exercises", "notebooks", "reading")
 SHORT_NAMES = {  # column headings of the deliverables grid (list and check)

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from course_cli.booksync.lock import TEX_NAME
 from course_cli.builders.layout import book_layout, book_record, write_record
@@ -63,23 +63,29 @@ class BookJob:
     meta: tuple[tuple[str, str], ...] = ()
 
 
-def book_inputs(main: Path) -> tuple[list[Path], list[Path]]:
+def book_inputs(main: Path, root: Path | None = None) -> tuple[list[Path], list[Path]]:
     """Every file the book at ``main`` reads: (all inputs, the ``\\include``d .tex files).
 
     Paths are resolved as TeX does from the main file's folder; files that do not exist (yet)
     are listed too, so that creating them makes the book stale. Folders named by
-    ``\\graphicspath`` are listed as folders (their whole content is an input).
+    ``\\graphicspath`` are listed as folders (their whole content is an input). With the course
+    ``root``, what each file names is kept in the plan cache (an unchanged file is not read).
     """
+    from course_cli.engine.plancache import plan_cache
+
     base = main.parent
     inputs: list[Path] = []
+    seen_inputs: set[Path] = set()
     included: list[Path] = []
     graphic_dirs: list[Path] = [base]
     todo = [main]
     seen: set[Path] = set()
+    cache = plan_cache(root) if root is not None else None
 
     def add(path: Path) -> None:
         path = path.resolve()
-        if path not in inputs:
+        if path not in seen_inputs:
+            seen_inputs.add(path)
             inputs.append(path)
 
     while todo:
@@ -89,35 +95,52 @@ def book_inputs(main: Path) -> tuple[list[Path], list[Path]]:
         seen.add(tex)
         add(tex)
         try:
-            raw = tex.read_text(encoding="utf-8", errors="replace")
+            if cache is not None:
+                refs = cache.derive(tex, "tex_refs", _tex_refs)
+            else:
+                refs = _tex_refs(tex.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue  # missing: listed, and TeX will say so
-        text = "\n".join(strip_comment(line) for line in raw.splitlines())
-        for m in _GRAPHICSPATH_RE.finditer(text):
-            for d in re.findall(r"\{([^}]*)\}", m.group(1)):
-                folder = (base / d).resolve()
-                graphic_dirs.append(folder)
-                add(folder)
-        for m in _INPUT_RE.finditer(text):
-            target = base / m.group(2).strip()
+        for d in refs["graphicspath"]:
+            folder = (base / d).resolve()
+            graphic_dirs.append(folder)
+            add(folder)
+        for command, name in refs["inputs"]:
+            target = base / name.strip()
             if target.suffix != ".tex":
                 target = target.with_name(target.name + ".tex")
             todo.append(target)
-            if m.group(1) == "include":
+            if command == "include":
                 included.append(target.resolve())
-        for m in _BIB_RE.finditer(text):
-            for name in m.group(1).split(","):
-                bib = base / name.strip()
-                add(bib if bib.suffix == ".bib" else bib.with_name(bib.name + ".bib"))
-        for m in _GRAPHIC_RE.finditer(text):
-            add(_find_graphic(m.group(1).strip(), graphic_dirs))
-        for m in _PACKAGE_RE.finditer(text):
+        for name in refs["bibs"]:
+            bib = base / name.strip()
+            add(bib if bib.suffix == ".bib" else bib.with_name(bib.name + ".bib"))
+        for name in refs["graphics"]:
+            add(_find_graphic(name.strip(), graphic_dirs))
+        for command, names in refs["packages"]:
             ext = {"usepackage": ".sty", "documentclass": ".cls", "bibliographystyle": ".bst"}
-            for name in m.group(2).split(","):
-                local = base / (name.strip() + ext[m.group(1)])
+            for name in names.split(","):
+                local = base / (name.strip() + ext[command])
                 if local.is_file():
                     add(local)
     return inputs, included
+
+
+def _tex_refs(raw: str) -> dict[str, list[Any]]:
+    """What one TeX file names (comments ignored): graphics folders, \\input/\\include targets,
+    bibliographies, graphics, packages — in the order :func:`book_inputs` resolves them."""
+    text = "\n".join(strip_comment(line) for line in raw.splitlines())
+    return {
+        "graphicspath": [
+            d
+            for m in _GRAPHICSPATH_RE.finditer(text)
+            for d in re.findall(r"\{([^}]*)\}", m.group(1))
+        ],
+        "inputs": [[m.group(1), m.group(2)] for m in _INPUT_RE.finditer(text)],
+        "bibs": [name for m in _BIB_RE.finditer(text) for name in m.group(1).split(",")],
+        "graphics": [m.group(1) for m in _GRAPHIC_RE.finditer(text)],
+        "packages": [[m.group(1), m.group(2)] for m in _PACKAGE_RE.finditer(text)],
+    }
 
 
 def _find_graphic(name: str, dirs: Sequence[Path]) -> Path:
@@ -138,7 +161,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     main = course.path(course.book.source)
     if not main.is_file():
         return []
-    inputs, included = book_inputs(main)
+    inputs, included = book_inputs(main, course.root)
     macros = course.path(course.macros)
     if macros.resolve() not in inputs:
         inputs.append(macros.resolve())
@@ -205,6 +228,12 @@ def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) 
     """Build steps for the lessons' extracts: ``lessons/lesson_NN/book/book.tex`` ->
     ``build/lesson_NN/book.pdf`` (latexmk + xelatex + bibtex, as the whole book is built), one
     per lesson whose extract exists. Raises ToolNotFoundError when latexmk or xelatex is missing.
+
+    An extract is typeset on its own rather than cut out of the book's PDF, although that costs
+    more TeX time than the book itself (benchmarks/booksync.py): a lesson carries its chapter
+    and its solutions section, which shares pages with the neighbouring solutions in the book,
+    and the extract's bibliography lists its own citations only (numbered from 1; the book's is
+    global). With ``--jobs`` > 1 the extracts run beside the book (longest unit first).
     """
     steps = []
     for lesson in lessons:
@@ -216,7 +245,7 @@ def _lesson_books(course: Course, lessons: list[Lesson], options: BuildOptions) 
 
 def _lesson_book(course: Course, lesson: Lesson, main: Path, options: BuildOptions) -> BuildStep:
     """The step that typesets one lesson's ``book.tex``."""
-    inputs, _ = book_inputs(main)
+    inputs, _ = book_inputs(main, course.root)
     # the figures it names are inputs; whole \graphicspath folders are not (the book's
     # folder is one, and the book's own PDF is written there)
     inputs = [p for p in inputs if not p.is_dir()]
@@ -225,6 +254,7 @@ def _lesson_book(course: Course, lesson: Lesson, main: Path, options: BuildOptio
         root=course.root,
         aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
         included=(),
+        fresh=options.force,  # --force typesets again: latexmk would trust its kept aux files
         meta=course_fields(course),  # the extract's preamble reads course-meta.tex too
     )
     output = options.build_dir / lesson.dirname / "book.pdf"

@@ -28,7 +28,6 @@ steps of their own.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -37,7 +36,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from course_cli.builders.notebooks.source import NotebookSource, find_notebooks, has_solution_cells
 from course_cli.core.errors import CourseError
@@ -93,6 +92,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     template = tuple(sorted(p for p in TEMPLATE_DIR.glob("*") if p.is_file()))
     for lesson, src in jobs:
         steps.append(_notebook_step(course, lesson, src, options, template))
+    _save_requires()
     return steps
 
 
@@ -338,6 +338,10 @@ def _environment() -> list[str]:
 
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
 _DISTRIBUTIONS: dict[Path, dict[str, list[str]]] = {}
+#: :func:`_requires` answers read from / to be added to the distributions cache file (valid
+#: under the same listing of installed distributions: their names carry their versions)
+_REQUIRES: dict[str, list[Any]] = {}
+_REQUIRES_FILE: list[Any] = []  # [cache file, stamp, modules, new answers?] of this process
 
 
 def distributions(cache_dir: Path) -> dict[str, list[str]]:
@@ -360,6 +364,10 @@ def distributions(cache_dir: Path) -> dict[str, list[str]]:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if data.get("stamp") == stamp and isinstance(data.get("modules"), dict):
             _DISTRIBUTIONS[cache_dir] = data["modules"]
+            requires = data.get("requires")
+            if isinstance(requires, dict):
+                _REQUIRES.update(requires)
+            _REQUIRES_FILE[:] = [cache, stamp, data["modules"], False]
             return _DISTRIBUTIONS[cache_dir]
     except (OSError, ValueError, AttributeError):
         pass
@@ -367,12 +375,29 @@ def distributions(cache_dir: Path) -> dict[str, list[str]]:
     with contextlib.suppress(OSError):  # a read-only build folder: recompute next time
         atomic_write(cache, json.dumps({"stamp": stamp, "modules": modules}, sort_keys=True))
     _DISTRIBUTIONS[cache_dir] = modules
+    _REQUIRES_FILE[:] = [cache, stamp, modules, True]
     return modules
 
 
-@functools.cache
+def _save_requires() -> None:
+    """Add the distributions' versions and requirements looked up in this run to the cache
+    file (a no-op build then reads no distribution's metadata)."""
+    if not _REQUIRES_FILE or not _REQUIRES_FILE[3]:
+        return
+    from course_cli.core.fs import atomic_write
+
+    cache, stamp, modules, _ = _REQUIRES_FILE
+    data = {"stamp": stamp, "modules": modules, "requires": _REQUIRES}
+    with contextlib.suppress(OSError):
+        atomic_write(cache, json.dumps(data, sort_keys=True))
+    _REQUIRES_FILE[3] = False
+
+
 def _requires(dist: str) -> tuple[str, tuple[str, ...]]:
     """(version, names of the distributions it requires outside extras) of ``dist``."""
+    known = _REQUIRES.get(dist)
+    if isinstance(known, list) and len(known) == 2:
+        return str(known[0]), tuple(known[1])
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
@@ -386,6 +411,9 @@ def _requires(dist: str) -> tuple[str, tuple[str, ...]]:
         m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
         if m:
             names.append(m.group(1))
+    _REQUIRES[dist] = [str(d.version), names]
+    if _REQUIRES_FILE:
+        _REQUIRES_FILE[3] = True
     return str(d.version), tuple(names)
 
 

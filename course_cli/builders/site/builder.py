@@ -19,8 +19,10 @@ from typing import Any
 
 from course_cli.builders.notebooks.builder import CONFIG_ASSET, MATHJAX_ASSET
 from course_cli.builders.site.assets import asset_steps, copy_step
+from course_cli.builders.site.conspect import ConspectHtml, conspect_html
 from course_cli.builders.site.links import Link, lesson_dir_map, link_rewriter, linked_files
 from course_cli.builders.site.markdown import drop_materials_list, heading_anchors, render_markdown
+from course_cli.builders.site.meta import SourceInfo, source_info
 from course_cli.builders.site.options import SiteOptions
 from course_cli.builders.site.typeset import typeset_pages
 from course_cli.core.boundary import is_inside
@@ -35,7 +37,7 @@ ARTIFACTS = (
     ("slides.html", "Slides"),
     ("slides.pdf", "Slides (PDF)"),
     ("slides.pptx", "Slides (PowerPoint)"),
-    ("conspect.pdf", "Conspect (PDF)"),
+    ("conspect.pdf", "Lecture notes (PDF)"),
     ("book.pdf", "Book extract (PDF)"),
 )
 
@@ -73,12 +75,20 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         nb_mathjax = options.build_dir / "assets" / MATHJAX_ASSET
         if nb_mathjax.is_file():
             steps.append(copy_step(nb_mathjax, out / "assets" / MATHJAX_ASSET))
-    titles, book_files = book_titles(course)
+    titles, book_files, label_files = book_parts(course)
     # Per-course facts, made once: per lesson they would make the plan quadratic.
-    shared = {"lesson_dirs": lesson_dir_map(course), "lessons_key": _lessons_key(course)}
+    shared = {
+        "lesson_dirs": lesson_dir_map(course),
+        "lessons_key": _lessons_key(course),
+        "info": source_info(course),
+        "toolbox": options.toolbox,
+        "label_files": label_files,
+    }
     pages: list[BuildStep] = []
     for index, lesson in enumerate(course.lessons):
-        copies, links, notebooks = _lesson_copies(course, lesson, options.build_dir, out, solutions)
+        copies, links, notebooks, decks = _lesson_copies(
+            course, lesson, options.build_dir, out, solutions
+        )
         exercises = lesson.dir(course.root) / "exercises" / "README.md"
         if exercises.is_file():
             pages.append(
@@ -86,13 +96,15 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             )
             links.append(Link("Exercises", "exercises.html"))
         extract = lesson.dir(course.root) / "book" / "book.md"
+        parts = [titles.get(label, label) for label in lesson.book]
         if extract.is_file():
-            pages.append(_book_extract_page(lesson, out, extract, template_files, course, shared))
+            pages.append(
+                _book_extract_page(lesson, out, extract, template_files, course, shared, parts)
+            )
             links.append(Link("Book extract", "book.html"))
         planned = {c.output for c in copies}
         copies.extend(_linked_copies(course, lesson, links + notebooks, out, planned, shared))
         steps.extend(copies)
-        parts = [titles.get(label, label) for label in lesson.book]
         neighbours = (
             course.lessons[index - 1] if index > 0 else None,
             course.lessons[index + 1] if index + 1 < len(course.lessons) else None,
@@ -106,7 +118,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 (links, notebooks, parts),
                 book_files,
                 solutions,
-                {**shared, "neighbours": neighbours},
+                {**shared, "neighbours": neighbours, "decks": decks},
             )
         )
     steps.extend(pages)
@@ -154,8 +166,9 @@ def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[
 
 def _lesson_copies(
     course: Course, lesson: Lesson, build_dir: Path, out: Path, solutions: bool
-) -> tuple[list[BuildStep], list[Link], list[Link]]:
-    """Copy steps for a lesson's built outputs and notebooks, and the links to show."""
+) -> tuple[list[BuildStep], list[Link], list[Link], list[dict[str, str]]]:
+    """Copy steps for a lesson's built outputs and notebooks, the links to show, and the HTML
+    decks the page embeds (title, href, and the PDF's href or "")."""
     built = build_dir / lesson.dirname
     page_dir = out / lesson.dirname
     steps: list[BuildStep] = []
@@ -198,7 +211,15 @@ def _lesson_copies(
     if book_md.is_dir():
         for src in sorted(book_md.glob("*.md")):
             steps.append(copy_step(src, page_dir / "book" / src.name))
-    return steps, links, notebooks
+    embeds = [
+        {
+            "title": "Slides" if d.stem == "slides" else f"Slides: {d.stem}",
+            "href": d.name,
+            "pdf": f"{d.stem}.pdf" if (built / f"{d.stem}.pdf").is_file() else "",
+        }
+        for d in decks
+    ]
+    return steps, links, notebooks, embeds
 
 
 def _linked_copies(
@@ -228,8 +249,23 @@ def _lesson_page(
     solutions: bool,
     shared: dict[str, Any],
 ) -> BuildStep:
-    readme = lesson.dir(course.root) / "README.md"
+    lesson_dir = lesson.dir(course.root)
+    readme = lesson_dir / "README.md"
     links, notebooks, book_parts = shown
+    notes = _notes_job(course, lesson, solutions)
+    notes_inputs: tuple[Path, ...] = ()
+    pandoc = ""
+    if notes is not None:
+        notes_inputs = (notes.source, notes.lua_filter)
+        notes_inputs += (notes.bibliography,) if notes.bibliography else ()
+        pandoc = shared["toolbox"].identity("pandoc", usable=True)
+    extract = lesson_dir / "book" / "book.md"
+    info: SourceInfo | None = shared["info"]
+    meta = None
+    notes_edit = ""
+    if info is not None:
+        meta = info.page([p for p in (readme, lesson_dir / "conspect.md") if p.is_file()], readme)
+        notes_edit = info.edit_url(notes.source) if notes is not None else ""
     payload = {
         "solutions": solutions,
         "course": course,
@@ -240,20 +276,51 @@ def _lesson_page(
         "out": out,
         "lesson_dirs": shared["lesson_dirs"],
         "neighbours": shared["neighbours"],
+        "decks": shared["decks"],
+        "notes": notes,
+        "notes_edit": notes_edit,
+        "toolbox": shared["toolbox"],
+        "extract": extract if extract.is_file() else None,
+        "meta": meta,
     }
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "index.html",
-        inputs=(readme, course.config_path, *template_files, *book_files),
+        inputs=(
+            readme,
+            course.config_path,
+            *template_files,
+            *book_files,
+            *notes_inputs,
+            *((extract,) if extract.is_file() else ()),
+        ),
         action=_render_lesson,
         key=key_of(
             links=json.dumps([(x.label, x.href) for x in links]),
             notebooks=json.dumps([(x.label, x.href) for x in notebooks]),
+            decks=json.dumps(shared["decks"]),
             lessons=shared["lessons_key"],
             solutions=solutions,
+            pandoc=pandoc,
+            meta=json.dumps([meta.edit_url, meta.updated, notes_edit] if meta else None),
         ),
         label=f"site: {lesson.dirname}/index.html",
         payload=payload,
+    )
+
+
+def _notes_job(course: Course, lesson: Lesson, solutions: bool) -> ConspectHtml | None:
+    """How the lesson's conspect becomes HTML (None when the lesson has no conspect.md)."""
+    source = lesson.dir(course.root) / "conspect.md"
+    if not source.is_file():
+        return None
+    bib = course.path(course.book.bibliography)
+    return ConspectHtml(
+        source=source,
+        lua_filter=template_file(course.root, "site", "conspect.lua"),
+        bibliography=bib if bib.is_file() else None,
+        root=course.root,
+        solutions=solutions,
     )
 
 
@@ -271,6 +338,16 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             text = readme.read_text(encoding="utf-8", errors="replace")
             rewrite = link_rewriter(course, lesson, p["links"] + p["notebooks"], p["lesson_dirs"])
             body = render_markdown(drop_materials_list(text), rewrite, solutions=p["solutions"])
+        notes = ""
+        if p["notes"] is not None:
+            notes = conspect_html(p["notes"], p["toolbox"])
+        # The slides come first after the title; the notebooks and the book extract after
+        # the text: the page's table of contents lists them where they are.
+        toc_before = [(2, "slides", "Slides")] if p["decks"] else []
+        toc_after = [(2, "notebooks", "Notebooks")] if p["notebooks"] else []
+        if p["extract"] is not None:
+            toc_after.append((2, "book-extract", "Book extract"))
+        pdf = "conspect.pdf" if any(x.href == "conspect.pdf" for x in p["links"]) else ""
         html = _render(
             course,
             "lesson.html.j2",
@@ -278,15 +355,56 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
             page_title=f"Lesson {lesson.number}: {lesson.title}",
             nav_current=lesson.dirname,
             lesson=lesson,
-            body=body,
+            body=body + _notes_section(notes, pdf, p["notes_edit"]),
             body_head="",
             links=p["links"],
             notebooks=p["notebooks"],
             book_parts=p["book_parts"],
+            decks=p["decks"],
+            extract=_extract_preview(p["extract"]) if p["extract"] is not None else None,
             prev=p["neighbours"][0],
             next=p["neighbours"][1],
+            toc_before=toc_before,
+            toc_after=toc_after,
+            page_meta=p["meta"],
         )
         task.out().write_text(html, encoding="utf-8")
+
+
+def _notes_section(notes: str, pdf: str, edit: str) -> str:
+    """The "Lecture notes" part of a lesson page: the conspect's HTML under its heading, with
+    its PDF and edit links ("" when the lesson has no conspect)."""
+    if not notes:
+        return ""
+    from html import escape
+
+    actions = []
+    if pdf:
+        actions.append(f'<a class="button secondary" href="{escape(pdf)}">Download PDF</a>')
+    if edit:
+        actions.append(f'<a href="{escape(edit)}">Edit the notes</a>')
+    bar = f'<p class="notes-actions" data-pagefind-ignore>{" ".join(actions)}</p>\n'
+    return (
+        '<section class="notes" aria-labelledby="notes">\n<h2 id="notes">Lecture notes</h2>\n'
+        f"{bar if actions else ''}{notes}</section>\n"
+    )
+
+
+def _extract_preview(path: Path) -> str:
+    """The first paragraph of a book extract (its chapter's opening), as HTML."""
+    from course_cli.builders.site.markdown import gfm_math_to_dollars
+
+    text = gfm_math_to_dollars(path.read_text(encoding="utf-8", errors="replace"))
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    seen_title = False
+    for block in re.split(r"\n\s*\n", text):
+        block = block.strip()
+        if block.startswith("#"):
+            seen_title = True
+            continue
+        if seen_title and block and not block.startswith(("<", "|", "-", "*", "```", "$$", ">")):
+            return render_markdown(block, lambda href: None)
+    return ""
 
 
 def _after_title(body: str) -> int:
@@ -311,12 +429,18 @@ def _exercises_page(
     solutions: bool,
     shared: dict[str, Any],
 ) -> BuildStep:
+    info: SourceInfo | None = shared["info"]
+    meta = info.page([source], source) if info is not None else None
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "exercises.html",
         inputs=(source, *template_files),
         action=_render_exercises,
-        key=key_of(lessons=shared["lessons_key"], solutions=solutions),
+        key=key_of(
+            lessons=shared["lessons_key"],
+            solutions=solutions,
+            meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
+        ),
         label=f"site: {lesson.dirname}/exercises.html",
         payload={
             "course": course,
@@ -324,6 +448,7 @@ def _exercises_page(
             "source": source,
             "solutions": solutions,
             "lesson_dirs": shared["lesson_dirs"],
+            "meta": meta,
         },
     )
 
@@ -343,6 +468,7 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
             crumb=f"Lesson {lesson.number}",
             crumb_href="index.html",
             body=render_markdown(text, rewrite, solutions=p["solutions"]),
+            page_meta=p["meta"],
         )
         task.out().write_text(html, encoding="utf-8")
 
@@ -395,10 +521,10 @@ def notebook_copies(
             )
             has_student = student_page.is_file() and student_nb.is_file()
             if solutions or not has_student:
-                steps.append(copy_step(page, dest / f"{name}.html"))
+                steps.append(_notebook_page_step(page, dest / f"{name}.html"))
                 steps.append(copy_step(built / f"{name}.ipynb", dest / f"{name}.ipynb"))
             else:
-                steps.append(copy_step(student_page, dest / f"{name}.html"))
+                steps.append(_notebook_page_step(student_page, dest / f"{name}.html"))
                 steps.append(copy_step(student_nb, dest / f"{name}.ipynb"))
             if has_student:
                 steps.append(copy_step(student_nb, dest / f"{name}.student.ipynb"))
@@ -406,31 +532,96 @@ def notebook_copies(
             if files.is_dir():
                 for f in sorted(p for p in files.rglob("*") if p.is_file()):
                     steps.append(copy_step(f, dest / f.relative_to(built)))
-            links.append(Link(name, f"notebooks/{name}.html"))
+            links.append(Link(notebook_title(src.source), f"notebooks/{name}.html"))
         elif src.ipynb is not None and is_inside(src.ipynb, lesson_dir.parents[1]):
             steps.append(copy_step(src.ipynb, dest / src.ipynb.name))
-            links.append(Link(name, f"notebooks/{src.ipynb.name}"))
+            links.append(Link(notebook_title(src.source), f"notebooks/{src.ipynb.name}"))
     return steps, links
+
+
+_NB_HEADING = re.compile(r"^#\s?#\s+(.+?)\s*#*\s*$")
+_IPYNB_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+
+
+def notebook_title(source: Path) -> str:
+    """A notebook's title: the first ``#`` heading of its first Markdown cell, else its name
+    in words ("policy_gradient" -> "Policy gradient")."""
+    fallback = source.stem.replace("_", " ").replace("-", " ").strip().capitalize() or source.stem
+    try:
+        text = source.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return fallback
+    lines: list[str] = []
+    if source.suffix == ".ipynb":
+        try:
+            cells = json.loads(text).get("cells", [])
+        except (ValueError, AttributeError):
+            return fallback
+        for cell in cells:
+            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+                body = cell.get("source", "")
+                lines = ("".join(body) if isinstance(body, list) else str(body)).splitlines()
+                break
+        pattern = _IPYNB_HEADING
+    else:
+        pattern = _NB_HEADING
+        in_markdown = False
+        for line in text.splitlines():
+            if line.startswith("# %%"):
+                if in_markdown:
+                    break
+                in_markdown = "[markdown]" in line or "[md]" in line
+            elif in_markdown:
+                lines.append(line)
+    for line in lines:
+        m = pattern.match(line)
+        if m:
+            return m.group(1).replace("`", "")
+    return fallback
+
+
+def _notebook_page_step(src: Path, dst: Path) -> BuildStep:
+    """Copy a notebook's page, its ``<main>`` marked for the search index (Pagefind indexes
+    only the marked part of each page once any page is marked)."""
+    return BuildStep(
+        kind="site-copy",
+        output=dst,
+        inputs=(src,),
+        action=_copy_notebook_page,
+        key=key_of(version=1),
+        label=f"site: {dst.name}",
+    )
+
+
+def _copy_notebook_page(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        html = task.step.inputs[0].read_text(encoding="utf-8", errors="replace")
+        if "data-pagefind-body" not in html:
+            html = html.replace("<main>", "<main data-pagefind-body>", 1)
+        task.out().write_text(html, encoding="utf-8")
 
 
 _REF_RE = re.compile(r"\\(?:ref|autoref|cref|Cref)\s*\{([^{}]*)\}")
 
 
-def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
-    """Map each heading label of the book to "Chapter 2: Title"; also return the book's files.
+def book_parts(
+    course: Course,
+) -> tuple[dict[str, str], tuple[Path, ...], dict[str, Path]]:
+    """Map each heading label of the book to "Chapter 2: Title"; also return the book's files
+    and the file each labelled heading is in.
 
-    An unreadable or missing book gives ({}, ()): the site then shows the labels themselves.
+    An unreadable or missing book gives ({}, (), {}): the site then shows the labels themselves.
     """
     from course_cli.latex.reader import read_book
     from course_cli.latex.text import plain_title
 
     source = course.path(course.book.source)
     if not source.is_file():
-        return {}, ()
+        return {}, (), {}
     try:
         book = read_book(source, strict=False)
     except CourseError:
-        return {}, ()
+        return {}, (), {}
     names = {"part": "Part", "chapter": "Chapter", "section": "Section"}
     numbers = {name: h.number for h in book.headings if h.number for name in h.labels}
 
@@ -438,13 +629,15 @@ def book_titles(course: Course) -> tuple[dict[str, str], tuple[Path, ...]]:
         return " " + numbers.get(m.group(1), "")
 
     titles = {}
+    files = {}
     for h in book.headings:
         text = plain_title(_REF_RE.sub(number_of, h.title))
         kind = names.get(h.command.removeprefix("add"), "")
         label = f"{kind} {h.number}: {text}" if h.number and kind else text
         for name in h.labels:
             titles[name] = label
-    return titles, tuple(f.path for f in book.files)
+            files[name] = book.files[h.file].path
+    return titles, tuple(f.path for f in book.files), files
 
 
 def _book_extract_page(
@@ -454,15 +647,33 @@ def _book_extract_page(
     template_files: tuple[Path, ...],
     course: Course,
     shared: dict[str, Any],
+    parts: list[str],
 ) -> BuildStep:
+    info: SourceInfo | None = shared["info"]
+    meta = None
+    if info is not None:  # the extract is generated: its text is edited in the book
+        files = [shared["label_files"][x] for x in lesson.book if x in shared["label_files"]]
+        edit = files[0] if files else course.path(course.book.source)
+        meta = info.page(files or [edit], edit)
+    title = parts[0] if parts else "Book extract"
     return BuildStep(
         kind="site-page",
         output=out / lesson.dirname / "book.html",
         inputs=(source, *template_files),
         action=_render_book_extract,
-        key=key_of(lessons=shared["lessons_key"]),
+        key=key_of(
+            lessons=shared["lessons_key"],
+            title=title,
+            meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
+        ),
         label=f"site: {lesson.dirname}/book.html",
-        payload={"course": course, "lesson": lesson, "source": source},
+        payload={
+            "course": course,
+            "lesson": lesson,
+            "source": source,
+            "title": title,
+            "meta": meta,
+        },
     )
 
 
@@ -477,11 +688,12 @@ def _render_book_extract(tasks: Sequence[Task]) -> None:
             p["course"],
             "page.html.j2",
             prefix="../",
-            page_title=f"Lesson {lesson.number}: the book extract",
+            page_title=p["title"],
             nav_current=lesson.dirname,
             crumb=f"Lesson {lesson.number}",
             crumb_href="index.html",
             body=render_markdown(text, lambda href: href if href.startswith("#") else None),
+            page_meta=p["meta"],
         )
         task.out().write_text(html, encoding="utf-8")
 
@@ -493,14 +705,23 @@ def _index_page(
     course: Course, out: Path, template_files: tuple[Path, ...], shared: dict[str, Any]
 ) -> BuildStep:
     readme = course.root / "README.md"
+    info: SourceInfo | None = shared["info"]
+    meta = None
+    if info is not None:
+        edit = readme if readme.is_file() else course.config_path
+        meta = info.page([course.config_path, edit], edit)
     return BuildStep(
         kind="site-page",
         output=out / "index.html",
         inputs=(course.config_path, *template_files, *((readme,) if readme.is_file() else ())),
         action=_render_index,
-        key=key_of(lessons=shared["lessons_key"], has_readme=readme.is_file()),
+        key=key_of(
+            lessons=shared["lessons_key"],
+            has_readme=readme.is_file(),
+            meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
+        ),
         label="site: index.html",
-        payload={"course": course},
+        payload={"course": course, "meta": meta},
     )
 
 
@@ -515,6 +736,7 @@ def _render_index(tasks: Sequence[Task]) -> None:
             page_title=course.title,
             nav_current="home",
             intro=intro,
+            page_meta=task.step.payload["meta"],
         )
         task.out().write_text(html, encoding="utf-8")
 
@@ -586,19 +808,27 @@ def _book_steps(
     if has_pdf:
         steps.append(copy_step(pdf, out / "book" / pdf.name))
     chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
+    info: SourceInfo | None = shared["info"]
+    source = course.path(course.book.source)
+    meta = info.page(book_files or [source], source) if info is not None else None
     steps.append(
         BuildStep(
             kind="site-page",
             output=out / "book" / "index.html",
             inputs=(course.config_path, *template_files, *book_files),
             action=_render_book,
-            key=key_of(pdf=pdf.name if has_pdf else "", lessons=shared["lessons_key"]),
+            key=key_of(
+                pdf=pdf.name if has_pdf else "",
+                lessons=shared["lessons_key"],
+                meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
+            ),
             label="site: book/index.html",
             payload={
                 "course": course,
                 "pdf": pdf.name if has_pdf else None,
                 "chapters": chapters,
                 "title": book_title(course.path(course.book.source)),
+                "meta": meta,
             },
         )
     )
@@ -637,6 +867,7 @@ def _render_book(tasks: Sequence[Task]) -> None:
             pdf=p["pdf"],
             chapters=p["chapters"],
             book_title=p["title"],
+            page_meta=p["meta"],
         )
         task.out().write_text(html, encoding="utf-8")
 
@@ -666,11 +897,13 @@ def _render(course: Course, name: str, **context: Any) -> str:
     env = _environment(course)
     context.setdefault("nav_current", "")
     context.setdefault("toc", [])
+    context.setdefault("page_meta", None)
     if "body" in context:
         from markupsafe import Markup
 
         body, toc = heading_anchors(context["body"])
         context["body"] = body
+        toc = context.pop("toc_before", []) + toc + context.pop("toc_after", [])
         context["toc"] = [(level, anchor, Markup(text)) for level, anchor, text in toc]
         if "body_head" in context:  # the lesson page: its materials panel after the title
             split = _after_title(body)

@@ -103,6 +103,7 @@ def linked_files(
     """Local files a README links to that the site has no page for: (source, path relative to
     the lesson folder) pairs, to be copied next to the lesson page."""
     from course_cli.builders.site.markdown import local_targets
+    from course_cli.engine.plancache import plan_cache
 
     readme = lesson.dir(course.root) / "README.md"
     if not readme.is_file():
@@ -110,8 +111,8 @@ def linked_files(
     lesson_dir = lesson.dir(course.root).resolve()
     rewrite = link_rewriter(course, lesson, links, lesson_dirs)
     found: list[tuple[Path, Path]] = []
-    text = readme.read_text(encoding="utf-8", errors="replace")
-    for href in local_targets(text):
+    # parsed once per README version: a no-op build reads no unchanged README
+    for href in plan_cache(course.root).derive(readme, "local_targets", local_targets):
         if rewrite(href) != href:
             continue  # rewritten to a page or a built output, or not on the site
         src = (lesson_dir / href.partition("#")[0]).resolve()

@@ -1,0 +1,117 @@
+"""``build/.cache/plan.json``: what planning derived from a source file (the local link targets
+of a README, …), kept by the file's size, mtime and SHA-256, so a no-op build re-reads and
+re-parses nothing that is unchanged.
+
+A value is reused only while the file's size and mtime match the recorded ones and the file was
+last modified well before it was recorded (a second edit within a coarse clock's tick keeps
+size and mtime: such a file is read and hashed again). An unreadable or corrupt cache file is
+ignored and rewritten; values must be JSON (lists, strings, numbers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from course_cli.core.stamp import RACY_NS, toolkit_stamp
+
+T = TypeVar("T")
+
+CACHE_VERSION = 1
+_caches: dict[Path, PlanCache] = {}
+_lock = threading.Lock()
+
+
+def plan_cache(root: Path) -> PlanCache:
+    """The plan cache of the course at ``root`` (one per process)."""
+    root = root.resolve()
+    with _lock:
+        if root not in _caches:
+            _caches[root] = PlanCache(root / "build" / ".cache" / "plan.json", root)
+        return _caches[root]
+
+
+class PlanCache:
+    """Derived values per (file, kind): ``{rel: {kind: [size, mtime_ns, sha256, stamp_ns, v]}}``."""
+
+    def __init__(self, path: Path, root: Path) -> None:
+        self.path, self.root = path, root
+        self._stamp = toolkit_stamp(("markdown_it", "mdit_py_plugins", "yaml", "jupytext"))
+        self._entries: dict[str, dict[str, list[Any]]] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == CACHE_VERSION and data.get("stamp") == self._stamp:
+                entries = data["entries"]
+                if isinstance(entries, dict):
+                    self._entries = entries
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no or unreadable cache: everything is derived again
+
+    def derive(self, path: Path, kind: str, compute: Callable[[str], T]) -> T:
+        """``compute(text)`` of the file at ``path`` (read as UTF-8, errors replaced), or the
+        value recorded for ``kind`` when the file is unchanged."""
+        name = self._name(path)
+        st = os.stat(path)
+        with self._lock:
+            old = self._entries.get(name, {}).get(kind)
+        if (
+            isinstance(old, list)
+            and len(old) == 5
+            and old[0] == st.st_size
+            and old[1] == st.st_mtime_ns
+            and st.st_mtime_ns < old[3] - RACY_NS
+        ):
+            return old[4]  # type: ignore[no-any-return]
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if isinstance(old, list) and len(old) == 5 and old[2] == digest:
+            value = old[4]  # same bytes (a touched file): only the stat is new
+        else:
+            value = compute(raw.decode("utf-8", errors="replace"))
+        with self._lock:
+            self._entries.setdefault(name, {})[kind] = [
+                st.st_size,
+                st.st_mtime_ns,
+                digest,
+                time.time_ns(),
+                value,
+            ]
+            self._dirty = True
+        return value  # type: ignore[no-any-return]
+
+    def save(self) -> None:
+        """Write the cache when something new was derived (never raises for a read-only
+        build folder: the next build derives again)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            data = {"version": CACHE_VERSION, "stamp": self._stamp, "entries": self._entries}
+            text = json.dumps(data, separators=(",", ":"))
+            self._dirty = False
+        from course_cli.core.fs import atomic_write
+
+        with contextlib.suppress(OSError):
+            atomic_write(self.path, text)
+
+    def _name(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path.resolve())
+
+
+def save_all() -> None:
+    """Write every plan cache this process has used."""
+    with _lock:
+        caches = list(_caches.values())
+    for cache in caches:
+        cache.save()
