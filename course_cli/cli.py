@@ -21,6 +21,7 @@ from course_cli import __version__
 from course_cli.core.errors import CourseError, ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from course_cli.check.findings import Finding
     from course_cli.check.result import CheckReport
     from course_cli.core.config import Course
 
@@ -278,6 +279,14 @@ def check(
         ),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+    rendered: Annotated[
+        bool,
+        typer.Option(
+            "--rendered",
+            help="Also check the layout of the built outputs "
+            "in build/ (overflowing slides, overfull PDF lines).",
+        ),
+    ] = False,
     root: RootOption = None,
 ) -> None:
     """Validate the course: deliverables, roadmap, links, slides, math, book extracts."""
@@ -295,7 +304,10 @@ def check(
         result = check_paths(targets or [], macros, site_root, refs)
     else:
         numbers = checker.parse_lesson_numbers(targets or [])
-        result = _check_course(root, numbers, replayable=junit is None)
+        if rendered:  # the built outputs are measured each time: never a cached report
+            result = checker.check_course(_course(root), numbers, rendered=True)
+        else:
+            result = _check_course(root, numbers, replayable=junit is None)
     if junit is not None:
         report.write_junit(result, junit, strict)
     if fmt == "json":
@@ -403,6 +415,9 @@ def build(
             show_default=False,
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on layout warnings too.")
+    ] = False,
     no_wait: NoWaitOption = False,
     root: RootOption = None,
 ) -> None:
@@ -429,7 +444,32 @@ def build(
             builder_options=builder_options,
         )  # fmt: skip
     console().print(report.summary(), markup=False)
+    from course_cli.check.rendered import layout_findings
+
+    findings, notes = layout_findings(course, report)
+    _print_layout(findings, notes, strict)
     report.raise_for_failures()
+    if strict and any(f.severity in ("error", "warning") for f in findings):
+        from course_cli.core.errors import ProblemsFound
+
+        raise ProblemsFound(
+            f"course build --strict: {len(findings)} layout problem(s) in the built outputs"
+        )
+
+
+def _print_layout(findings: list[Finding], notes: list[str], strict: bool) -> None:
+    """Print layout findings (as warnings, or errors with ``--strict``) and notes to stderr."""
+    from course_cli.core.console import err_console
+
+    err = err_console()
+    for f in findings:
+        level = "error" if strict or f.severity == "error" else f.severity
+        style = {"error": "bold red", "warning": "yellow"}.get(level, "cyan")
+        err.print(f"[{style}]{level}:[/] {_escape(f.location())}: {_escape(f.message)} [{f.code}]")
+        if f.hint:
+            err.print(f"[dim]  hint:[/] {_escape(f.hint)}")
+    for note in notes:
+        err.print(f"[dim]note:[/] {_escape(note)}")
 
 
 @app.command("book-sync")

@@ -258,7 +258,9 @@ def test_the_render_key_covers_every_variable_rich_and_typer_read() -> None:
         assert spec is not None
         for path in Path(spec).parent.rglob("*.py"):
             read |= set(_ENV_READ.findall(path.read_text(encoding="utf-8", errors="replace")))
-    read |= set(_ENV_READ.findall((REPO / "course_cli/core/console.py").read_text(encoding="utf-8")))
+    read |= set(
+        _ENV_READ.findall((REPO / "course_cli/core/console.py").read_text(encoding="utf-8"))
+    )
     uncovered = {
         name
         for name in read - set(RENDER_ENV) - _NOT_RENDERING

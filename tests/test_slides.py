@@ -273,14 +273,16 @@ def test_build_html_pdf_notes_and_rebuild_only_what_changed(
     img = root / "lessons/lesson_01/slides/img/square.png"
     os.utime(img, (1, 1))
     assert "0 built, 7 up to date" in run_cli("build", "slides", "--root", str(root)).stdout  # type: ignore[attr-defined]
-    # New image bytes: only that deck's PDF and the HTML's copy of the image.
+    # New image bytes: only that deck's PDF, the HTML's copy of the image, and that deck's HTML
+    # (its step measures the slides' layout, which depends on the image).
     img.write_bytes(png(120, 80, (30, 30, 200)))
     changed = run_cli("build", "slides", "--root", str(root))
     assert statuses(changed.stderr) == [  # type: ignore[attr-defined]
         "built build/lesson_01/img/square.png",
+        "built build/lesson_01/slides.html",
         "built build/lesson_01/slides.pdf",
     ]
-    assert "2 built, 5 up to date" in changed.stdout  # type: ignore[attr-defined]
+    assert "3 built, 4 up to date" in changed.stdout  # type: ignore[attr-defined]
 
 
 @pytest.mark.integration

@@ -31,10 +31,15 @@ __all__ = [
 
 
 def check_course(
-    course: Course, numbers: Sequence[int] = (), outside: set[Path] | None = None
+    course: Course,
+    numbers: Sequence[int] = (),
+    outside: set[Path] | None = None,
+    *,
+    rendered: bool = False,
 ) -> CheckReport:
     """Check the lessons ``numbers`` of ``course`` (all when empty) plus, for a full check,
-    course-wide consistency and the root README.
+    course-wide consistency and the root README. ``rendered``: also the layout of the built
+    outputs (:func:`course_cli.check.rendered.check_rendered`).
 
     Returns the report; raises UsageError for an unknown lesson number. ``outside`` (when
     given) receives the paths beyond the course's sources (outside the folder, or in build/)
@@ -76,6 +81,10 @@ def check_course(
                 f for f in check_markdown_file(readme, ctx) if not _into_missing_lesson(f, missing)
             )
             checked.append(readme)
+    if rendered:
+        from course_cli.check.rendered import check_rendered
+
+        findings.extend(check_rendered(course, lessons))
     findings = finalize(findings, ctx, checked, course.check.disable, course.check.severity)
     if outside is not None:
         outside.update(ctx.outside)

@@ -168,6 +168,23 @@ _RULES = [
     # solutions (pandoc fenced divs `::: solution`)
     Rule("X001", "solution-empty", "error", "solutions", "a `::: solution` block is empty"),
     Rule("X002", "solution-unclosed", "error", "solutions", "a `::: solution` is never closed"),
+    # the built outputs, as rendered (`course build`, `course check --rendered`)
+    Rule("R001", "slide-overflow", "warning", "rendered", "a slide's content runs off the slide"),
+    Rule(
+        "R002",
+        "conspect-overfull",
+        "warning",
+        "rendered",
+        "a conspect PDF line runs into the right margin (check.overfull_pt)",
+    ),
+    Rule(
+        "R003",
+        "book-overfull",
+        "warning",
+        "rendered",
+        "a book PDF line runs into the right margin (check.overfull_pt)",
+    ),
+    Rule("R004", "not-built", "warning", "rendered", "--rendered: an output is not built yet"),
     # files that cannot be read
     Rule("F001", "unreadable-file", "error", "files", "binary, not UTF-8, or unreadable"),
     Rule("F002", "front-matter-unclosed", "error", "files", "front matter `---` is not closed"),

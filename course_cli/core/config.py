@@ -102,6 +102,8 @@ class RepositoryConfig(_Model):
 class CheckConfig(_Model):
     disable: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
+    # a PDF line more than this many points too wide (TeX's Overfull \hbox) is a finding
+    overfull_pt: float = Field(default=10.0, ge=0)
 
 
 class Lesson(_Model):
@@ -123,6 +125,20 @@ class Lesson(_Model):
 
 class _CourseFile(_Model):
     title: str = Field(min_length=1)
+    # printed on the book's title page and the conspects' title block, and in PDF metadata
+    author: str | None = None
+    version: str | None = None
+    license: str | None = None
+
+    @field_validator("author", "version", "license", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # version: 1.2
+        if isinstance(value, str) and ("\n" in value.strip() or not value.strip()):
+            raise ValueError("must be one non-empty line of text")
+        return value.strip() if isinstance(value, str) else value
+
     book: BookConfig = Field(default_factory=BookConfig)
     macros: str = "materials/macros.tex"
     deliverables: Deliverables = Field(default_factory=Deliverables)

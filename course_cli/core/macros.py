@@ -155,3 +155,22 @@ def as_newcommands(macros: Macros) -> str:
         args = f"[{nargs}]" if nargs else ""
         lines.append(f"\\newcommand{{\\{name}}}{args}{{{body}}}")
     return "\n".join(lines) + "\n"
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex_text(text: str) -> str:
+    """``text`` as LaTeX text: the ten special characters escaped."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)

@@ -12,6 +12,7 @@ the macros file. Undefined references and citations fail the build, naming file 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 from collections.abc import Sequence
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from course_cli.booksync.lock import TEX_NAME
+from course_cli.builders.layout import book_layout, book_record, write_record
 from course_cli.core.boundary import is_inside, tex_escapes
 from course_cli.core.errors import ProblemsFound, ToolFailedError
-from course_cli.core.macros import strip_comment
+from course_cli.core.macros import strip_comment, tex_text
 from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
@@ -56,6 +58,9 @@ class BookJob:
     aux_dir: Path
     included: tuple[Path, ...]  # the \\include'd files (their .aux go into subfolders)
     fresh: bool = False  # --force: start from an empty aux folder
+    # course.yaml author, version, license -> course-meta.tex in the aux folder, which the
+    # book may \InputIfFileExists (\courseauthor, \courseversion, \courselicense)
+    meta: tuple[tuple[str, str], ...] = ()
 
 
 def book_inputs(main: Path, root: Path | None = None) -> tuple[list[Path], list[Path]]:
@@ -170,6 +175,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         aux_dir=options.build_dir / ".book-aux",
         included=tuple(included),
         fresh=options.force,
+        meta=course_fields(course),
     )
     extra = (copy,) if copy.resolve() != primary.resolve() else ()
     escape = outside_files(inputs, course.root)
@@ -185,8 +191,9 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
                 label=f"book/{pdf_name}",
             )
         ]
+    record = book_record(options.build_dir, pdf_name)  # overfull lines, for layout warnings
     return [
-        latex_step(job, tb, primary, inputs, f"book/{pdf_name}", extra),
+        latex_step(job, tb, primary, inputs, f"book/{pdf_name}", (*extra, record)),
         *_lesson_books(course, lessons, options),  # build/lesson_NN/book.pdf (book-sync extracts)
     ]
 
@@ -211,6 +218,7 @@ def latex_step(
             latexmk=tb.identity("latexmk"),
             xelatex=tb.identity("xelatex"),
             args=" ".join(latexmk_args(job)),
+            meta=course_meta(job),
         ),
         label=label,
     )
@@ -247,9 +255,25 @@ def _lesson_book(course: Course, lesson: Lesson, main: Path, options: BuildOptio
         aux_dir=options.build_dir / ".lesson-book-aux" / lesson.dirname,
         included=(),
         fresh=options.force,  # --force typesets again: latexmk would trust its kept aux files
+        meta=course_fields(course),  # the extract's preamble reads course-meta.tex too
     )
     output = options.build_dir / lesson.dirname / "book.pdf"
     return latex_step(job, options.toolbox, output, inputs, f"{lesson.dirname}/book.pdf")
+
+
+def course_fields(course: Course) -> tuple[tuple[str, str], ...]:
+    """course.yaml ``author``, ``version`` and ``license`` (those set) as TeX macro names."""
+    fields = (
+        ("courseauthor", course.author),
+        ("courseversion", course.version),
+        ("courselicense", course.license),
+    )
+    return tuple((name, value) for name, value in fields if value)
+
+
+def course_meta(job: BookJob) -> str:
+    """The text of ``course-meta.tex``: one ``\\def`` per course.yaml field that is set."""
+    return "".join(f"\\def\\{name}{{{tex_text(value)}}}\n" for name, value in job.meta)
 
 
 def latexmk_args(job: BookJob) -> list[str]:
@@ -273,11 +297,16 @@ class BookAction:
     toolbox: Toolbox
 
     def __call__(self, tasks: Sequence[Task], /) -> None:
-        """Build once, copy the PDF to every staged output. Raises ToolFailedError on failure."""
+        """Build once, copy the PDF to every staged PDF output and write the layout record
+        (a ``.json`` output: the overfull lines of the log). Raises ToolFailedError on failure."""
         pdf = build_book(self.job, self.toolbox)
         for task in tasks:
-            for staged in task.staged.values():
-                shutil.copyfile(pdf, staged)
+            for final, staged in task.staged.items():
+                if final.suffix == ".json":
+                    log = pdf.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+                    write_record(staged, book_layout(log, self.job.main, self.job.root))
+                else:
+                    shutil.copyfile(pdf, staged)
 
 
 def outside_files(files: Sequence[Path], root: Path) -> ProblemsFound | None:
@@ -326,6 +355,7 @@ def build_book(job: BookJob, toolbox: Toolbox) -> Path:
     base = job.main.parent
     reset_aux(job.aux_dir, everything=job.fresh)
     job.aux_dir.mkdir(parents=True, exist_ok=True)
+    (job.aux_dir / "course-meta.tex").write_text(course_meta(job), encoding="utf-8")
     for inc in job.included:  # TeX writes chapters/x.aux below -outdir but does not mkdir
         with contextlib.suppress(ValueError):
             (job.aux_dir / inc.parent.relative_to(base)).mkdir(parents=True, exist_ok=True)
@@ -338,7 +368,13 @@ def build_book(job: BookJob, toolbox: Toolbox) -> Path:
         cwd=base,
         timeout=LATEXMK_TIMEOUT,
         check=False,
-        env={"openin_any": "r"},
+        # max_print_line: log lines unbroken, so that file names in it stay whole (layout)
+        env={
+            "openin_any": "r",
+            "max_print_line": "100000",
+            # course-meta.tex is in the aux folder; the empty entry keeps TeX's own path
+            "TEXINPUTS": f".{os.pathsep}{job.aux_dir}{os.pathsep}",
+        },
     )
     log_path = job.aux_dir / (job.main.stem + ".log")
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""

@@ -21,6 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.builders.layout import (
+    conspect_layout,
+    conspect_record,
+    split_pandoc_verbose,
+    write_record,
+)
 from course_cli.builders.pdf.checks import latex_failure, pandoc_problems, typst_failure
 from course_cli.builders.pdf.options import ENGINES, PdfOptions
 from course_cli.builders.targets import read_source
@@ -32,6 +38,7 @@ from course_cli.core.errors import (
     ToolNotFoundError,
     UsageError,
 )
+from course_cli.core.macros import tex_text
 from course_cli.engine.steps import BuildOptions, BuildStep, FailingAction, Task, key_of
 
 if TYPE_CHECKING:
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
 DATA_DIR = Path(__file__).parents[2] / "data" / "pdf"
 TEMPLATE_FILES = ("course.lua", "course-header.tex", "course-header.typ")
 PANDOC_TIMEOUT = 300.0
+COURSE_NAME_FILE = "course-name.tex"  # \coursename, for the title block of course-header.tex
 FONTS = {"mainfont": "DejaVu Serif", "sansfont": "DejaVu Sans", "monofont": "DejaVu Sans Mono"}
 
 _FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -65,6 +73,9 @@ class ConspectJob:
     work_dir: Path
     root: Path  # the course root: file names in messages are relative to it
     solutions: bool = True  # False: `::: solution` blocks are left out (student handouts)
+    course_author: str | None = None  # course.yaml author: the conspect's when it names none
+    course_version: str | None = None  # course.yaml version: the date line when it has none
+    has_date: bool = False
 
 
 def read_front_matter(text: str) -> dict[str, object]:
@@ -170,6 +181,9 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             subtitle=_subtitle(str(front["title"]), lesson) if front.get("title") else None,
             course_title=course.title,
             has_author=bool(front.get("author")),
+            course_author=course.author,
+            course_version=course.version,
+            has_date=bool(front.get("date")),
             bibliography=bib if bib.is_file() else None,
             macros=macros,
             templates=templates,
@@ -184,6 +198,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             BuildStep(
                 kind="pdf",
                 output=output,
+                # TeX's overfull lines, for the layout warnings (course_cli.check.rendered)
+                extra_outputs=(conspect_record(options.build_dir, lesson.dirname),),
                 inputs=tuple(inputs),
                 action=ConspectAction(job, tb),
                 key=key_of(
@@ -272,8 +288,13 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
         args.append(f"--metadata=title:{job.title}")
     if job.subtitle:
         args.append(f"--metadata=subtitle:{job.subtitle}")
-    if not job.has_author:
-        args.append(f"--metadata=author:{job.course_title}")
+    if typst:
+        if not job.has_author:
+            args.append(f"--metadata=author:{job.course_author or job.course_title}")
+    elif not job.has_author and job.course_author:  # (LaTeX: the course's name is \coursename)
+        args.append(f"--metadata=author:{job.course_author}")
+    if not job.has_date and job.course_version:
+        args.append(f"--metadata=date:Version {job.course_version}")
     if not job.solutions:
         args.append("--metadata=course-solutions:false")
     if job.bibliography:
@@ -299,6 +320,8 @@ def pandoc_args(job: ConspectJob, source: Path, output: Path, engine_path: str) 
             f"--pdf-engine={engine_path}",
             f"--include-in-header={tpl['course-header.tex']}",
             f"--include-in-header={job.macros}",
+            f"--include-in-header={COURSE_NAME_FILE}",  # written into pandoc's folder
+            "--verbose",  # the .tex and TeX's output, for the overfull lines (layout record)
             "--variable=geometry:margin=2.5cm",
             "--variable=colorlinks:true",
             # The Computer Modern faces of course-header.tex are narrower than DejaVu: 11pt keeps
@@ -357,11 +380,14 @@ class ConspectAction:
     def __call__(self, tasks: Sequence[Task], /) -> None:
         """Run pandoc for each task; raises ToolFailedError naming the conspect on failure."""
         for task in tasks:
-            build_conspect(self.job, task.out(), self.toolbox)
+            layout = build_conspect(self.job, task.out(), self.toolbox)
+            for final in task.step.extra_outputs:
+                write_record(task.out(final), layout)
 
 
-def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
-    """Make ``output`` (a PDF) from ``job.source`` with pandoc and ``job.engine``.
+def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> dict[str, object]:
+    """Make ``output`` (a PDF) from ``job.source`` with pandoc and ``job.engine``; return its
+    layout record (TeX's overfull lines, see :func:`course_cli.builders.layout.conspect_layout`).
 
     typst: pandoc writes a .typ file that the ``typst`` Python module compiles in this process
     (no interpreter start per conspect); LaTeX engines: pandoc runs the engine itself.
@@ -382,6 +408,10 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
         if typst:
             source = work / "conspect.md"
             source.write_text(typst_source(text, job.macros), encoding="utf-8")
+        else:  # the course's name heads the title block (course-header.tex)
+            (work / COURSE_NAME_FILE).write_text(
+                f"\\newcommand{{\\coursename}}{{{tex_text(job.course_title)}}}\n", encoding="utf-8"
+            )
         target = work / "conspect.typ" if typst else output.resolve()
         # pandoc runs TeX in $TMPDIR: keep that under build/.
         done = toolbox.run(
@@ -393,11 +423,16 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
             # TeX may read and write only there (kpathsea's paranoid mode + TEXMFOUTPUT).
             env={"TMPDIR": str(work), "TEXMFOUTPUT": str(work)},
         )
+        # --verbose (LaTeX engines) adds the .tex and TeX's output: kept apart for the layout
+        stderr, tex, last_run = split_pandoc_verbose(done.stderr)
+        layout: dict[str, object] = {"skipped": "typst reports no overfull lines"}
+        if not typst:
+            layout = conspect_layout(tex, last_run)
         # pandoc's warnings come first: they are usually the cause of an engine error too.
-        problem = pandoc_problems(job.name, text, done.stderr)
+        problem = pandoc_problems(job.name, text, stderr)
         failure = None
         if done.returncode != 0:
-            failure = latex_failure(job.name, text, done.stderr, job.engine)
+            failure = latex_failure(job.name, text, stderr, job.engine)
         elif typst:
             failure = verify_typst(job.name, text) or compile_typst(target, output, job.name, text)
     if failure is not None:
@@ -406,6 +441,7 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> None:
         problem.message += "\n" + failure.message
     if problem is not None:
         raise problem
+    return layout
 
 
 def verify_typst(name: str, text: str) -> ToolFailedError | None:

@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.builders.layout import slides_record
 from course_cli.builders.slides.decks import (
     analyze_deck,
     find_decks,
     html_asset_path,
     is_inside,
 )
+from course_cli.builders.slides.layout import LAYOUT_VERSION
 from course_cli.builders.slides.marp import (
     BROWSER_FORMATS,
     MarpAction,
@@ -102,7 +104,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     themes = theme_files(course)
     macros = course.path(course.macros)
     versions = {"marp": _version(tb, "marp")}
-    if any(f in BROWSER_FORMATS for f in formats):
+    if any(f in (*BROWSER_FORMATS, "html") for f in formats):
         versions["chromium"] = _version(tb, "chromium")
     actions = {
         fmt: MarpAction(fmt, tb, themes, engine, macros, course.root, options.build_dir)
@@ -127,17 +129,24 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         images = tuple(sorted({r.path for r in deck.images}))
         for fmt in formats:
             browser = fmt in BROWSER_FORMATS
+            html = fmt == "html"  # the HTML step also measures the layout of every slide
             steps.append(
                 BuildStep(
                     kind=f"slides-{fmt}",
                     output=out_dir / f"{deck.stem}.{fmt}",
-                    inputs=(path, *themes, engine, macros, *(images if browser else ())),
+                    extra_outputs=(
+                        (slides_record(options.build_dir, lesson.dirname, deck.stem),)
+                        if html
+                        else ()
+                    ),
+                    inputs=(path, *themes, engine, macros, *(images if browser or html else ())),
                     action=actions[fmt],
                     key=key_of(
                         marp=versions["marp"],
-                        chromium=versions.get("chromium", "") if browser else "",
+                        chromium=versions.get("chromium", "") if browser or html else "",
                         # an image that went missing fails the deck even if no input changed
                         problems=hash_text(*deck.problems),
+                        layout=LAYOUT_VERSION if html else "",
                     ),
                     label=f"{lesson.dirname}/{deck.stem}.{fmt}",
                     batch=f"marp-{fmt}",

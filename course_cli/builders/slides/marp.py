@@ -63,7 +63,31 @@ class MarpAction:
             errors.update(self._convert(ready, stage))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+        if self.fmt == "html":
+            self._measure([t for t in ready if t.step not in errors])
         return errors
+
+    def _measure(self, tasks: Sequence[Task]) -> None:
+        """Record how far each slide's content reaches past the slide (every deck of the
+        batch in one browser) next to the HTML: ``build/.layout/…slides.json``. Without a
+        browser, or when it fails, the record says why the layout was not measured."""
+        from course_cli.builders.layout import write_record
+        from course_cli.builders.slides.layout import measure_decks
+
+        if not tasks:
+            return
+        records: list[dict[str, object]]
+        try:
+            browser = self.toolbox.find("chromium").path
+            measured = measure_decks([t.out() for t in tasks], browser)
+            records = [{"slides": [b.to_json() for b in measured[t.out()]]} for t in tasks]
+        except ToolNotFoundError:
+            records = [{"skipped": "no browser (install chromium or set CHROME_PATH)"}] * len(tasks)
+        except ToolFailedError as exc:
+            records = [{"skipped": exc.message}] * len(tasks)
+        for task, record in zip(tasks, records, strict=True):
+            out = next(p for p in task.staged if p.suffix == ".json")
+            write_record(task.out(out), record)
 
     def _stage(self, fmt: str) -> Path:
         return self.build_dir / ".staging" / f"marp-{fmt}-{secrets.token_hex(4)}"
