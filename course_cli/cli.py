@@ -436,6 +436,9 @@ def build(
         PdfOptions(engine=engine or None, solutions=solutions),
         SiteOptions(solutions=solutions),
     )
+    from course_cli.engine import noop
+
+    pending = None if force else noop.begin(_course_root(root))  # before course.yaml is read
     course = _course(root)
     with _exclusive(course.root, "build", no_wait):
         report = build_mod.build(
@@ -443,6 +446,8 @@ def build(
             progress=make_progress(course.root),
             builder_options=builder_options,
         )  # fmt: skip
+        if pending is not None:
+            noop.finish(pending, report)  # a no-op build's output may be replayed
     console().print(report.summary(), markup=False)
     from course_cli.check.rendered import layout_findings
 

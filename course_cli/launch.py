@@ -10,7 +10,10 @@ Two kinds of output are replayed, byte for byte, without importing Typer, rich o
   variables rich, Typer and click read, which standard streams are terminals and their sizes,
   the encodings, the program name;
 * a ``course check`` of a course whose cached report (:mod:`course_cli.check.cache`) is still
-  valid — kept in that cache entry, keyed by the same rendering facts plus the working folder.
+  valid — kept in that cache entry, keyed by the same rendering facts plus the working folder;
+* a ``course build`` (without ``--force``) that found everything up to date, while nothing it
+  looked at has changed (:mod:`course_cli.engine.noop`) — the summary line gives the time the
+  replay took.
 
 Anything else, and any miss, runs the app as usual. The replay writes the same text to the same
 streams in the same order and exits with the same code.
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing itself is not imported on the replay path
@@ -72,10 +76,11 @@ _COMMANDS = (
 
 def main() -> None:
     """Run ``course`` with the arguments of this process (the console script's entry)."""
+    started = time.perf_counter()
     argv = sys.argv[1:]
     kind = _replayable(argv)
     if kind is not None:
-        record = _find(kind, argv)
+        record = _find(kind, argv, started)
         if record is not None:
             _play(record)
             sys.exit(record["code"])
@@ -97,7 +102,8 @@ def main() -> None:
 
 
 def _replayable(argv: list[str]) -> str | None:
-    """``"help"`` or ``"check"`` when these arguments may be replayed, else None."""
+    """``"help"``, ``"check"`` or ``"build"`` when these arguments may be replayed, else
+    None."""
     if any(name.startswith(_COMPLETION_PREFIXES) for name in os.environ):
         return None
     if sys.platform == "win32":
@@ -108,6 +114,8 @@ def _replayable(argv: list[str]) -> str | None:
         return "help"
     if argv[0] == "check":
         return "check"
+    if argv[0] == "build" and not {"--force", *_HELP_FLAGS} & set(argv):
+        return "build"
     return None
 
 
@@ -146,7 +154,7 @@ def _help_stamp() -> str:
     return toolkit_stamp(("typer", "rich", "click"))
 
 
-def _find(kind: str, argv: list[str]) -> dict[str, Any] | None:
+def _find(kind: str, argv: list[str], started: float) -> dict[str, Any] | None:
     """The remembered output of this run, or None (a miss, a stale or unreadable record)."""
     try:
         key = render_key(argv)
@@ -155,6 +163,11 @@ def _find(kind: str, argv: list[str]) -> dict[str, Any] | None:
             if data.get("version") != RECORD_VERSION or data.get("stamp") != _help_stamp():
                 return None
             return _valid(data)
+        if kind == "build":
+            from course_cli.engine.noop import replay_output as replay_build
+
+            found = replay_build(Path.cwd(), key, started)
+            return _valid(found) if found is not None else None
         from course_cli.check.cache import replay_output
 
         record = replay_output(Path.cwd(), f"{Path.cwd()}\0{key}")
@@ -194,6 +207,11 @@ def _remember(kind: str, argv: list[str], code: int, chunks: list[list[Any]]) ->
             from course_cli.core.fs import atomic_write
 
             atomic_write(_help_dir() / f"{key}.json", json.dumps(data))
+            return
+        if kind == "build":
+            from course_cli.engine.noop import remember_output as remember_build
+
+            remember_build(Path.cwd(), key, code, chunks)
             return
         from course_cli.check.cache import remember_output
 

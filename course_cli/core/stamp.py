@@ -82,11 +82,26 @@ def _module_stamp(module: str) -> str:
     return f"{origin}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
-def tree_snapshot(root: Path, skip_top: Iterable[str] = ("build",)) -> dict[str, Entry]:
+#: Paths outside a course snapshot that this process's work depended on (tools it found, the
+#: git repository it asked): :mod:`course_cli.engine.noop` keeps their stamps.
+WATCHED: set[str] = set()
+
+
+def watch(path: Path | str) -> None:
+    """Note that the work of this process depends on ``path`` (see :data:`WATCHED`)."""
+    WATCHED.add(os.fspath(path))
+
+
+def tree_snapshot(
+    root: Path, skip_top: Iterable[str] = ("build",), *, hash_from: int = 0
+) -> dict[str, Entry]:
     """Return every file, symlink and folder under ``root`` (relative POSIX name → entry),
     without descending into :data:`SKIPPED_DIRS` or the top-level folders ``skip_top``.
 
-    Files carry size, mtime and SHA-256; symlinks are not followed (their target is recorded).
+    Files carry size, mtime and SHA-256 — the hash only for files modified at or after
+    ``hash_from`` (ns; the others get None, so :func:`same_tree` takes them as changed as soon
+    as their size or mtime differs); symlinks are not followed (their target is recorded).
+    ``skip_top`` names are left out at the top whatever they are.
     """
     out: dict[str, Entry] = {}
     top = frozenset(skip_top)
@@ -98,20 +113,23 @@ def tree_snapshot(root: Path, skip_top: Iterable[str] = ("build",)) -> dict[str,
             return
         for entry in entries:
             rel = prefix + entry.name
+            if not prefix and entry.name in top:
+                continue
             if entry.is_symlink():
                 try:
                     out[rel] = ["l", os.readlink(entry.path)]
                 except OSError:
                     out[rel] = ["l", None]
             elif entry.is_dir():
-                if entry.name in SKIPPED_DIRS or (not prefix and entry.name in top):
+                if entry.name in SKIPPED_DIRS:
                     continue
                 out[rel] = ["d"]
                 walk(entry.path, rel + "/")
             else:
                 try:
                     st = entry.stat()
-                    out[rel] = ["f", st.st_size, st.st_mtime_ns, _sha256(entry.path)]
+                    digest = _sha256(entry.path) if st.st_mtime_ns >= hash_from else None
+                    out[rel] = ["f", st.st_size, st.st_mtime_ns, digest]
                 except OSError:
                     out[rel] = ["f", None, None, None]
 
@@ -144,10 +162,8 @@ def same_tree(
             return False
         for entry in entries:
             rel = prefix + entry.name
-            if (
-                not entry.is_symlink()
-                and entry.is_dir()
-                and (entry.name in SKIPPED_DIRS or (not prefix and entry.name in top))
+            if (not prefix and entry.name in top) or (
+                entry.name in SKIPPED_DIRS and not entry.is_symlink() and entry.is_dir()
             ):
                 continue
             old = recorded.get(rel)
@@ -173,7 +189,9 @@ def same_tree(
                 if st.st_size != old[1]:
                     return False
                 mtime = st.st_mtime_ns
-                if (mtime != old[2] or mtime >= racy) and _sha256(entry.path) != old[3]:
+                if (mtime != old[2] or mtime >= racy) and (
+                    old[3] is None or _sha256(entry.path) != old[3]
+                ):
                     return False
         return True
 

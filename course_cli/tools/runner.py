@@ -233,6 +233,17 @@ def _decode_tail(data: bytes | str | None) -> str:
     return tail(text)
 
 
+def _watch_tool(path: Path) -> None:
+    """Note the binary (and the package a Node launcher runs) for the no-op build record."""
+    from course_cli.core.stamp import watch
+
+    watch(path)
+    watch(os.path.realpath(path))
+    package = marp_package_json(path) if "node_modules" in Path(path).parts else None
+    if package is not None:
+        watch(package)
+
+
 @dataclass
 class Toolbox:
     """Finds and runs the external tools of one course (or of no course: ``root=None``).
@@ -271,6 +282,7 @@ class Toolbox:
             if name in self._found:
                 return self._found[name]
         info = self._locate(name)
+        _watch_tool(info.path)
         with self._lock:
             self._found[name] = info
         return info

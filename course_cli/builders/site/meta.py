@@ -8,6 +8,7 @@ git does not know it (no repository, a new file, git missing).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,8 +101,43 @@ def _git(root: Path, args: list[str]) -> str:
     from course_cli.core.errors import CourseError
     from course_cli.tools.runner import run
 
+    _watch_repository(root)
     try:
         done = run(["git", "-C", str(root), *args], timeout=GIT_TIMEOUT, check=False)
     except CourseError:
         return ""
     return done.stdout if done.returncode == 0 else ""
+
+
+def _watch_repository(root: Path) -> None:
+    """Note the files a commit, a checkout or ``git add`` changes in the repository that holds
+    ``root`` (for the no-op build record: page dates come from git)."""
+    from course_cli.core.stamp import watch
+
+    for folder in (root, *root.parents):
+        dot = folder / ".git"
+        if not (dot.exists() or dot.is_symlink()):
+            continue
+        watch(dot)
+        git_dir = dot
+        if dot.is_file():  # a worktree or submodule: "gitdir: PATH"
+            try:
+                text = dot.read_text(encoding="utf-8", errors="replace").strip()
+            except OSError:
+                return
+            git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        head = git_dir / "HEAD"
+        for name in ("HEAD", "index", "packed-refs", "logs/HEAD"):
+            watch(git_dir / name)
+        try:
+            ref = head.read_text(encoding="utf-8").strip()
+        except OSError:
+            return
+        if ref.startswith("ref:"):
+            watch(git_dir / ref.removeprefix("ref:").strip())
+            common = git_dir / "commondir"  # a worktree keeps its branches in the main one
+            with contextlib.suppress(OSError):
+                base = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+                watch(base / ref.removeprefix("ref:").strip())
+                watch(base / "packed-refs")
+        return
