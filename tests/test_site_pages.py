@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -196,6 +197,59 @@ def test_conspect_fragment_writes_math_as_the_site_pages_do(make_course) -> None
     ) in notes
     assert '<div class="math">\\[\nx = \\text{(1)}\n\\]</div>' in notes  # in math: as text
     assert "\\label" not in notes and "\\eqref" not in notes
+
+
+def test_conspect_html_is_converted_again_only_when_what_it_depends_on_changes(
+    make_course, monkeypatch
+) -> None:
+    """build/.cache/site-notes/: pandoc runs once per conspect content (also under --force)."""
+    from course_cli.builders.site.conspect import ConspectHtml, conspect_html
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
+
+    root = _course(make_course)
+    toolbox = Toolbox.for_course(load_course(root))
+    runs: list[str] = []
+    real_run = Toolbox.run
+
+    def counting(self, name, args, **kwargs):
+        runs.append(name)
+        return real_run(self, name, args, **kwargs)
+
+    monkeypatch.setattr(Toolbox, "run", counting)
+    source = root / "lessons/lesson_01/conspect.md"
+    job = ConspectHtml(
+        source, root / "templates/site/conspect.lua", root / "materials/refs.bib", root
+    )
+    first = conspect_html(job, toolbox)
+    assert runs == ["pandoc"]
+    assert conspect_html(job, toolbox) == first
+    assert runs == ["pandoc"]
+    cache = root / "build/.cache/site-notes"
+    assert len(list(cache.glob("*.html"))) == 1
+    # the variant without solutions is an entry of its own
+    bare = ConspectHtml(job.source, job.lua_filter, job.bibliography, root, solutions=False)
+    assert "Then " not in conspect_html(bare, toolbox)
+    assert len(runs) == 2 and len(list(cache.glob("*.html"))) == 2
+    # an edit converts again, and replaces that conspect's entry
+    source.write_text(CONSPECT.replace("Prove it for", "Show it for"), encoding="utf-8")
+    edited = conspect_html(job, toolbox)
+    assert "Show it for" in edited and len(runs) == 3
+    assert len(list(cache.glob("*.html"))) == 2
+    # so do a changed filter and a changed bibliography entry
+    job.lua_filter.write_text(
+        job.lua_filter.read_text(encoding="utf-8") + "\n-- a comment\n", encoding="utf-8"
+    )
+    assert conspect_html(job, toolbox) == edited and len(runs) == 4
+    (root / "materials/refs.bib").write_text(BIB.replace("Elements", "Data"), encoding="utf-8")
+    assert "<em>Data</em>" in conspect_html(job, toolbox) and len(runs) == 5
+    # a page built from the cache is the page built without it
+    assert _build(root).returncode == 0
+    page = (root / "build/site/lesson_01/index.html").read_bytes()
+    shutil.rmtree(cache)
+    assert _build(root, "--force").returncode == 0
+    assert (root / "build/site/lesson_01/index.html").read_bytes() == page
+    assert len(list(cache.glob("*.html"))) == 1
 
 
 def test_edit_link_and_last_updated_from_git(make_course) -> None:

@@ -8,6 +8,8 @@ site's math step and the course macros.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +17,14 @@ from typing import TYPE_CHECKING
 
 from course_cli.builders.targets import read_source
 from course_cli.core.errors import ToolFailedError
+from course_cli.core.fs import atomic_write
 
 if TYPE_CHECKING:
     from course_cli.tools.runner import Toolbox
 
 ID_PREFIX = "notes-"
+#: bump when what a cached conspect HTML holds changes in a way the key does not see
+CACHE_VERSION = 1
 FILTER = "conspect.lua"
 
 
@@ -53,7 +58,14 @@ def pandoc_args(job: ConspectHtml, bibliography: Path | None) -> list[str]:
 
 def conspect_html(job: ConspectHtml, toolbox: Toolbox) -> str:
     """The conspect's HTML (a fragment, sanitised). Raises ToolFailedError naming the conspect
-    when pandoc fails, and ProblemsFound when a file is not UTF-8."""
+    when pandoc fails, and ProblemsFound when a file is not UTF-8.
+
+    The result is kept in ``build/.cache/site-notes/`` under a hash of everything pandoc's
+    output depends on (the conspect's bytes, the filter's, the cited entries', the options,
+    pandoc's version and binary, this module and the sanitiser), like the formula cache: a
+    forced site build re-renders its pages but converts only conspects that changed. One entry
+    per conspect and solutions setting is kept.
+    """
     from course_cli.builders.pdf.builder import cited_bibliography
     from course_cli.builders.site.safe import sanitize
 
@@ -63,8 +75,39 @@ def conspect_html(job: ConspectHtml, toolbox: Toolbox) -> str:
         bib = None
         if job.bibliography is not None:
             bib = cited_bibliography(text, job.bibliography, Path(work), job.root)
+        key = _cache_key(job, text, bib, toolbox)
+        folder = job.root / "build" / ".cache" / "site-notes"
+        slot = hashlib.sha256(f"{name}\0{job.solutions}".encode()).hexdigest()[:16]
+        entry = folder / f"{slot}-{key}.html"
+        with contextlib.suppress(OSError):
+            return entry.read_text(encoding="utf-8")
         try:
             done = toolbox.run("pandoc", pandoc_args(job, bib), cwd=job.source.parent)
         except ToolFailedError as exc:
             raise ToolFailedError(f"{name}: pandoc could not make its HTML: {exc}") from None
-    return sanitize(done.stdout)
+    html = sanitize(done.stdout)
+    with contextlib.suppress(OSError):  # an unwritable cache: the next build converts again
+        for old in folder.glob(f"{slot}-*.html"):
+            old.unlink()
+        atomic_write(entry, html)
+    return html
+
+
+def _cache_key(job: ConspectHtml, text: str, bib: Path | None, toolbox: Toolbox) -> str:
+    """A hash of what pandoc's HTML of ``job`` depends on (the paths in its arguments are
+    replaced by the contents they name)."""
+    from course_cli.builders.site import safe
+
+    h = hashlib.sha256(f"{CACHE_VERSION}\0{toolbox.identity('pandoc')}\0".encode())
+    args = pandoc_args(ConspectHtml(Path("SOURCE"), Path("FILTER"), None, job.root, job.solutions),
+                       Path("BIB") if bib is not None else None)  # fmt: skip
+    h.update("\0".join(args).encode())
+    for data in (
+        text.encode(),
+        job.lua_filter.read_bytes(),
+        bib.read_bytes() if bib is not None else b"",
+        Path(__file__).read_bytes(),
+        Path(safe.__file__).read_bytes(),
+    ):
+        h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()[:32]
