@@ -4,9 +4,12 @@
 Both build every page from scratch: the course site (a page per lesson README with its math
 typeset to SVG, the home and book pages, the built slides and PDFs copied) and an MkDocs
 project whose docs/ holds the same READMEs as pages and the same slides, PDFs and images as
-files (MkDocs has no math extension: it leaves the TeX as text). ``--force`` keeps the formula
-cache (build/.cache/site-math.sqlite, keyed by the MathJax version and the macros); the "cold"
-row deletes it first, so every formula is typeset again. Each lesson README has formulas of
+files (MkDocs has no math extension: it leaves the TeX as text). ``--force`` keeps the
+caches keyed by content: the formula cache (build/.cache/site-math.sqlite: MathJax version,
+macros), the conspects' HTML (build/.cache/site-notes/: their bytes, pandoc) and the search
+text of each page (build/.cache/search-pages.json: the page's bytes); the "cold" row deletes
+all three first, so every formula is typeset, every conspect converted and every page read
+for the index again. Each lesson README has formulas of
 its own besides the ones all lessons share. Rounds interleave, so a busy machine slows all
 alike; prints the min and median time of each and the min and median of the ratio
 course/MkDocs of the same round, with the load average. Everything runs in a scratch folder.
@@ -88,6 +91,8 @@ def main() -> int:
             for _ in range(max(3, args.rounds)):
                 ours.append(timed(build, course))
                 (course / "build" / ".cache" / "site-math.sqlite").unlink(missing_ok=True)
+                shutil.rmtree(course / "build" / ".cache" / "site-notes", ignore_errors=True)
+                (course / "build" / ".cache" / "search-pages.json").unlink(missing_ok=True)
                 cold.append(timed(build, course))
                 theirs.append(timed([mkdocs, "build", "--clean", "--quiet"], project))
             pages = len(list((course / "build" / "site").rglob("*.html")))

@@ -415,3 +415,37 @@ def test_offline_index_file_is_a_script(make_course) -> None:
     headings = [(s["id"], s["heading"]) for s in lesson["sections"]]
     assert ("notes-right-triangles", "Right triangles") in headings
     assert ("notes-exercise", "Exercise") in headings
+
+
+def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> None:
+    """build/.cache/search-pages.json: a forced build (pages byte for byte as before) parses no
+    page again; a page that changed is read again, and the index follows it."""
+    from course_cli.builders.site import search
+
+    root = _course(make_course)
+    assert _build(root).returncode == 0
+    index = root / "build/site/assets/search-index.js"
+    before = index.read_text(encoding="utf-8")
+    assert "Prove it for" in before
+    entries = json.loads((root / "build/.cache/search-pages.json").read_text("utf-8"))["pages"]
+    assert any(key.startswith("lesson_01/index.html\0") for key in entries)
+
+    cache = search._PageCache(root / "build/.cache/search-pages.json")
+    page = root / "build/site/lesson_01/index.html"
+
+    def must_not_parse(light: str, url: str) -> None:
+        raise AssertionError(f"{url} was parsed again")
+
+    monkeypatch.setattr(search, "_entry", must_not_parse)
+    light, entry = cache.page(page.read_bytes(), "lesson_01/index.html")
+    assert entry is not None and entry["title"] == "Lesson 1: First steps"
+    assert "<mjx-container" in light and "<path" not in light  # the math's insides are left out
+    monkeypatch.undo()
+
+    assert _build(root, "--force").returncode == 0
+    assert index.read_text(encoding="utf-8") == before
+    source = root / "lessons/lesson_01/conspect.md"
+    source.write_text(CONSPECT.replace("Prove it for", "Verify it for"), encoding="utf-8")
+    assert _build(root).returncode == 0
+    after = index.read_text(encoding="utf-8")
+    assert "Verify it for" in after and "Prove it for" not in after

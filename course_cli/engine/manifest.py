@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class Manifest:
 
     def __init__(self, path: Path, root: Path):
         self.path, self.root = path, root
+        self._root_text = os.fspath(root)
         self.outputs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
@@ -41,6 +43,9 @@ class Manifest:
 
     def rel(self, path: Path) -> str:
         """The manifest's name for ``path``: relative to the root when inside it."""
+        text, root = os.fspath(path), self._root_text
+        if text.startswith(root) and text[len(root) : len(root) + 1] in ("/", ""):
+            return text[len(root) + 1 :] or "."  # what relative_to gives, on strings
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -77,11 +82,10 @@ class Manifest:
     def portable_name(self, path: Path) -> str:
         """The fingerprint's name for an input: ``<toolkit>/…`` for a file of the toolkit,
         else :meth:`rel` (relative to the course root when inside it)."""
+        text = os.fspath(path)
         for name in _TOOLKIT_NAMES:
-            try:
+            if text.startswith(name) and text[len(name) : len(name) + 1] == "/":
                 return "<toolkit>/" + path.relative_to(name).as_posix()
-            except ValueError:
-                continue
         return self.rel(path)
 
     def fingerprint(self, step: BuildStep) -> str:

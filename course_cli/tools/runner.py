@@ -260,6 +260,7 @@ class Toolbox:
     read_only: bool = False
     _found: dict[str, ToolInfo] = field(default_factory=dict, repr=False)
     _versions: dict[str, str] | None = field(default=None, repr=False)
+    _identities: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -341,6 +342,10 @@ class Toolbox:
         With ``usable`` the version is checked against the tool's ``min_version`` first.
         Raises like :meth:`version`.
         """
+        with self._lock:
+            known = self._identities.get((name, usable))
+        if known is not None:
+            return known
         version = self.usable_version(name) if usable else self.version(name)
         info = self.find(name)
         stamp = "sha256|" + version_stamp(info.path)
@@ -357,7 +362,10 @@ class Toolbox:
             with self._lock:
                 cache[stamp] = digest
                 self._save_versions(cache)
-        return f"{version} (sha256 {digest[:16]})"
+        identity = f"{version} (sha256 {digest[:16]})"
+        with self._lock:
+            self._identities[(name, usable)] = identity  # one build asks once per tool
+        return identity
 
     def usable_version(self, name: str) -> str:
         """Return the version of tool ``name`` after checking its ``min_version``.

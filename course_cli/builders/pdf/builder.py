@@ -355,6 +355,16 @@ def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | N
     lesson. ``@string`` and ``@preamble`` entries are always kept. Raises ProblemsFound naming
     the .bib (relative to ``root``) when it is not valid UTF-8.
     """
+    cited = cited_entries(text, bib, root)
+    if cited is None:
+        return None
+    out = work / "cited.bib"
+    out.write_text(cited, encoding="utf-8")
+    return out
+
+
+def cited_entries(text: str, bib: Path, root: Path) -> str | None:
+    """The text of :func:`cited_bibliography`'s file (None when ``text`` cites nothing)."""
     keys = {k.rstrip(".:") for k in _CITE_RE.findall(text)}
     if not keys:
         return None
@@ -365,9 +375,7 @@ def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | N
     for m, end in zip(found, ends, strict=True):
         if m.group(1).lower() in ("string", "preamble") or m.group(2) in keys:
             kept.append(source[m.start() : end])
-    out = work / "cited.bib"
-    out.write_text("".join(kept), encoding="utf-8")
-    return out
+    return "".join(kept)
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,7 @@ site's math step and the course macros.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import tempfile
 from dataclasses import dataclass
@@ -66,21 +67,25 @@ def conspect_html(job: ConspectHtml, toolbox: Toolbox) -> str:
     forced site build re-renders its pages but converts only conspects that changed. One entry
     per conspect and solutions setting is kept.
     """
-    from course_cli.builders.pdf.builder import cited_bibliography
+    from course_cli.builders.pdf.builder import cited_entries
     from course_cli.builders.site.safe import sanitize
 
     text = read_source(job.source, job.root)
     name = job.source.relative_to(job.root).as_posix()
+    cited = None
+    if job.bibliography is not None:
+        cited = cited_entries(text, job.bibliography, job.root)
+    key = _cache_key(job, text, cited, toolbox)
+    folder = job.root / "build" / ".cache" / "site-notes"
+    slot = hashlib.sha256(f"{name}\0{job.solutions}".encode()).hexdigest()[:16]
+    entry = folder / f"{slot}-{key}.html"
+    with contextlib.suppress(OSError):
+        return entry.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="course-notes-") as work:
         bib = None
-        if job.bibliography is not None:
-            bib = cited_bibliography(text, job.bibliography, Path(work), job.root)
-        key = _cache_key(job, text, bib, toolbox)
-        folder = job.root / "build" / ".cache" / "site-notes"
-        slot = hashlib.sha256(f"{name}\0{job.solutions}".encode()).hexdigest()[:16]
-        entry = folder / f"{slot}-{key}.html"
-        with contextlib.suppress(OSError):
-            return entry.read_text(encoding="utf-8")
+        if cited is not None:
+            bib = Path(work) / "cited.bib"
+            bib.write_text(cited, encoding="utf-8")
         try:
             done = toolbox.run("pandoc", pandoc_args(job, bib), cwd=job.source.parent)
         except ToolFailedError as exc:
@@ -93,21 +98,26 @@ def conspect_html(job: ConspectHtml, toolbox: Toolbox) -> str:
     return html
 
 
-def _cache_key(job: ConspectHtml, text: str, bib: Path | None, toolbox: Toolbox) -> str:
+def _cache_key(job: ConspectHtml, text: str, cited: str | None, toolbox: Toolbox) -> str:
     """A hash of what pandoc's HTML of ``job`` depends on (the paths in its arguments are
     replaced by the contents they name)."""
     from course_cli.builders.site import safe
 
     h = hashlib.sha256(f"{CACHE_VERSION}\0{toolbox.identity('pandoc')}\0".encode())
     args = pandoc_args(ConspectHtml(Path("SOURCE"), Path("FILTER"), None, job.root, job.solutions),
-                       Path("BIB") if bib is not None else None)  # fmt: skip
+                       Path("BIB") if cited is not None else None)  # fmt: skip
     h.update("\0".join(args).encode())
     for data in (
         text.encode(),
         job.lua_filter.read_bytes(),
-        bib.read_bytes() if bib is not None else b"",
-        Path(__file__).read_bytes(),
-        Path(safe.__file__).read_bytes(),
+        cited.encode() if cited is not None else b"",
     ):
         h.update(hashlib.sha256(data).digest())
+    h.update(_code_hash(Path(__file__), Path(safe.__file__)).encode())
     return h.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_hash(*files: Path) -> str:
+    """A hash of the toolkit's code that shapes the HTML (read once per process)."""
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()

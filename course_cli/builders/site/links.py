@@ -6,6 +6,8 @@ A link whose target is not on the site is shown as plain text, never left broken
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +58,7 @@ def link_rewriter(
         path_part, _, anchor = href.partition("#")
         if not path_part:
             return href
-        target = (lesson_dir / path_part).resolve()
+        target = resolve_from(lesson_dir, path_part)
         frag = f"#{anchor}" if anchor else ""
         owner = lesson_dirs.get(target if target.is_dir() else target.parent)
         if target.name == "README.md" and owner is not None:
@@ -88,6 +90,33 @@ def link_rewriter(
         return on_site(href, target)
 
     return rewrite
+
+
+def resolve_from(base: Path, rel: str) -> Path:
+    """``(base / rel).resolve()`` for a ``base`` that is resolved already, looking only at the
+    components ``rel`` adds (a page's links would otherwise look at every folder up to ``/``
+    each: a fifth of a site page's time). Falls back to ``resolve()`` for an absolute ``rel``,
+    a symlink on the way, or a ``..`` after a name (it would go up from a symlink's target)."""
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    up = 0
+    while up < len(parts) and parts[up] == "..":
+        up += 1
+    rest = parts[up:]
+    if rel.startswith("/") or ".." in rest:
+        return (base / rel).resolve()
+    here = base
+    for _ in range(up):
+        here = here.parent
+    path = os.fspath(here)
+    for i, name in enumerate(rest):
+        path = os.path.join(path, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:  # missing: resolve() keeps the rest as written
+            return Path(path, *rest[i + 1 :])
+        if stat.S_ISLNK(mode):
+            return (base / rel).resolve()
+    return Path(path)
 
 
 def _from(here: Lesson, there: Lesson, name: str) -> str:

@@ -14,24 +14,32 @@ it is opened as a file and searches it in plain JavaScript (``assets/site-search
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 
 from course_cli.core.config import Course, Lesson
+from course_cli.core.fs import atomic_write
 from course_cli.engine.steps import BuildOptions, BuildStep, Task, key_of
 
 INDEX_DIR = "pagefind"
 ENTRY = "pagefind-entry.json"
 OFFLINE_INDEX = "assets/search-index.js"
-OFFLINE_VERSION = 1
+OFFLINE_VERSION = 2
+#: the light copies and offline entries of the last index's pages (see :class:`_PageCache`)
+CACHE_NAME = "search-pages.json"
+_PAGE_CACHE_VERSION = 1
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
-    """One step: index every HTML page of build/site (rebuilt when a page changes)."""
+    """One step: index every HTML page of build/site for Pagefind and for pages opened from a
+    file (rebuilt when a page changes)."""
     site = options.build_dir / "site"
     index = site / INDEX_DIR
     pages = tuple(
@@ -43,37 +51,80 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         BuildStep(
             kind="site-search",
             output=index / ENTRY,
+            extra_outputs=(site / OFFLINE_INDEX,),
             inputs=pages,
             action=_index,
-            key=key_of(tool=options.toolbox.identity("pagefind")),
+            key=key_of(tool=options.toolbox.identity("pagefind"), offline=OFFLINE_VERSION),
             label=f"site: search index ({len(pages)} pages)",
-            payload=(options.toolbox, site),
-        ),
-        BuildStep(
-            kind="site-search-offline",
-            output=site / OFFLINE_INDEX,
-            inputs=pages,
-            action=_offline_index,
-            key=key_of(version=OFFLINE_VERSION),
-            label=f"site: offline search index ({len(pages)} pages)",
-            payload=site,
-        ),
+            payload=(options.toolbox, site, options.build_dir / ".cache" / CACHE_NAME),
+        )
     ]
 
 
 def _index(tasks: Sequence[Task]) -> None:
+    """Read every page once: what it shows a search (math, glyph outlines and the sidebar
+    left out) goes to Pagefind as a lighter copy of the page, and its text to the offline
+    index."""
     for task in tasks:
-        toolbox, site = task.step.payload
-        index = site / INDEX_DIR
-        if index.is_dir():
-            shutil.rmtree(index)  # fragments of deleted pages must not stay findable
-        toolbox.run("pagefind", ["--site", site, "--output-subdir", INDEX_DIR, "--quiet"])
+        toolbox, site, cache_file = task.step.payload
+        cache = _PageCache(cache_file)
+        entries = []
+        with tempfile.TemporaryDirectory(prefix="course-search-") as tmp:
+            for page in task.step.inputs:
+                url = page.relative_to(site).as_posix()
+                light, entry = cache.page(page.read_bytes(), url)
+                copy = Path(tmp, url)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text(light, encoding="utf-8")
+                if entry is not None:
+                    entries.append(entry)
+            index = site / INDEX_DIR
+            if index.is_dir():
+                shutil.rmtree(index)  # fragments of deleted pages must not stay findable
+            toolbox.run("pagefind", ["--site", tmp, "--output-path", index, "--quiet"])
+        cache.save()
         shutil.copyfile(index / ENTRY, task.out())
+        task.out(site / OFFLINE_INDEX).write_text(_script(entries), encoding="utf-8")
 
 
 def search_dir(site: Path) -> Path:
     """Where the index of ``site`` is."""
     return site / INDEX_DIR
+
+
+class _PageCache:
+    """``build/.cache/search-pages.json``: for each page (by URL and a hash of its bytes) the
+    light copy and the offline entry made from it, so that a forced build, whose pages come
+    out byte for byte as before, reads none of them again. Holds the pages of the last index
+    only; an unreadable or foreign file is ignored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.old: dict[str, list[object]] = {}
+        self.new: dict[str, list[object]] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("version") == _PAGE_CACHE_VERSION:
+                self.old = dict(data["pages"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.old = {}
+
+    def page(self, raw: bytes, url: str) -> tuple[str, dict[str, object] | None]:
+        """The light copy of the page and its offline entry (None: not searchable)."""
+        key = f"{url}\0{hashlib.sha256(raw).hexdigest()}"
+        found = self.old.get(key)
+        if isinstance(found, list) and len(found) == 2 and isinstance(found[0], str):
+            light, entry = found[0], found[1]
+        else:
+            light = _without_unread(raw.decode("utf-8", errors="replace"))
+            entry = _entry(light, url)
+        self.new[key] = [light, entry]
+        return light, entry if isinstance(entry, dict) else None
+
+    def save(self) -> None:
+        data = {"version": _PAGE_CACHE_VERSION, "pages": self.new}
+        with contextlib.suppress(OSError):  # an unwritable cache: the next index reads again
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False))
 
 
 # -- the index a page opened from a file can load ------------------------------------------
@@ -221,6 +272,14 @@ def _balanced(inner: str) -> bool:
     return not stack
 
 
+def _math(index: int, inner: str) -> bool:
+    """Whether a matched subtree is typeset math as the site's math step writes it (MathJax
+    serialises a tree: its tags nest), which spares :func:`_balanced` the most of the page."""
+    return index == 1 and not any(
+        mark in inner for mark in ("<!--", "<script", "<style", "data-pagefind-body", "<mjx-c")
+    )
+
+
 def _without_unread(html: str) -> str:
     """``html`` with the insides of the subtrees :data:`_UNREAD` emptied when that cannot
     change what :class:`_PageText` reads (it parses every tag: on a site of N lessons the
@@ -233,7 +292,7 @@ def _without_unread(html: str) -> str:
         opening, inner = m.group(index), m.group(index + 1)
         if index == 5 and (body < 0 or m.end() > body):
             continue  # a sidebar inside the indexed part is read
-        if not _balanced(inner):
+        if not (_math(index, inner) or _balanced(inner)):
             continue
         closing = html[m.start() + len(opening) + len(inner) : m.end()]
         parts += [html[last : m.start()], opening, closing]
@@ -246,8 +305,17 @@ def _without_unread(html: str) -> str:
 
 def page_entry(html: str, url: str) -> dict[str, object] | None:
     """One page of the offline index: its url, title and sections (None: not searchable)."""
+    return _entry(_without_unread(html), url)
+
+
+def _entry(light: str, url: str) -> dict[str, object] | None:
+    """:func:`page_entry` of a page whose unread subtrees are already emptied."""
+    start = light.find("data-pagefind-body")
+    if start < 0:
+        return None
+    # nothing before the indexed element is read: parse from its tag on
     parser = _PageText()
-    parser.feed(_without_unread(html))
+    parser.feed(light[light.rfind("<", 0, start) :])
     parser.close()
     if not parser.has_body:
         return None
@@ -271,12 +339,10 @@ def offline_index(site: Path, pages: Sequence[Path]) -> str:
         )
         if entry is not None:
             entries.append(entry)
+    return _script(entries)
+
+
+def _script(entries: list[dict[str, object]]) -> str:
     data = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
     # "</" cannot end a script element that is never inline, but keep the file safe to inline.
     return "window.COURSE_SEARCH_INDEX = " + data.replace("</", "<\\/") + ";\n"
-
-
-def _offline_index(tasks: Sequence[Task]) -> None:
-    for task in tasks:
-        site = task.step.payload
-        task.out().write_text(offline_index(site, task.step.inputs), encoding="utf-8")
