@@ -17,23 +17,30 @@ def asset_steps(
 ) -> list[BuildStep]:
     """Copy the stylesheet, the math stylesheet and the site scripts (dark-mode toggle,
     small-screen menu, search)."""
-    steps = [copy_step(stylesheet, out / "assets" / "site.css")]
+    steps = [copy_step(stylesheet, out / "assets" / "site.css", course.root)]
     if script is not None and script.is_file():
-        steps.append(copy_step(script, out / "assets" / "site.js"))
+        steps.append(copy_step(script, out / "assets" / "site.js", course.root))
         search = script.with_name("site-search.js")
         if search.is_file():
-            steps.append(copy_step(search, out / "assets" / "site-search.js"))
+            steps.append(copy_step(search, out / "assets" / "site-search.js", course.root))
     math_css = template_file(course.root, "site", "math.css")
-    steps.append(copy_step(math_css, out / "assets" / "math.css"))
+    steps.append(copy_step(math_css, out / "assets" / "math.css", course.root))
     return steps
 
 
 def _copy(tasks: Sequence[Task]) -> None:
     for task in tasks:
-        copy_inside(task.step.inputs[0], task.out())
+        copy_inside(task.step.inputs[0], task.out(), root=task.step.payload)
 
 
-def copy_step(src: Path, dst: Path) -> BuildStep:
+def copy_step(src: Path, dst: Path, root: Path | None = None) -> BuildStep:
+    """Copy ``src`` to ``dst`` if it lies inside the course ``root`` (default: the course
+    around ``dst``, looked up at copy time)."""
     return BuildStep(
-        kind="site-copy", output=dst, inputs=(src,), action=_copy, label=f"site: {dst.name}"
+        kind="site-copy",
+        output=dst,
+        inputs=(src,),
+        action=_copy,
+        label=f"site: {dst.name}",
+        payload=root,
     )

@@ -71,10 +71,10 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     )
     nb_config = options.build_dir / "assets" / CONFIG_ASSET
     if nb_config.is_file():  # the notebook pages (nbconvert's) still typeset in the browser
-        steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET))
+        steps.append(copy_step(nb_config, out / "assets" / CONFIG_ASSET, course.root))
         nb_mathjax = options.build_dir / "assets" / MATHJAX_ASSET
         if nb_mathjax.is_file():
-            steps.append(copy_step(nb_mathjax, out / "assets" / MATHJAX_ASSET))
+            steps.append(copy_step(nb_mathjax, out / "assets" / MATHJAX_ASSET, course.root))
     titles, book_files, label_files = book_parts(course)
     # Per-course facts, made once: per lesson they would make the plan quadratic.
     shared = {
@@ -180,7 +180,7 @@ def _lesson_copies(
         else []
     )
     for deck_html in decks:
-        steps.append(copy_step(deck_html, page_dir / deck_html.name))
+        steps.append(copy_step(deck_html, page_dir / deck_html.name, course.root))
         label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
         links.append(Link(label, deck_html.name))
     for name, label in ARTIFACTS:
@@ -193,24 +193,28 @@ def _lesson_copies(
                 text = label
             else:
                 continue
-            steps.append(copy_step(src, page_dir / src.name))
+            steps.append(copy_step(src, page_dir / src.name, course.root))
             links.append(Link(text, src.name))
     assets = built / "_assets"
     if assets.is_dir():
         for src in sorted(p for p in assets.rglob("*") if p.is_file()):
-            steps.append(copy_step(src, page_dir / "_assets" / src.relative_to(assets)))
+            steps.append(
+                copy_step(src, page_dir / "_assets" / src.relative_to(assets), course.root)
+            )
     lesson_dir = lesson.dir(course.root)
     for img_dir in (lesson_dir / "slides" / "img",):
         if img_dir.is_dir():
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
                 if is_inside(src, course.root):  # a symlink out of the course is not published
-                    steps.append(copy_step(src, page_dir / "img" / src.relative_to(img_dir)))
+                    steps.append(
+                        copy_step(src, page_dir / "img" / src.relative_to(img_dir), course.root)
+                    )
     nb_steps, notebooks = notebook_copies(lesson_dir, built / "notebooks", page_dir, solutions)
     steps.extend(nb_steps)
     book_md = lesson_dir / "book"
     if book_md.is_dir():
         for src in sorted(book_md.glob("*.md")):
-            steps.append(copy_step(src, page_dir / "book" / src.name))
+            steps.append(copy_step(src, page_dir / "book" / src.name, course.root))
     embeds = [
         {
             "title": "Slides" if d.stem == "slides" else f"Slides: {d.stem}",
@@ -235,7 +239,7 @@ def _linked_copies(
         dst = out / lesson.dirname / rel
         if dst not in planned:
             planned.add(dst)
-            steps.append(copy_step(src, dst))
+            steps.append(copy_step(src, dst, course.root))
     return steps
 
 
@@ -806,7 +810,7 @@ def _book_steps(
     pdf = build_dir / "book" / Path(course.book.pdf).name
     has_pdf = pdf.is_file()
     if has_pdf:
-        steps.append(copy_step(pdf, out / "book" / pdf.name))
+        steps.append(copy_step(pdf, out / "book" / pdf.name, course.root))
     chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
     info: SourceInfo | None = shared["info"]
     source = course.path(course.book.source)
