@@ -439,7 +439,9 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     monkeypatch.setattr(search, "_entry", must_not_parse)
     light, entry = cache.page(page.read_bytes(), "lesson_01/index.html")
     assert entry is not None and entry["title"] == "Lesson 1: First steps"
-    assert "<mjx-container" in light and "<path" not in light  # the math's insides are left out
+    # the glyph outlines are left out, the MathML (words and symbols for Pagefind) is kept
+    assert "<mjx-container" in light and "<path" not in light
+    assert "<mjx-assistive-mml" in light and "<mi>c</mi>" in light
     monkeypatch.undo()
 
     assert _build(root, "--force").returncode == 0
@@ -449,3 +451,15 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     assert _build(root).returncode == 0
     after = index.read_text(encoding="utf-8")
     assert "Verify it for" in after and "Prove it for" not in after
+
+
+def test_pagefind_is_given_notebook_headings_without_their_pilcrow_links() -> None:
+    from course_cli.builders.site.search import _without_unread
+
+    page = (
+        '<main data-pagefind-body><h2 id="Fit">Fit<a class="anchor-link" href="#Fit">¶</a></h2>'
+        "<p>Text</p></main>"
+    )
+    assert (
+        _without_unread(page) == '<main data-pagefind-body><h2 id="Fit">Fit</h2><p>Text</p></main>'
+    )

@@ -32,9 +32,11 @@ INDEX_DIR = "pagefind"
 ENTRY = "pagefind-entry.json"
 OFFLINE_INDEX = "assets/search-index.js"
 OFFLINE_VERSION = 2
+#: what Pagefind is given of each page (see :func:`_without_unread`)
+LIGHT_VERSION = 2
 #: the light copies and offline entries of the last index's pages (see :class:`_PageCache`)
 CACHE_NAME = "search-pages.json"
-_PAGE_CACHE_VERSION = 1
+_PAGE_CACHE_VERSION = 2
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
@@ -54,7 +56,11 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             extra_outputs=(site / OFFLINE_INDEX,),
             inputs=pages,
             action=_index,
-            key=key_of(tool=options.toolbox.identity("pagefind"), offline=OFFLINE_VERSION),
+            key=key_of(
+                tool=options.toolbox.identity("pagefind"),
+                offline=OFFLINE_VERSION,
+                light=LIGHT_VERSION,
+            ),
             label=f"site: search index ({len(pages)} pages)",
             payload=(options.toolbox, site, options.build_dir / ".cache" / CACHE_NAME),
         )
@@ -248,6 +254,8 @@ _UNREAD = re.compile(
     rf'|(<nav id="sidebar"{_ATTRS})(.*?)</nav>',
     re.DOTALL,
 )
+#: nbconvert's link after each heading of a notebook page
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"<>]*">¶</a>')
 _TAG = re.compile(r"""<(/?)([a-zA-Z][^\s/>"']*)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>""")
 
 
@@ -283,7 +291,12 @@ def _math(index: int, inner: str) -> bool:
 def _without_unread(html: str) -> str:
     """``html`` with the insides of the subtrees :data:`_UNREAD` emptied when that cannot
     change what :class:`_PageText` reads (it parses every tag: on a site of N lessons the
-    sidebars alone make the index quadratic in N)."""
+    sidebars alone make the index quadratic in N).
+
+    This is also the light copy Pagefind indexes, so typeset math keeps its MathML for screen
+    readers (its words and symbols, without the glyph outlines), and nbconvert's ``¶`` links
+    after the notebook headings go (the offline index never read either)."""
+    html = _ANCHOR_LINK.sub("", html)
     body = html.find("data-pagefind-body")
     parts: list[str] = []
     last = 0
@@ -295,7 +308,11 @@ def _without_unread(html: str) -> str:
         if not (_math(index, inner) or _balanced(inner)):
             continue
         closing = html[m.start() + len(opening) + len(inner) : m.end()]
-        parts += [html[last : m.start()], opening, closing]
+        kept = ""
+        if index == 1 and _math(index, inner):
+            at = inner.find("<mjx-assistive-mml")
+            kept = inner[at:] if at >= 0 else ""
+        parts += [html[last : m.start()], opening, kept, closing]
         last = m.end()
     if not parts:
         return html
