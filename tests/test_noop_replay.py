@@ -34,7 +34,7 @@ def course(make_course: Callable[..., Path]) -> Path:
 
 
 def _build(
-    course: Path, tmp_path: Path, *args: str, **env: str
+    course: Path, tmp_path: Path, *args: str, target: str = "slides", **env: str
 ) -> subprocess.CompletedProcess[str]:
     environ = {
         **os.environ,
@@ -45,7 +45,7 @@ def _build(
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "course_cli", "build", "slides", *args],
+        [sys.executable, "-X", "importtime", "-m", "course_cli", "build", target, *args],
         cwd=course,
         env=environ,
         capture_output=True,
@@ -208,3 +208,34 @@ def test_page_dates_from_git_watch_the_repository(tmp_path: Path) -> None:
     git = repo / ".git"
     expected = {git, git / "HEAD", git / "index", git / "logs/HEAD", git / "refs/heads/main"}
     assert {Path(p) for p in WATCHED} >= expected
+
+
+@needs_marp
+def test_page_dates_from_file_times_and_a_new_repository_are_seen(
+    course: Path, tmp_path: Path
+) -> None:
+    """With ``repository:`` a page shows its sources' last change: a touch (same bytes) or a
+    ``git init`` above the course changes the page, so neither may be replayed."""
+    yaml = course / "course.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "repository: https://github.com/o/r\n")
+    (course / "node_modules").symlink_to(REPO / "node_modules")
+    sources = [course / "lessons/lesson_01" / name for name in ("README.md", "conspect.md")]
+    for source in sources:  # the page's date is the latest of its sources'
+        os.utime(source, (1_600_000_000, 1_600_000_000))  # 13 September 2020
+    page = course / "build/site/lesson_01/index.html"
+    assert _build(course, tmp_path, target="site").returncode == 0
+    assert "13 September 2020" in page.read_text(encoding="utf-8")
+    _settle(course)
+    _build(course, tmp_path, target="site")
+    assert _replayed(_build(course, tmp_path, target="site"))
+    os.utime(sources[0], (1_700_000_000, 1_700_000_000))  # 14 November 2023, same bytes
+    touched = _build(course, tmp_path, target="site")
+    assert not _replayed(touched)
+    assert "14 November 2023" in page.read_text(encoding="utf-8")
+
+    from course_cli.builders.site.meta import _watch_repository
+    from course_cli.core.stamp import WATCHED
+
+    WATCHED.clear()
+    _watch_repository(course)
+    assert course / ".git" in {Path(p) for p in WATCHED}  # watched before it exists

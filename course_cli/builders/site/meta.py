@@ -59,6 +59,9 @@ class SourceInfo:
         found = self.dates.get(path.resolve())
         if found:
             return found
+        from course_cli.core.stamp import watch
+
+        watch(path)  # its mtime is shown: a no-op build record must see a mere touch
         try:
             stamp = path.stat().st_mtime
         except OSError:
@@ -116,9 +119,9 @@ def _watch_repository(root: Path) -> None:
 
     for folder in (root, *root.parents):
         dot = folder / ".git"
+        watch(dot)  # also where there is none yet: a `git init` there changes the dates
         if not (dot.exists() or dot.is_symlink()):
             continue
-        watch(dot)
         git_dir = dot
         if dot.is_file():  # a worktree or submodule: "gitdir: PATH"
             try:

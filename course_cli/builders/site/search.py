@@ -93,6 +93,11 @@ def _index(tasks: Sequence[Task]) -> None:
         task.out(site / OFFLINE_INDEX).write_text(_script(entries), encoding="utf-8")
 
 
+def _page_cache_version() -> str:
+    """What a kept light copy and entry were made by (any change empties the cache)."""
+    return f"{_PAGE_CACHE_VERSION}.{LIGHT_VERSION}.{OFFLINE_VERSION}"
+
+
 def search_dir(site: Path) -> Path:
     """Where the index of ``site`` is."""
     return site / INDEX_DIR
@@ -110,7 +115,7 @@ class _PageCache:
         self.new: dict[str, list[object]] = {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("version") == _PAGE_CACHE_VERSION:
+            if isinstance(data, dict) and data.get("version") == _page_cache_version():
                 self.old = dict(data["pages"])
         except (OSError, ValueError, KeyError, TypeError):
             self.old = {}
@@ -128,7 +133,7 @@ class _PageCache:
         return light, entry if isinstance(entry, dict) else None
 
     def save(self) -> None:
-        data = {"version": _PAGE_CACHE_VERSION, "pages": self.new}
+        data = {"version": _page_cache_version(), "pages": self.new}
         with contextlib.suppress(OSError):  # an unwritable cache: the next index reads again
             atomic_write(self.path, json.dumps(data, ensure_ascii=False))
 
