@@ -309,19 +309,53 @@ def watch_and_rebuild(
     from watchfiles import watch
 
     root = course.root
+    paths = [root / p for p in WATCHED if (root / p).exists()]
+    # The watcher starts watching some time after the server answers (after the initial
+    # build, later still on a busy machine): at its first word (a batch, or the first quiet
+    # half second) the sources are compared with how they were before, so an edit made in
+    # between is built too, not lost.
+    before: dict[str, tuple[int, int]] | None = _sources_now(paths)
     if initial:
         with state.lock:
             state.building = True
         state.finish(run_builds(root, [Rebuild("all")], log))
-    paths = [root / p for p in WATCHED if (root / p).exists()]
-    for changes in watch(*paths, stop_event=stop, debounce=300, step=50, yield_on_timeout=False):
-        builds = plan_rebuild(root, relevant_changes(course, (Path(p) for _, p in changes)))
+    for changes in watch(
+        *paths, stop_event=stop, debounce=300, step=50, rust_timeout=500, yield_on_timeout=True
+    ):
+        changed = [Path(p) for _, p in changes]
+        if before is not None:
+            changed += _changed_since(before, _sources_now(paths))
+            before = None
+        if not changed:
+            continue
+        builds = plan_rebuild(root, relevant_changes(course, changed))
         if not builds:
             continue
-        log("changed: " + ", ".join(sorted({Path(p).name for _, p in changes})))
+        log("changed: " + ", ".join(sorted({p.name for p in changed})))
         with state.lock:
             state.building = True
         state.finish(run_builds(root, builds, log))
+
+
+def _sources_now(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """Every file under the watched ``paths``: (mtime, size) by path."""
+    out: dict[str, tuple[int, int]] = {}
+    for top in paths:
+        found = [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
+        for path in found:
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                out[str(path)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def _changed_since(
+    before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]
+) -> list[Path]:
+    """The files added, removed or changed between two :func:`_sources_now`."""
+    moved = set(before) ^ set(now)
+    edited = {p for p in now if p in before and before[p] != now[p]}
+    return [Path(p) for p in sorted(moved | edited)]
 
 
 def relevant_changes(course: Course, paths: Iterable[Path]) -> list[Path]:

@@ -396,3 +396,41 @@ def test_book_page_title_is_the_books_own(tmp_path: Path) -> None:
     main.write_text("\\documentclass{book}\n\\begin{document}\n")
     assert book_title(main) == "The book"
     assert book_title(tmp_path / "missing.tex") == "The book"
+
+
+@pytest.mark.integration
+def test_an_edit_made_before_the_watcher_starts_is_built(make_course, monkeypatch) -> None:
+    """``course serve`` answers before its watcher watches (later on a busy machine): an edit
+    in that gap is found by comparing the sources when the watcher first reports."""
+    import threading
+
+    import watchfiles
+
+    from course_cli import serve as serve_mod
+    from course_cli.core.config import load_course
+
+    root = _site_course(make_course)
+    _build_site(root)
+    readme = root / "lessons/lesson_01/README.md"
+    real_watch = watchfiles.watch
+
+    def late_watch(*paths, **kwargs):
+        readme.write_text(LESSON_README + "\nWritten while the watcher started.\n")
+        yield from real_watch(*paths, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", late_watch)
+    logs: list[str] = []
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=serve_mod.watch_and_rebuild,
+        args=(load_course(root), serve_mod.LiveState(), logs.append, stop, False),
+        daemon=True,
+    )
+    watcher.start()
+    page = root / "build/site/lesson_01/index.html"
+    try:
+        assert _wait_for(lambda: "Written while the watcher started." in page.read_text(), 30)
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert "changed: README.md" in logs
