@@ -26,6 +26,7 @@ from course_cli.core.boundary import is_inside
 from course_cli.core.config import Course, load_course
 from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import CourseError, UsageError
+from course_cli.core.stamp import STAT_ONLY, Entry, changed_entries, tree_snapshot
 
 WATCHED = ("lessons", "materials", "templates", CONFIG_NAME)
 STATUS_PATH = "/__course/status"
@@ -312,9 +313,9 @@ def watch_and_rebuild(
     paths = [root / p for p in WATCHED if (root / p).exists()]
     # The watcher starts watching some time after the server answers (after the initial
     # build, later still on a busy machine): at its first word (a batch, or the first quiet
-    # half second) the sources are compared with how they were before, so an edit made in
-    # between is built too, not lost.
-    before: dict[str, tuple[int, int]] | None = _sources_now(paths)
+    # half second) the course's files are compared with how they were before, so an edit made
+    # in between is built too, not lost (plan_rebuild ignores what is not a source).
+    before: dict[str, Entry] | None = tree_snapshot(root, hash_from=STAT_ONLY)
     if initial:
         with state.lock:
             state.building = True
@@ -324,7 +325,8 @@ def watch_and_rebuild(
     ):
         changed = [Path(p) for _, p in changes]
         if before is not None:
-            changed += _changed_since(before, _sources_now(paths))
+            now = tree_snapshot(root, hash_from=STAT_ONLY)
+            changed += [root / name for name in changed_entries(before, now)]
             before = None
         if not changed:
             continue
@@ -335,27 +337,6 @@ def watch_and_rebuild(
         with state.lock:
             state.building = True
         state.finish(run_builds(root, builds, log))
-
-
-def _sources_now(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """Every file under the watched ``paths``: (mtime, size) by path."""
-    out: dict[str, tuple[int, int]] = {}
-    for top in paths:
-        found = [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
-        for path in found:
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                out[str(path)] = (st.st_mtime_ns, st.st_size)
-    return out
-
-
-def _changed_since(
-    before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]
-) -> list[Path]:
-    """The files added, removed or changed between two :func:`_sources_now`."""
-    moved = set(before) ^ set(now)
-    edited = {p for p in now if p in before and before[p] != now[p]}
-    return [Path(p) for p in sorted(moved | edited)]
 
 
 def relevant_changes(course: Course, paths: Iterable[Path]) -> list[Path]:

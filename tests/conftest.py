@@ -74,6 +74,19 @@ def make_course(tmp_path: Path) -> Callable[..., Path]:
     return factory
 
 
+@pytest.fixture
+def two_lesson_course(make_course: Callable[..., Path]) -> Path:
+    """A clean two-lesson course: the good lesson fixture twice, its README roadmap in sync."""
+    from tests.test_check_course import lesson_files, roadmap_readme
+
+    tree: dict[str, str | bytes] = {}
+    for n in (1, 2):
+        tree.update(lesson_files(n))
+    root = make_course(tree)
+    roadmap_readme(root)
+    return root
+
+
 @dataclass
 class Result:
     """What a user sees from one ``course`` invocation."""

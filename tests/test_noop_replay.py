@@ -10,13 +10,11 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from tests.test_check_course import lesson_files, roadmap_readme
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
 SUMMARY = re.compile(r"^(\d+) built, (\d+) up to date, 0 failed in \d+\.\d\d s$", re.M)
@@ -24,13 +22,9 @@ HEAVY = {"typer", "rich", "pydantic"}
 
 
 @pytest.fixture
-def course(make_course: Callable[..., Path]) -> Path:
-    tree: dict[str, str | bytes] = {}
-    for n in (1, 2):
-        tree.update(lesson_files(n))
-    root = make_course(tree)
-    roadmap_readme(root)
-    return root
+def course(two_lesson_course: Path) -> Path:
+    """A clean two-lesson course (the good lesson fixture, roadmap in sync)."""
+    return two_lesson_course
 
 
 def _build(

@@ -14,20 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, Result
-from tests.test_check_course import lesson_files, roadmap_readme
 
 BROKEN = "See [the notes](missing.md).\n"
 
 
 @pytest.fixture
-def course(make_course: Callable[..., Path]) -> Path:
+def course(two_lesson_course: Path) -> Path:
     """A clean two-lesson course (the good lesson fixture, roadmap in sync)."""
-    tree: dict[str, str | bytes] = {}
-    for n in (1, 2):
-        tree.update(lesson_files(n))
-    root = make_course(tree)
-    roadmap_readme(root)
-    return root
+    return two_lesson_course
 
 
 def _rules_must_not_run(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,9 @@ def _module_stamp(module: str) -> str:
     return f"{origin}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
+#: ``hash_from`` of a snapshot by metadata only (no file is read)
+STAT_ONLY = 1 << 62
+
 #: Paths outside a course snapshot that this process's work depended on (tools it found, the
 #: git repository it asked): :mod:`course_cli.engine.noop` keeps their stamps.
 WATCHED: set[str] = set()
@@ -196,6 +199,13 @@ def same_tree(
         return True
 
     return walk(str(root), "") and seen == len(recorded)
+
+
+def changed_entries(old: dict[str, Entry], new: dict[str, Entry]) -> list[str]:
+    """The names added, removed, or changed in kind, size or mtime between two snapshots."""
+    return sorted(
+        set(old) ^ set(new) | {k for k, v in new.items() if k in old and old[k][:3] != v[:3]}
+    )
 
 
 def path_stamp(path: Path) -> list[object]:

@@ -35,7 +35,9 @@ from pathlib import Path
 from course_cli.core.stamp import (
     RACY_NS,
     SKIPPED_DIRS,
+    STAT_ONLY,
     WATCHED,
+    changed_entries,
     path_stamp,
     same_tree,
     toolkit_stamp,
@@ -85,7 +87,7 @@ def begin(root: Path) -> _Pending:
     LAST = None
     WATCHED.clear()
     taken = time.time_ns()
-    return _Pending(root.resolve(), taken, tree_snapshot(root, hash_from=1 << 62))
+    return _Pending(root.resolve(), taken, tree_snapshot(root, hash_from=STAT_ONLY))
 
 
 def finish(pending: _Pending, report: BuildReport) -> None:
@@ -97,7 +99,7 @@ def finish(pending: _Pending, report: BuildReport) -> None:
         return
     root = pending.root
     tree = tree_snapshot(root)  # with hashes, to forgive a file that is only touched
-    if {k: v[:3] for k, v in tree.items()} != {k: v[:3] for k, v in pending.files.items()}:
+    if changed_entries(pending.files, tree):
         return  # something changed while the build ran: its verdict may be stale already
     outside = set(WATCHED) | _fixed_outside(root)
     for result in report.results:
