@@ -39,6 +39,39 @@ def is_inside(path: Path, root: Path) -> bool:
     return real == base or base in real.parents
 
 
+class Boundary:
+    """:func:`is_inside` for many paths under one ``root`` (one batch of copies): the root and
+    each folder are resolved once, then a path costs one ``lstat`` (a symlink is resolved
+    whole). Folders are not expected to be re-linked while the batch runs."""
+
+    def __init__(self, root: Path) -> None:
+        self.base = os.path.realpath(root)
+        self._folders: dict[str, str] = {}
+
+    def contains(self, path: Path) -> bool:
+        """True when ``path`` resolves to the root or below it."""
+        import stat
+
+        text = os.path.abspath(path)
+        folder, name = os.path.split(text)
+        try:
+            plain = name not in ("", ".", "..") and not stat.S_ISLNK(os.lstat(text).st_mode)
+        except (OSError, ValueError):
+            plain = False
+        if plain:
+            real_folder = self._folders.get(folder)
+            if real_folder is None:
+                real_folder = self._folders[folder] = os.path.realpath(folder)
+            real = os.path.join(real_folder, name)
+        else:
+            try:
+                real = os.path.realpath(text)
+            except (OSError, ValueError):
+                return False
+        base = self.base
+        return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
 def escapes(path: Path, root: Path) -> bool:
     """True when ``path`` is a symlink (or under one) that leads outside ``root``."""
     return not is_inside(path, root)
@@ -63,22 +96,39 @@ def read_bounded(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
     return data
 
 
-def copy_inside(src: Path, dst: Path, root: Path | None = None) -> None:
+def copy_inside(
+    src: Path,
+    dst: Path,
+    root: Path | None = None,
+    boundary: Boundary | None = None,
+    unless_same_as: Path | None = None,
+) -> bool:
     """Copy the course file ``src`` to ``dst``; refuse (ProblemsFound, exit 1) a ``src`` that
-    resolves outside the course (``root``, default: the course around ``dst``), e.g. a
-    symlink ``img/leak.svg -> /etc/passwd``, so that no host file is published."""
+    resolves outside the course (``root``, default: the course around ``dst``; or the
+    ``boundary`` of a batch of copies), e.g. a symlink ``img/leak.svg -> /etc/passwd``, so
+    that no host file is published. False (nothing written) when ``unless_same_as`` already
+    holds the same bytes as ``src``."""
     import shutil
 
     from course_cli.core.errors import ProblemsFound
+    from course_cli.core.fs import same_bytes
 
-    base = root or course_root_of(dst)
-    if not is_inside(src, base) and not _installed_tool_file(src, base):
+    if boundary is not None:
+        base = Path(boundary.base)
+        inside = boundary.contains(src)
+    else:
+        base = root or course_root_of(dst)
+        inside = is_inside(src, base)
+    if not inside and not _installed_tool_file(src, base):
         raise ProblemsFound(
             f"{shown(src, base)}: a symlink to {os.path.realpath(src)}, outside the course "
             "folder; it is not copied",
             hint="copy the file into the course instead of linking to it",
         )
+    if unless_same_as is not None and same_bytes(src, unless_same_as):
+        return False
     shutil.copyfile(src, dst)
+    return True
 
 
 #: The toolkit's shipped files (default templates, the site stylesheet): published from

@@ -42,6 +42,29 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def same_bytes(a: Path, b: Path) -> bool:
+    """True when the regular files ``a`` and ``b`` hold the same bytes (False when either is
+    missing or not a regular file)."""
+    import stat
+
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    if not (stat.S_ISREG(sa.st_mode) and stat.S_ISREG(sb.st_mode)) or sa.st_size != sb.st_size:
+        return False
+    try:
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                chunk = fa.read(1 << 20)
+                if chunk != fb.read(1 << 20):
+                    return False
+                if not chunk:
+                    return True
+    except OSError:
+        return False
+
+
 def newline_of(raw: bytes) -> str:
     """The line ending a file uses: ``\\r\\n``, ``\\r`` or ``\\n`` (the first one found)."""
     for nl in (b"\r\n", b"\n", b"\r"):

@@ -157,8 +157,8 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
     errors: dict[BuildStep, CourseError] = {}
     try:
         try:
-            for out in (p for t in tasks for p in t.step.outputs):
-                _make_folder(out.parent)
+            for folder in dict.fromkeys(p.parent for t in tasks for p in t.step.outputs):
+                _make_folder(folder)
             errors = dict(unit[0].action(tasks) or {})
         except CourseError as exc:
             errors = {step: exc for step in unit}
@@ -183,7 +183,7 @@ def _run_unit(unit: list[BuildStep]) -> list[StepResult]:
         for task in tasks:
             for tmp in task.staged.values():
                 with contextlib.suppress(OSError):  # e.g. its folder could not be made
-                    tmp.unlink(missing_ok=True)
+                    tmp.unlink(missing_ok=True)  # a failed step's; installed ones are gone
 
 
 def _make_folder(folder: Path) -> None:
@@ -234,22 +234,25 @@ def _os_error(exc: OSError) -> CourseError:
 def _install(task: Task) -> CourseError | None:
     """Rename the staged outputs into place once every one of them looks sound; else the
     error (the old outputs stay, nothing is recorded as fresh)."""
-    missing = [final for final, tmp in task.staged.items() if not tmp.is_file()]
+    # an output the action kept (Task.keep) is checked where it is, and stays
+    made = {final: final if final in task.unchanged else tmp for final, tmp in task.staged.items()}
+    missing = [final for final, path in made.items() if not path.is_file()]
     if missing:
         return ToolFailedError(
             f"{task.step.kind}: the tool reported success but wrote no "
             + ", ".join(p.name for p in missing)
         )
-    for final, tmp in task.staged.items():
-        problem = output_problem(tmp)
+    for final, path in made.items():
+        problem = output_problem(path)
         if problem is not None:
             return BrokenOutputError(
                 f"{task.step.kind}: the tool reported success but {final.name} {problem}; "
                 "the previous output is kept"
             )
     try:
-        for final, tmp in task.staged.items():
-            os.replace(tmp, final)
+        for final, path in made.items():
+            if path is not final:
+                os.replace(path, final)
     except OSError as exc:
         return _os_error(exc)
     return None

@@ -136,5 +136,6 @@ class Manifest:
         """Write the manifest atomically."""
         with self._lock:
             data = {"version": MANIFEST_VERSION, "outputs": self.outputs, "files": self.files}
-            text = json.dumps(data, indent=1, sort_keys=True)
+            # compact: json's C encoder (an indented dump takes its pure-Python path)
+            text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         atomic_write(self.path, text)

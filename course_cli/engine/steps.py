@@ -43,14 +43,23 @@ class BuildStep:
 
 @dataclass(frozen=True)
 class Task:
-    """A step handed to its action: ``staged`` maps each final output to its temporary path."""
+    """A step handed to its action: ``staged`` maps each final output to its temporary path.
+    An output the action found already holding exactly what it would write is ``unchanged``
+    (see :meth:`keep`)."""
 
     step: BuildStep
     staged: Mapping[Path, Path]
+    unchanged: set[Path] = field(default_factory=set, compare=False)
 
     def out(self, path: Path | None = None) -> Path:
         """Where the action must write ``path`` (default: the step's main output)."""
         return self.staged[path or self.step.output]
+
+    def keep(self, path: Path | None = None) -> None:
+        """Say that the output ``path`` (default: the main one) already holds, byte for byte,
+        what the action would write: it is checked like a new output but not replaced (a
+        forced rebuild of a copied file then rewrites nothing)."""
+        self.unchanged.add(path or self.step.output)
 
 
 class Action(Protocol):

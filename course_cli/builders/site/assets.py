@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_cli.core.boundary import copy_inside
+from course_cli.core.boundary import Boundary, copy_inside
 from course_cli.core.config import Course
+from course_cli.core.errors import CourseError, DiskError
 from course_cli.core.templating import template_file
 from course_cli.engine.steps import BuildStep, Task
 
@@ -28,9 +29,32 @@ def asset_steps(
     return steps
 
 
-def _copy(tasks: Sequence[Task]) -> None:
+def _copy(tasks: Sequence[Task]) -> dict[BuildStep, CourseError]:
+    """Copy each task's file; a copy that fails fails its own step only. A file whose copy
+    already holds the same bytes (a forced rebuild) is checked and kept, not written again."""
+    errors: dict[BuildStep, CourseError] = {}
+    boundaries: dict[Path, Boundary] = {}
     for task in tasks:
-        copy_inside(task.step.inputs[0], task.out(), root=task.step.payload)
+        src, root = task.step.inputs[0], task.step.payload
+        try:
+            boundary = None
+            if root is not None:
+                boundary = boundaries.get(root) or boundaries.setdefault(root, Boundary(root))
+            if not copy_inside(src, task.out(), root, boundary, unless_same_as=task.step.output):
+                task.keep()
+        except CourseError as exc:
+            errors[task.step] = exc
+        except OSError as exc:
+            errors[task.step] = DiskError(
+                f"cannot write {exc.filename or task.step.output}: {exc.strerror or exc}",
+                hint="free some space or make build/ writable, then build again",
+            )
+    return errors
+
+
+#: every stale copy of a build is one unit of the engine: run one by one, hundreds of tiny
+#: copies cost more in thread hand-offs than in copying
+COPY_BATCH = "site-copies"
 
 
 def copy_step(src: Path, dst: Path, root: Path | None = None) -> BuildStep:
@@ -42,5 +66,6 @@ def copy_step(src: Path, dst: Path, root: Path | None = None) -> BuildStep:
         inputs=(src,),
         action=_copy,
         label=f"site: {dst.name}",
+        batch=COPY_BATCH,
         payload=root,
     )
