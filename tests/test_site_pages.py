@@ -433,16 +433,21 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     cache = search._PageCache(root / "build/.cache/search-pages.json")
     page = root / "build/site/lesson_01/index.html"
 
-    def must_not_parse(light: str, url: str) -> None:
-        raise AssertionError(f"{url} was parsed again")
+    def must_not_parse(*args: object) -> None:
+        raise AssertionError(f"{args[-1]} was parsed again")
 
     monkeypatch.setattr(search, "_entry", must_not_parse)
-    light, entry = cache.page(page.read_bytes(), "lesson_01/index.html")
-    assert entry is not None and entry["title"] == "Lesson 1: First steps"
-    # the glyph outlines are left out, the MathML (words and symbols for Pagefind) is kept
+    monkeypatch.setattr(search, "_without_unread", must_not_parse)
+    kept = cache.page(page, "lesson_01/index.html")
+    assert kept.entry is not None and kept.entry["title"] == "Lesson 1: First steps"
+    assert kept.marked and kept.light is None
+    monkeypatch.undo()
+    # what Pagefind reads: the glyph outlines are left out, the MathML (words and symbols
+    # for Pagefind) is kept
+    light = (root / "build/.cache/search-site/lesson_01/index.html").read_text(encoding="utf-8")
+    assert light == kept.light_copy()
     assert "<mjx-container" in light and "<path" not in light
     assert "<mjx-assistive-mml" in light and "<mi>c</mi>" in light
-    monkeypatch.undo()
 
     assert _build(root, "--force").returncode == 0
     assert index.read_text(encoding="utf-8") == before

@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -36,7 +38,11 @@ OFFLINE_VERSION = 2
 LIGHT_VERSION = 2
 #: the light copies and offline entries of the last index's pages (see :class:`_PageCache`)
 CACHE_NAME = "search-pages.json"
-_PAGE_CACHE_VERSION = 2
+#: beside it: the light copies Pagefind indexes, kept between builds
+COPIES_DIR = "search-site"
+#: the attribute that marks the part of a page Pagefind indexes
+BODY_MARK = "data-pagefind-body"
+_PAGE_CACHE_VERSION = 3
 
 
 def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> list[BuildStep]:
@@ -74,20 +80,23 @@ def _index(tasks: Sequence[Task]) -> None:
     for task in tasks:
         toolbox, site, cache_file = task.step.payload
         cache = _PageCache(cache_file)
-        entries = []
-        with tempfile.TemporaryDirectory(prefix="course-search-") as tmp:
-            for page in task.step.inputs:
-                url = page.relative_to(site).as_posix()
-                light, entry = cache.page(page.read_bytes(), url)
-                copy = Path(tmp, url)
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text(light, encoding="utf-8")
-                if entry is not None:
-                    entries.append(entry)
+        pages = [cache.page(page, page.relative_to(site).as_posix()) for page in task.step.inputs]
+        entries = [p.entry for p in pages if p.entry is not None]
+        if any(p.marked for p in pages):
+            # Pagefind indexes only the marked pages once one is marked: leave the rest out
+            pages = [p for p in pages if p.marked]
+        copies = cache_file.with_name(COPIES_DIR)
+        with contextlib.suppress(OSError):
+            cache.sync_copies(copies, pages)
+        with contextlib.ExitStack() as stack:
+            if not cache.synced:  # an unwritable cache: the copies go to a temporary folder
+                copies = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="course-")))
+                for page in pages:
+                    page.write_light(copies)
             index = site / INDEX_DIR
             if index.is_dir():
                 shutil.rmtree(index)  # fragments of deleted pages must not stay findable
-            toolbox.run("pagefind", ["--site", tmp, "--output-path", index, "--quiet"])
+            toolbox.run("pagefind", ["--site", copies, "--output-path", index, "--quiet"])
         cache.save()
         shutil.copyfile(index / ENTRY, task.out())
         task.out(site / OFFLINE_INDEX).write_text(_script(entries), encoding="utf-8")
@@ -103,37 +112,105 @@ def search_dir(site: Path) -> Path:
     return site / INDEX_DIR
 
 
+@dataclass
+class _Page:
+    """One page of the index: ``key`` (its URL and a hash of its bytes), whether it has a
+    part marked for Pagefind, its offline entry (None: not searchable) and, once made, its
+    light copy."""
+
+    path: Path
+    url: str
+    key: str
+    marked: bool
+    entry: dict[str, object] | None
+    light: str | None = None
+
+    def light_copy(self) -> str:
+        """What Pagefind is given of the page (made from the page when not made yet)."""
+        if self.light is None:
+            self.light = _without_unread(self.path.read_bytes().decode("utf-8", errors="replace"))
+        return self.light
+
+    def write_light(self, folder: Path) -> Path:
+        copy = folder / self.url
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(self.light_copy(), encoding="utf-8")
+        return copy
+
+
 class _PageCache:
-    """``build/.cache/search-pages.json``: for each page (by URL and a hash of its bytes) the
-    light copy and the offline entry made from it, so that a forced build, whose pages come
-    out byte for byte as before, reads none of them again. Holds the pages of the last index
-    only; an unreadable or foreign file is ignored."""
+    """``build/.cache/search-pages.json``: for each page (by URL and a hash of its bytes)
+    whether it is marked for Pagefind and the offline entry made from it, so that a forced
+    build, whose pages come out byte for byte as before, parses none of them again. Holds the
+    pages of the last index only; an unreadable or foreign file is ignored.
+
+    The light copies Pagefind reads stay in ``build/.cache/search-site/`` between builds, each
+    rewritten only when its page changed (or the file is not the one written: its size and
+    modification time are kept); making hundreds of files and folders anew cost more than
+    Pagefind's own work."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.old: dict[str, list[object]] = {}
         self.new: dict[str, list[object]] = {}
+        self.old_copies: dict[str, list[object]] = {}
+        self.copies: dict[str, list[object]] = {}  # url -> [page key, size, mtime_ns]
+        self.synced = False
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("version") == _page_cache_version():
                 self.old = dict(data["pages"])
+                self.old_copies = dict(data.get("copies") or {})
         except (OSError, ValueError, KeyError, TypeError):
-            self.old = {}
+            self.old, self.old_copies = {}, {}
 
-    def page(self, raw: bytes, url: str) -> tuple[str, dict[str, object] | None]:
-        """The light copy of the page and its offline entry (None: not searchable)."""
+    def page(self, path: Path, url: str) -> _Page:
+        """The page at ``path`` (``url`` in the site), parsed only when its bytes are new."""
+        raw = path.read_bytes()
         key = f"{url}\0{hashlib.sha256(raw).hexdigest()}"
         found = self.old.get(key)
-        if isinstance(found, list) and len(found) == 2 and isinstance(found[0], str):
-            light, entry = found[0], found[1]
+        if isinstance(found, list) and len(found) == 2 and isinstance(found[0], bool):
+            marked, entry, light = found[0], found[1], None
         else:
             light = _without_unread(raw.decode("utf-8", errors="replace"))
-            entry = _entry(light, url)
-        self.new[key] = [light, entry]
-        return light, entry if isinstance(entry, dict) else None
+            marked, entry = BODY_MARK in light, _entry(light, url)
+        self.new[key] = [marked, entry]
+        entry = entry if isinstance(entry, dict) else None
+        return _Page(path, url, key, marked, entry, light)
+
+    def sync_copies(self, folder: Path, pages: Sequence[_Page]) -> None:
+        """Make ``folder`` hold exactly the light copies of ``pages``: write those whose page
+        changed, delete the others. Raises OSError (``synced`` stays False) when the folder
+        cannot be written."""
+        kept = set()
+        for page in pages:
+            copy = folder / page.url
+            was = self.old_copies.get(page.url)
+            if was is not None and was[0] == page.key:
+                try:
+                    st = copy.stat()
+                except OSError:
+                    st = None
+                if st is not None and [st.st_size, st.st_mtime_ns] == was[1:]:
+                    self.copies[page.url] = was
+                    kept.add(copy)
+                    continue
+            st = page.write_light(folder).stat()
+            self.copies[page.url] = [page.key, st.st_size, st.st_mtime_ns]
+            kept.add(copy)
+        for dirpath, _, filenames in os.walk(folder, topdown=False):
+            here = Path(dirpath)
+            for name in filenames:
+                if here / name not in kept:
+                    (here / name).unlink()
+            if here != folder and not os.listdir(here):
+                here.rmdir()
+        self.synced = True
 
     def save(self) -> None:
-        data = {"version": _page_cache_version(), "pages": self.new}
+        data = {"version": _page_cache_version(), "pages": self.new, "copies": self.copies}
+        if self.new == self.old and self.copies == self.old_copies:
+            return  # a forced build of unchanged pages: nothing to write
         with contextlib.suppress(OSError):  # an unwritable cache: the next index reads again
             atomic_write(self.path, json.dumps(data, ensure_ascii=False))
 
