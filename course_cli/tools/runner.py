@@ -34,6 +34,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course_cli.core.errors import ToolFailedError, ToolNotFoundError
 from course_cli.tools import interrupts
@@ -275,6 +276,16 @@ class Toolbox:
             cache_file=root / "build" / ".cache" / "tools.json",
             read_only=read_only,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (a worker process renders site pages with it): without the lock."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # -- finding ---------------------------------------------------------------------------
     def find(self, name: str) -> ToolInfo:

@@ -11,6 +11,7 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from course_cli.builders.site.markdown import drop_materials_list, heading_ancho
 from course_cli.builders.site.meta import SourceInfo, source_info
 from course_cli.builders.site.options import SiteOptions
 from course_cli.builders.site.typeset import typeset_pages
+from course_cli.builders.site.workers import PROCESS_MIN, warm_up
 from course_cli.core.boundary import is_inside
 from course_cli.core.config import Course, Lesson
 from course_cli.core.errors import CourseError
@@ -61,6 +63,8 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
             hint="delete templates/site/ to use the toolkit's default site templates",
         )
     out = options.build_dir / SITE_DIR
+    if len(course.lessons) >= PROCESS_MIN and (options.force or not (out / "index.html").exists()):
+        warm_up(options.jobs)  # every page will be rendered: start the workers while we plan
     solutions = options.of(SiteOptions).solutions
     solutions = course.build.solutions if solutions is None else solutions
     steps = asset_steps(
@@ -134,8 +138,9 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
 
 def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[Path]:
     """Delete the site's copies of outputs that are gone (a deleted deck, a conspect whose
-    build failed): files the manifest records as site copies that no step makes any more.
-    Returns what went."""
+    build failed) and the pages of lessons that are gone: files the manifest records as site
+    copies or pages that no step makes any more (and the folders they leave empty). Returns
+    what went."""
     import json
 
     from course_cli.engine.manifest import MANIFEST_NAME
@@ -148,13 +153,17 @@ def prune_stale_copies(root: Path, build_dir: Path, planned: set[Path]) -> list[
     site = build_dir / SITE_DIR
     removed = []
     for rel, entry in outputs.items():
-        if not isinstance(entry, dict) or entry.get("kind") != "site-copy":
+        if not isinstance(entry, dict) or entry.get("kind") not in ("site-copy", "site-page"):
             continue
         path = root / rel
         if path in planned or not is_inside(path, site) or not path.is_file():
             continue
         path.unlink()
         removed.append(path)
+        folder = path.parent
+        while folder != site and folder.is_relative_to(site) and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
     return removed
 
 
@@ -881,7 +890,9 @@ _ENVIRONMENTS: dict[tuple[str, ...], Any] = {}
 
 def _environment(course: Course) -> Any:
     """The Jinja environment of the course's site templates, made once per template folders
-    (it compiles each template once; its loader reloads a template whose file changed)."""
+    (it compiles each template once; its loader reloads a template whose file changed).
+    Compiled templates are kept in build/.cache/site-templates/ by Jinja's own key (the
+    template's name and a hash of its text), so a build compiles only an edited template."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     dirs = tuple(str(p) for p in template_dirs(course.root, "site"))
@@ -892,13 +903,32 @@ def _environment(course: Course) -> Any:
             undefined=StrictUndefined,
             autoescape=True,
             keep_trailing_newline=True,
+            bytecode_cache=_template_cache(course.root / "build" / ".cache" / "site-templates"),
         )
         _ENVIRONMENTS[dirs] = env
     return env
 
 
-_Sidebar = tuple[list[tuple[str, str]], list[str], dict[str, list[int]]]
-_SIDEBARS: dict[tuple[object, ...], _Sidebar] = {}
+def _template_cache(folder: Path) -> Any:
+    """Jinja's file cache of compiled templates, quiet when the folder cannot be read or
+    written (a read-only build/ compiles each time)."""
+    from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
+    class QuietCache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                super().load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+
+    return QuietCache(str(folder))
+
+
+_Sidebar = tuple[list[tuple[str, str]], list[str], dict[str, list[int]], Course]
+_SIDEBARS: dict[tuple[str, int], _Sidebar] = {}
 _CURRENT = ' class="current" aria-current="page"'
 
 
@@ -908,10 +938,10 @@ def side_lessons(course: Course, prefix: str, current: str) -> Any:
     every page lists every lesson, so a page per lesson made them quadratic."""
     from markupsafe import Markup, escape
 
-    lessons = tuple((x.dirname, x.number, x.title) for x in course.lessons)
-    key = (prefix, lessons)
+    key = (prefix, id(course))
     made = _SIDEBARS.get(key)
-    if made is None:
+    if made is None or made[3] is not course:  # an id may be reused by a later course
+        lessons = tuple((x.dirname, x.number, x.title) for x in course.lessons)
         items: list[tuple[str, str]] = []
         where: dict[str, list[int]] = {}
         for index, (dirname, number, title) in enumerate(lessons):
@@ -921,8 +951,8 @@ def side_lessons(course: Course, prefix: str, current: str) -> Any:
             where.setdefault(dirname, []).append(index)
         if len(_SIDEBARS) > 16:
             _SIDEBARS.clear()
-        made = _SIDEBARS[key] = (items, [head + tail for head, tail in items], where)
-    items, plain, where = made
+        made = _SIDEBARS[key] = (items, [head + tail for head, tail in items], where, course)
+    items, plain, where, _ = made
     parts = list(plain)
     for index in where.get(current, ()):
         head, tail = items[index]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,21 @@ def github_slug(text: str, seen: dict[str, int]) -> str:
     return base if n == 0 else f"{base}-{n}"
 
 
+_PARSERS = threading.local()
+
+
 def _parser() -> Any:
+    """This thread's Markdown parser and renderer, made once per thread: making one (the
+    rules, their regular expressions, the plugins) costs more than parsing a lesson page."""
+    md = getattr(_PARSERS, "md", None)
+    if md is None:
+        md = _PARSERS.md = _make_parser()
+    return md
+
+
+def _make_parser() -> Any:
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.container import container_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -35,9 +49,26 @@ def _parser() -> Any:
     md.enable("strikethrough")
     front_matter_plugin(md)
     dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True)
-    from mdit_py_plugins.container import container_plugin
-
     container_plugin(md, "solution", validate=lambda params, *_: bool(SOLUTION_RE.match(params)))
+    renderer: Any = md.renderer  # markdown-it's HTML renderer (its protocol lacks ``rules``)
+    rules = renderer.rules
+    rules["math_inline"] = lambda t, i, o, e: (
+        f'<span class="math">\\({html.escape(t[i].content)}\\)</span>'
+    )
+    rules["math_inline_double"] = lambda t, i, o, e: (
+        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>'
+    )
+    rules["math_block"] = lambda t, i, o, e: (
+        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>\n'
+    )
+    rules["math_block_label"] = lambda t, i, o, e: (
+        f'<div class="math" id="{html.escape(t[i].info)}">\\[{html.escape(t[i].content)}\\]</div>\n'
+    )
+    rules["front_matter"] = lambda t, i, o, e: ""
+    rules["container_solution_open"] = lambda t, i, o, e: (
+        '<details class="solution">\n<summary>Solution</summary>\n'
+    )
+    rules["container_solution_close"] = lambda t, i, o, e: "</details>\n"
     return md
 
 
@@ -94,24 +125,6 @@ def render_markdown(
             tok.attrSet("id", github_slug(tokens[i + 1].content, seen))
         if rewrite_href and tok.children:
             _rewrite_links(tok.children, rewrite_href)
-    rules = md.renderer.rules
-    rules["math_inline"] = lambda t, i, o, e: (
-        f'<span class="math">\\({html.escape(t[i].content)}\\)</span>'
-    )
-    rules["math_inline_double"] = lambda t, i, o, e: (
-        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>'
-    )
-    rules["math_block"] = lambda t, i, o, e: (
-        f'<div class="math">\\[{html.escape(t[i].content)}\\]</div>\n'
-    )
-    rules["math_block_label"] = lambda t, i, o, e: (
-        f'<div class="math" id="{html.escape(t[i].info)}">\\[{html.escape(t[i].content)}\\]</div>\n'
-    )
-    rules["front_matter"] = lambda t, i, o, e: ""
-    rules["container_solution_open"] = lambda t, i, o, e: (
-        '<details class="solution">\n<summary>Solution</summary>\n'
-    )
-    rules["container_solution_close"] = lambda t, i, o, e: "</details>\n"
     from course_cli.builders.site.safe import sanitize
 
     # Raw HTML in the Markdown passes markdown-it untouched: clean the whole body.

@@ -20,6 +20,7 @@ version, this renderer and the course macros, so a hit is what a new rendering w
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -134,9 +135,27 @@ class TypesetPages:
     def __call__(self, tasks: Sequence[Task], /) -> dict[BuildStep, CourseError]:
         errors: dict[BuildStep, CourseError] = {}
         done: list[Task] = []
-        # Up to ``jobs`` pages render at once: a lesson page waits for pandoc (its conspect),
-        # which runs while other pages render. Results are taken in the order of ``tasks``.
-        if self.jobs > 1 and len(tasks) > 1:
+        # Many pages render in worker processes (see workers.py); else up to ``jobs`` pages
+        # render at once in threads: a lesson page waits for pandoc (its conspect), which
+        # runs while other pages render. Results are taken in the order of ``tasks``.
+        # A worker also typesets its page's math when every formula is in the cache.
+        from course_cli.builders.site.workers import render_pages
+
+        finish = functools.partial(typeset_from_cache, self.cache_file, self.cache_key)
+        in_workers = render_pages(tasks, self.renderers, self.jobs, finish)
+        results: Sequence[Mapping[BuildStep, CourseError]]
+        typeset: set[BuildStep] = set()
+        if in_workers is not None:
+            results = [r.errors for r in in_workers]
+            used = {k for r in in_workers if r.typeset is not None for k in r.typeset}
+            typeset = {
+                t.step for t, r in zip(tasks, in_workers, strict=True) if r.typeset is not None
+            }
+            if used:
+                cache = FormulaCache(self.cache_file, self.cache_key)
+                cache.touch(used)
+                cache.close()
+        elif self.jobs > 1 and len(tasks) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(self.jobs, len(tasks))) as pool:
@@ -145,7 +164,7 @@ class TypesetPages:
             results = [self._render_one(task) for task in tasks]
         for task, failed in zip(tasks, results, strict=True):
             errors.update(failed)
-            if task.step not in failed:
+            if task.step not in failed and task.step not in typeset:
                 done.append(task)
         texts = [task.out().read_text(encoding="utf-8") for task in done]
         found = [list(MATH_RE.finditer(text)) for text in texts]
@@ -185,24 +204,9 @@ class TypesetPages:
         listed: list[list[tuple[str, str, bool, bool]]] = []  # key, tex, display, stateful
         rendered: dict[str, dict[str, Any]] = {}
         for matches in found:
-            state = hashlib.sha256()
-            formulas = []
-            for m in matches:
-                tex, display = _tex(m)
-                control = _CONTROL_RE.search(tex)
-                key = _formula_key(m)
-                if control is not None:  # MathJax fails on it with a JavaScript error
-                    rendered[key] = {
-                        "error": f"the TeX holds the control character U+{ord(control[0]):04X}"
-                        " (an escape such as \\b written into the file as one character?)"
-                    }
-                    formulas.append((key, tex, display, False))
-                elif _STATEFUL.search(tex):
-                    state.update(f"{int(display)}\0{tex}\0".encode())
-                    formulas.append(("s" + state.hexdigest()[:24], tex, display, True))
-                else:
-                    formulas.append((key, tex, display, False))
+            formulas, failed = _page_formulas(matches)
             listed.append(formulas)
+            rendered.update(failed)
         cache = FormulaCache(self.cache_file, self.cache_key)
         wanted = {f[0] for page in listed for f in page} - set(rendered)
         stored = cache.get(wanted)
@@ -288,6 +292,63 @@ class TypesetPages:
             return str(path)
 
 
+def _page_formulas(
+    matches: Sequence[re.Match[str]],
+) -> tuple[list[tuple[str, str, bool, bool]], dict[str, dict[str, Any]]]:
+    """The formulas of one page as (key, tex, display, stateful), and {"error"} for each one
+    MathJax cannot be given."""
+    formulas: list[tuple[str, str, bool, bool]] = []
+    failed: dict[str, dict[str, Any]] = {}
+    state = hashlib.sha256()
+    for m in matches:
+        tex, display = _tex(m)
+        control = _CONTROL_RE.search(tex)
+        key = _formula_key(m)
+        if control is not None:  # MathJax fails on it with a JavaScript error
+            failed[key] = {
+                "error": f"the TeX holds the control character U+{ord(control[0]):04X}"
+                " (an escape such as \\b written into the file as one character?)"
+            }
+            formulas.append((key, tex, display, False))
+        elif _STATEFUL.search(tex):
+            state.update(f"{int(display)}\0{tex}\0".encode())
+            formulas.append(("s" + state.hexdigest()[:24], tex, display, True))
+        else:
+            formulas.append((key, tex, display, False))
+    return formulas, failed
+
+
+_OPEN_CACHES: dict[tuple[Path, str], FormulaCache] = {}
+
+
+def typeset_from_cache(cache_file: Path, cache_key: str, page: Path) -> list[str] | None:
+    """Typeset the math of the rendered ``page`` (in place) from the formula cache alone: what
+    a worker process does after rendering a page (see workers.py). The keys of the formulas
+    it used (to mark them used), or None when one is not cached, or not usable: the page is
+    then left to the build's typesetting pass, which runs MathJax and reports errors."""
+    text = page.read_text(encoding="utf-8")
+    matches = list(MATH_RE.finditer(text))
+    if not matches:
+        return []
+    formulas, failed = _page_formulas(matches)
+    if failed:
+        return None
+    cache = _OPEN_CACHES.get((cache_file, cache_key))
+    if cache is None:
+        cache = _OPEN_CACHES[(cache_file, cache_key)] = FormulaCache(cache_file, cache_key)
+    keys = [f[0] for f in formulas]
+    stored = cache.get(set(keys), touch=False)
+    if len(stored) < len(set(keys)):
+        return None
+    ids = {g for _, used in stored.values() for g in used}
+    glyphs = cache.glyphs(ids)
+    if len(glyphs) < len(ids):
+        return None
+    entries = [{"html": stored[k][0], "glyphs": stored[k][1]} for k in keys]
+    page.write_text(_assemble(text, matches, entries, glyphs), encoding="utf-8")
+    return keys
+
+
 def _tex(m: re.Match[str]) -> tuple[str, bool]:
     display = m.group("display") is not None
     return html.unescape(m.group("display") if display else m.group("inline")), display
@@ -359,8 +420,9 @@ class FormulaCache:
         except (OSError, sqlite3.Error):
             self.db = None
 
-    def get(self, keys: set[str]) -> dict[str, tuple[str, list[str]]]:
-        """The stored (html, glyph ids) of those of ``keys`` that are stored."""
+    def get(self, keys: set[str], touch: bool = True) -> dict[str, tuple[str, list[str]]]:
+        """The stored (html, glyph ids) of those of ``keys`` that are stored, marked used
+        unless ``touch`` is false (a worker process only reads: see :meth:`touch`)."""
         import sqlite3
 
         found: dict[str, tuple[str, list[str]]] = {}
@@ -375,13 +437,22 @@ class FormulaCache:
                     f"SELECT key, html, glyphs FROM math WHERE key IN ({marks})", chunk
                 ):
                     found[key] = (markup, ids.split())
-            with self.db:
-                self.db.executemany(
-                    "UPDATE math SET used = ? WHERE key = ?", [(self.now, k) for k in found]
-                )
         except sqlite3.Error:
             return {}
+        if touch:
+            self.touch(set(found))
         return found
+
+    def touch(self, keys: set[str]) -> None:
+        """Mark the formulas ``keys`` used by this build (the least recently used go first)."""
+        import sqlite3
+
+        if self.db is None or not keys:
+            return
+        with contextlib.suppress(sqlite3.Error), self.db:
+            self.db.executemany(
+                "UPDATE math SET used = ? WHERE key = ?", [(self.now, k) for k in sorted(keys)]
+            )
 
     def glyphs(self, ids: set[str]) -> dict[str, str]:
         """The stored outlines of glyphs ``ids``."""
