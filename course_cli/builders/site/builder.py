@@ -27,7 +27,7 @@ from course_cli.builders.site.meta import SourceInfo, source_info
 from course_cli.builders.site.options import SiteOptions
 from course_cli.builders.site.typeset import typeset_pages
 from course_cli.builders.site.workers import PROCESS_MIN, warm_up
-from course_cli.core.boundary import is_inside
+from course_cli.core.boundary import Boundary, is_inside
 from course_cli.core.config import Course, Lesson
 from course_cli.core.errors import CourseError
 from course_cli.core.templating import template_dirs, template_file
@@ -182,12 +182,14 @@ def _lesson_copies(
     page_dir = out / lesson.dirname
     steps: list[BuildStep] = []
     links: list[Link] = []
-    # Dotfiles are the engine's temporary outputs (.slides.part-1a2b.html), never pages.
-    decks = (
-        sorted(p for p in built.glob("*.html") if not p.name.startswith("."))
-        if built.is_dir()
-        else []
-    )
+    # Dotfiles are the engine's temporary outputs (.slides.part-1a2b.html), never pages. The
+    # folder is listed once (a glob per kind of output listed it six times per lesson).
+    try:
+        listing = sorted(p for p in built.iterdir() if not p.name.startswith("."))
+    except OSError:  # the lesson has not been built
+        listing = []
+    decks = [p for p in listing if p.name.endswith(".html")]
+    deck_stems = {d.stem for d in decks}
     for deck_html in decks:
         steps.append(copy_step(deck_html, page_dir / deck_html.name, course.root))
         label = "Slides" if deck_html.stem == "slides" else f"Slides: {deck_html.stem}"
@@ -195,8 +197,8 @@ def _lesson_copies(
     for name, label in ARTIFACTS:
         if name.endswith(".html"):
             continue
-        for src in sorted(built.glob(f"*{Path(name).suffix}")) if built.is_dir() else []:
-            if name.startswith("slides") and src.stem in {d.stem for d in decks}:
+        for src in (p for p in listing if p.name.endswith(Path(name).suffix)):
+            if name.startswith("slides") and src.stem in deck_stems:
                 text = label if src.stem == "slides" else f"{label}: {src.stem}"
             elif src.name == name:
                 text = label
@@ -213,8 +215,9 @@ def _lesson_copies(
     lesson_dir = lesson.dir(course.root)
     for img_dir in (lesson_dir / "slides" / "img",):
         if img_dir.is_dir():
+            inside = Boundary(course.root)
             for src in sorted(p for p in img_dir.rglob("*") if p.is_file()):
-                if is_inside(src, course.root):  # a symlink out of the course is not published
+                if inside.contains(src):  # a symlink out of the course is not published
                     steps.append(
                         copy_step(src, page_dir / "img" / src.relative_to(img_dir), course.root)
                     )
