@@ -8,20 +8,17 @@ Heavy modules are imported inside the commands so that ``course --help`` stays f
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from course_cli import __version__
+from course_cli import __version__, command
 from course_cli.core.errors import CourseError, ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from course_cli.check.findings import Finding
     from course_cli.check.result import CheckReport
     from course_cli.core.config import Course
 
@@ -57,44 +54,22 @@ NoWaitOption = Annotated[
 ]
 
 
-@contextlib.contextmanager
-def _exclusive(root: Path | None, what: str, no_wait: bool) -> Iterator[None]:
+def _exclusive(
+    root: Path | None, what: str, no_wait: bool
+) -> contextlib.AbstractContextManager[None]:
     """Hold the course's lock (build/.lock) while the block runs; tell the user when waiting."""
-    from course_cli.core.courseroot import find_root
-    from course_cli.core.locking import course_lock
-
-    root = _given_root(root)
-    if root is not None and not (root / "course.yaml").is_file():
-        _course(root)  # raises the usual "no course.yaml" error
-    base = root.resolve() if root is not None else find_root()
-
-    def told(message: str) -> None:
-        from course_cli.core.console import err_console
-
-        err_console().print(message, markup=False)
-
-    with course_lock(base, what, wait=not no_wait, on_wait=told):
-        yield
+    return command.exclusive(_given_root(root), what, no_wait)
 
 
 def _course(root: Path | None) -> Course:
     """Find and load the course (raises ConfigError, which the handler reports)."""
-    from course_cli.core.config import load_course
-
-    return load_course(_course_root(root))
+    return command.load(_given_root(root))
 
 
 def _course_root(root: Path | None) -> Path:
     """The folder of the course the command works on, course.yaml unread (raises ConfigError
     when there is none)."""
-    from course_cli.core.courseroot import find_root
-
-    root = _given_root(root)
-    if root is not None and not (root / "course.yaml").is_file():
-        from course_cli.core.errors import ConfigError
-
-        raise ConfigError([f"no course.yaml in {root}"], hint="pass --root pointing at a course")
-    return root.resolve() if root else find_root()
+    return command.course_root(_given_root(root))
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
@@ -423,58 +398,10 @@ def build(
 ) -> None:
     """Build slides, conspect PDFs, the book, notebooks and the site into build/ (only what is
     stale)."""
-    from course_cli.builders import targets as build_mod
-    from course_cli.builders.pdf.options import PdfOptions
-    from course_cli.builders.site.options import SiteOptions
-    from course_cli.builders.slides.options import SlidesOptions
-    from course_cli.core.console import console
-    from course_cli.engine.progress import make_progress
-
-    target, numbers = build_mod.parse_build_args(what or [])
-    builder_options = (
-        SlidesOptions.parse(formats),
-        PdfOptions(engine=engine or None, solutions=solutions),
-        SiteOptions(solutions=solutions),
-    )
-    from course_cli.engine import noop
-
-    pending = None if force else noop.begin(_course_root(root))  # before course.yaml is read
-    course = _course(root)
-    with _exclusive(course.root, "build", no_wait):
-        report = build_mod.build(
-            course, target, numbers, force=force, jobs=jobs,
-            progress=make_progress(course.root),
-            builder_options=builder_options,
-        )  # fmt: skip
-        if pending is not None:
-            noop.finish(pending, report)  # a no-op build's output may be replayed
-    console().print(report.summary(), markup=False)
-    from course_cli.check.rendered import layout_findings
-
-    findings, notes = layout_findings(course, report)
-    _print_layout(findings, notes, strict)
-    report.raise_for_failures()
-    if strict and any(f.severity in ("error", "warning") for f in findings):
-        from course_cli.core.errors import ProblemsFound
-
-        raise ProblemsFound(
-            f"course build --strict: {len(findings)} layout problem(s) in the built outputs"
-        )
-
-
-def _print_layout(findings: list[Finding], notes: list[str], strict: bool) -> None:
-    """Print layout findings (as warnings, or errors with ``--strict``) and notes to stderr."""
-    from course_cli.core.console import err_console
-
-    err = err_console()
-    for f in findings:
-        level = "error" if strict or f.severity == "error" else f.severity
-        style = {"error": "bold red", "warning": "yellow"}.get(level, "cyan")
-        err.print(f"[{style}]{level}:[/] {_escape(f.location())}: {_escape(f.message)} [{f.code}]")
-        if f.hint:
-            err.print(f"[dim]  hint:[/] {_escape(f.hint)}")
-    for note in notes:
-        err.print(f"[dim]note:[/] {_escape(note)}")
+    command.build(
+        what or [], force=force, jobs=jobs, formats=formats, engine=engine, solutions=solutions,
+        strict=strict, no_wait=no_wait, root=_given_root(root),
+    )  # fmt: skip
 
 
 @app.command("book-sync")
@@ -598,7 +525,7 @@ def _run() -> None:
     try:
         code = app(standalone_mode=False)
     except CourseError as exc:
-        _report(exc)
+        command.report(exc)
         sys.exit(int(exc.exit_code))
     except interrupts.Interrupted as exc:
         typer.echo(exc.message, err=True)
@@ -612,8 +539,8 @@ def _run() -> None:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
     except OSError as exc:
-        if exc.errno in _DISK_ERRNOS:  # a full or read-only disk: the user's to fix, no bug
-            _report(_disk_error(exc))
+        if exc.errno in command.DISK_ERRNOS:  # a full or read-only disk: the user's to fix
+            command.report(command.disk_error(exc))
             sys.exit(int(ExitCode.PROBLEMS))
         raise
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
@@ -628,20 +555,6 @@ def _run() -> None:
         sys.exit(code)
 
 
-_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
-
-
-def _disk_error(exc: OSError) -> CourseError:
-    """A one-line error for a file that could not be written: what, where, why."""
-    where = exc.filename or "a file"
-    from course_cli.core.errors import DiskError
-
-    return DiskError(
-        f"cannot write {where}: {exc.strerror or exc}",
-        hint="free some space or make the folder writable, then run the command again",
-    )
-
-
 def _click_exception() -> type[Exception]:
     """Return click's ClickException (Typer may vendor click as ``typer._click``)."""
     try:
@@ -649,20 +562,3 @@ def _click_exception() -> type[Exception]:
     except ImportError:  # Typer releases that depend on click itself
         from click import exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
     return exceptions.ClickException
-
-
-def _report(exc: CourseError) -> None:
-    from course_cli.core.console import err_console
-
-    err = err_console()
-    lines = getattr(exc, "messages", None) or [exc.message]
-    for line in lines:
-        err.print(f"[bold red]error:[/] {_escape(line)}")
-    if exc.hint:
-        err.print(f"[dim]hint:[/] {_escape(exc.hint)}")
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)

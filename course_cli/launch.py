@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 RECORD_VERSION = 1
 
 #: every environment variable rich, Typer (with its click) or the toolkit's console read that
-#: changes what a command prints (tests/test_launch.py checks the libraries for more)
+#: changes what a command prints (tests/test_replay_cache.py checks the libraries for more)
 RENDER_ENV = (
     "CI",
     "COLORTERM",
@@ -85,7 +85,14 @@ def main() -> None:
             _play(record)
             sys.exit(record["code"])
     tee = _Recorder() if kind is not None else None
-    from course_cli.cli import main as run_app
+    plain = plain_build(argv)
+    if plain is not None:  # ``course build`` without Typer (see course_cli.command)
+        from course_cli import command
+
+        def run_app() -> None:
+            command.guarded(lambda: command.build(**plain))
+    else:
+        from course_cli.cli import main as run_app
 
     code: Any = None  # stays None when the run ends with another exception (not kept)
     try:
@@ -99,6 +106,73 @@ def main() -> None:
             tee.uninstall()
             if kind is not None and isinstance(code, int) and not tee.tainted:
                 _remember(kind, argv, code, tee.chunks)
+
+
+#: ``course build``'s options: name -> (keyword of command.build, takes a value)
+_BUILD_OPTIONS = {
+    "--force": ("force", False),
+    "--strict": ("strict", False),
+    "--no-wait": ("no_wait", False),
+    "--solutions": ("solutions", False),
+    "--no-solutions": ("solutions", False),
+    "--jobs": ("jobs", True),
+    "-j": ("jobs", True),
+    "--format": ("formats", True),
+    "--engine": ("engine", True),
+    "--root": ("root", True),
+}
+
+
+def plain_build(argv: list[str]) -> dict[str, Any] | None:
+    """The keyword arguments of :func:`course_cli.command.build` for a plain command line
+    ``course [--root R] build [WHAT…] [OPTIONS]`` — what Typer would pass it — or None for
+    anything else (help, a repeated or unknown option, a value Typer would refuse, ``--``):
+    Typer then parses it and says what is wrong. tests/test_replay_cache.py holds both to the
+    same results."""
+    if any(name.startswith(_COMPLETION_PREFIXES) for name in os.environ):
+        return None
+    args = list(argv)
+    global_root: str | None = None
+    if args[:1] == ["--root"] and len(args) > 1:
+        global_root, args = args[1], args[2:]
+    elif args[:1] and args[0].startswith("--root="):
+        global_root, args = args[0].removeprefix("--root="), args[1:]
+    if args[:1] != ["build"] or (global_root is not None and global_root.startswith("-")):
+        return None
+    kwargs: dict[str, Any] = {}
+    what: list[str] = []
+    rest = args[1:]
+    while rest:
+        token = rest.pop(0)
+        if not token.startswith("-") or token == "-":
+            what.append(token)
+            continue
+        name, eq, value = token.partition("=")
+        spec = _BUILD_OPTIONS.get(name)
+        if spec is None or spec[0] in kwargs or (eq and (not spec[1] or name == "-j")):
+            return None  # unknown, repeated, a flag given a value, or "-j=2"
+        key, takes_value = spec
+        if not takes_value:
+            kwargs[key] = name != "--no-solutions"
+            continue
+        if not eq:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        if not value or value.startswith("-"):
+            return None
+        if key == "jobs":
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+                return None
+            kwargs[key] = int(value)
+        else:
+            kwargs[key] = value
+    root = kwargs.pop("root", global_root)
+    if root is not None:
+        if not root or (os.path.exists(root) and not os.path.isdir(root)):
+            return None  # Typer: "Directory … is a file"
+        kwargs["root"] = Path(root)
+    return {"what": what, **kwargs}
 
 
 def _replayable(argv: list[str]) -> str | None:
