@@ -5,6 +5,9 @@ lock, so threads render one page at a time and slow the build's other threads (t
 down besides. From :data:`PROCESS_MIN` stale pages on, :func:`render_pages` hands the pages to
 ``jobs`` worker processes in a few chunks (each chunk sends the course once), which render
 them side by side and write each page to its staged path; the engine installs them as usual.
+A worker then typesets the page's math too when every formula is in the formula cache
+(:func:`course_cli.builders.site.typeset.typeset_from_cache`); the other pages go through the
+build's one MathJax pass, which also reports the errors.
 
 The workers come from a fork server that has imported the site builder and its Markdown and
 Jinja libraries once, so starting them costs one import, not one per worker; a build that will
@@ -13,6 +16,10 @@ on the core the planning leaves idle. Ctrl+C reaches the workers too: each stops
 (a conspect's pandoc) and gives the interrupt back, and the engine installs nothing. When no
 worker process can be started (no semaphores in a sandbox, say), or one dies, the pages are
 rendered in this process instead.
+
+As with any fork server, the program's ``__main__`` script is imported by it: the ``course``
+command and ``python -m course_cli`` guard theirs; a script that builds a large site through
+the library needs an ``if __name__ == "__main__":`` guard too.
 """
 
 from __future__ import annotations
