@@ -4,14 +4,15 @@ at its Markdown file and line, the formula cache."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import browser
+from tests.site_helpers import build_site
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,13 +64,7 @@ def _course(make_course, readme: str = README, exercises: str | None = None) -> 
 
 
 def _build(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root), *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"NO_COLOR": "1", "PATH": __import__("os").environ["PATH"]},
-    )
+    return build_site(root, *extra, env={"NO_COLOR": "1", "PATH": os.environ["PATH"]})
 
 
 def test_pages_carry_svg_math_and_load_no_math_script(make_course) -> None:

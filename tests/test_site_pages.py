@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from course_cli.builders.site.search import page_entry
+from tests.site_helpers import build_site
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,18 +80,6 @@ book:
 """
 
 
-def _build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    node_modules = root / "node_modules"
-    if not node_modules.exists():
-        node_modules.symlink_to(REPO / "node_modules")
-    return subprocess.run(
-        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def _course(make_course, yaml: str = YAML) -> Path:
     return make_course(
         {
@@ -123,7 +112,7 @@ def _git(root: Path, *args: str, date: str = "2024-03-05T12:00:00+00:00") -> Non
 
 def test_conspect_becomes_numbered_html_under_lecture_notes(make_course) -> None:
     root = _course(make_course)
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     page = (root / "build/site/lesson_01/index.html").read_text()
     notes = page[page.index('<section class="notes"') :]
@@ -166,7 +155,7 @@ def test_conspect_becomes_numbered_html_under_lecture_notes(make_course) -> None
     assert "conspect.md</a>" not in page.replace("Edit the notes", "")
     assert "Lesson 1: First steps</h2>" not in page
 
-    done = _build(root, "--no-solutions")
+    done = build_site(root, "--no-solutions")
     assert done.returncode == 0, done.stderr
     page = (root / "build/site/lesson_01/index.html").read_text()
     assert "Then " not in page and '<details class="solution">' not in page
@@ -244,10 +233,10 @@ def test_conspect_html_is_converted_again_only_when_what_it_depends_on_changes(
     (root / "materials/refs.bib").write_text(BIB.replace("Elements", "Data"), encoding="utf-8")
     assert "<em>Data</em>" in conspect_html(job, toolbox) and len(runs) == 5
     # a page built from the cache is the page built without it
-    assert _build(root).returncode == 0
+    assert build_site(root).returncode == 0
     page = (root / "build/site/lesson_01/index.html").read_bytes()
     shutil.rmtree(cache)
-    assert _build(root, "--force").returncode == 0
+    assert build_site(root, "--force").returncode == 0
     assert (root / "build/site/lesson_01/index.html").read_bytes() == page
     assert len(list(cache.glob("*.html"))) == 1
 
@@ -258,7 +247,7 @@ def test_edit_link_and_last_updated_from_git(make_course) -> None:
     _git(root, "add", "README.md", "course.yaml", "lessons", "materials")
     _git(root, "commit", "-q", "-m", "first")
     _git(root, "commit", "-q", "--allow-empty", "-m", "later", date="2025-01-01T00:00:00+00:00")
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     site = root / "build/site"
     lesson = (site / "lesson_01/index.html").read_text()
@@ -277,7 +266,7 @@ def test_edit_link_and_last_updated_from_git(make_course) -> None:
     os.utime(root / "lessons/lesson_02/README.md", (stamp, stamp))
     _git(root, "rm", "-q", "--cached", "lessons/lesson_02/README.md")
     _git(root, "commit", "-q", "-m", "untrack", date="2026-06-01T00:00:00+00:00")
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     second = (site / "lesson_02/index.html").read_text()
     assert '<time datetime="2023-11-14">14 November 2023</time>' in second
@@ -285,7 +274,7 @@ def test_edit_link_and_last_updated_from_git(make_course) -> None:
 
 def test_no_edit_link_without_a_repository(make_course) -> None:
     root = _course(make_course, YAML.replace("repository: https://github.com/example/course\n", ""))
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     for page in ("index.html", "lesson_01/index.html", "lesson_01/exercises.html"):
         text = (root / "build/site" / page).read_text()
@@ -348,7 +337,7 @@ def test_notebook_and_extract_titles_not_names(make_course) -> None:
         check=False,
     )
     assert executed.returncode == 0, executed.stderr
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     site = root / "build/site"
     page = (site / "lesson_01/index.html").read_text()
@@ -396,7 +385,7 @@ def test_offline_index_entry_is_what_pagefind_indexes() -> None:
 
 def test_offline_index_file_is_a_script(make_course) -> None:
     root = _course(make_course)
-    done = _build(root)
+    done = build_site(root)
     assert done.returncode == 0, done.stderr
     script = (root / "build/site/assets/search-index.js").read_text()
     prefix = "window.COURSE_SEARCH_INDEX = "
@@ -423,7 +412,7 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     from course_cli.builders.site import search
 
     root = _course(make_course)
-    assert _build(root).returncode == 0
+    assert build_site(root).returncode == 0
     index = root / "build/site/assets/search-index.js"
     before = index.read_text(encoding="utf-8")
     assert "Prove it for" in before
@@ -449,11 +438,11 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     assert "<mjx-container" in light and "<path" not in light
     assert "<mjx-assistive-mml" in light and "<mi>c</mi>" in light
 
-    assert _build(root, "--force").returncode == 0
+    assert build_site(root, "--force").returncode == 0
     assert index.read_text(encoding="utf-8") == before
     source = root / "lessons/lesson_01/conspect.md"
     source.write_text(CONSPECT.replace("Prove it for", "Verify it for"), encoding="utf-8")
-    assert _build(root).returncode == 0
+    assert build_site(root).returncode == 0
     after = index.read_text(encoding="utf-8")
     assert "Verify it for" in after and "Prove it for" not in after
 

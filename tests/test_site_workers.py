@@ -7,16 +7,14 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from course_cli.builders.site import workers
 from course_cli.engine.steps import BuildStep, Task
+from tests.site_helpers import build_site
 
-REPO = Path(__file__).resolve().parents[1]
 LESSONS = workers.PROCESS_MIN + 2
 SMALL = 3
 
@@ -46,17 +44,7 @@ def _big_course(make_course, name: str, lessons: int = LESSONS) -> Path:
         files[f"lessons/lesson_{n:02d}/conspect.md"] = CONSPECT.format(n=n)
         files[f"lessons/lesson_{n:02d}/slides/img/plot.svg"] = f"<svg>{n}</svg>"
     root = make_course(files, yaml=f"title: Big\nlessons:\n{entries}", name=name)
-    (root / "node_modules").symlink_to(REPO / "node_modules")
     return root
-
-
-def _build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "course_cli", "build", "site", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def _pages(root: Path) -> dict[str, bytes]:
@@ -72,15 +60,15 @@ def _pages(root: Path) -> dict[str, bytes]:
 def test_worker_processes_render_the_pages_one_process_renders(make_course) -> None:
     one = _big_course(make_course, "one")
     many = _big_course(make_course, "many")
-    done = _build(one, "--jobs", "1")  # in this process
+    done = build_site(one, "--jobs", "1")  # in this process
     assert done.returncode == 0, done.stderr
-    done = _build(many, "--jobs", "2")  # worker processes, pandoc run by them
+    done = build_site(many, "--jobs", "2")  # worker processes, pandoc run by them
     assert done.returncode == 0, done.stderr
     pages = _pages(many)
     assert len(pages) == LESSONS + 3  # the lessons, home, search and book pages
     assert pages == _pages(one)
     # again, every formula in the cache: the workers typeset the math themselves
-    done = _build(many, "--force", "--jobs", "2")
+    done = build_site(many, "--force", "--jobs", "2")
     assert done.returncode == 0, done.stderr
     assert _pages(many) == pages
     lesson = pages["lesson_01/index.html"].decode()
@@ -95,7 +83,7 @@ def test_worker_processes_render_the_pages_one_process_renders(make_course) -> N
 @pytest.mark.integration
 def test_a_forced_rebuild_rewrites_no_unchanged_copy(make_course) -> None:
     root = _big_course(make_course, "course", SMALL)
-    assert _build(root).returncode == 0
+    assert build_site(root).returncode == 0
     image = root / "build/site/lesson_01/img/plot.svg"
     light = root / "build/.cache/search-site/lesson_01/index.html"
     assert image.read_text() == "<svg>1</svg>" and "data-pagefind-body" in light.read_text()
@@ -104,7 +92,7 @@ def test_a_forced_rebuild_rewrites_no_unchanged_copy(make_course) -> None:
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (image, light)}
     index = (root / "build/site/assets/search-index.js").read_text()
 
-    done = _build(root, "--force")
+    done = build_site(root, "--force")
     assert done.returncode == 0, done.stderr
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (image, light)} == before
     assert (root / "build/site/assets/search-index.js").read_text() == index
@@ -113,7 +101,7 @@ def test_a_forced_rebuild_rewrites_no_unchanged_copy(make_course) -> None:
     # a changed source is copied; a light copy that is not the one written is written again
     (root / "lessons/lesson_01/slides/img/plot.svg").write_text("<svg>new</svg>")
     light.write_text("tampered")
-    assert _build(root, "--force").returncode == 0
+    assert build_site(root, "--force").returncode == 0
     assert image.read_text() == "<svg>new</svg>"
     assert "data-pagefind-body" in light.read_text()
     # a lesson that is gone leaves neither its page nor its light copy behind
@@ -121,7 +109,7 @@ def test_a_forced_rebuild_rewrites_no_unchanged_copy(make_course) -> None:
     yaml = (root / "course.yaml").read_text()
     cut = yaml.index(f"  - number: {SMALL}\n")
     (root / "course.yaml").write_text(yaml[:cut])
-    assert _build(root).returncode == 0
+    assert build_site(root).returncode == 0
     assert not (root / f"build/site/lesson_{SMALL:02d}").exists()
     assert not (root / f"build/.cache/search-site/lesson_{SMALL:02d}").exists()
     assert f"Topic {SMALL}" not in (root / "build/site/assets/search-index.js").read_text()
