@@ -1,7 +1,7 @@
 """The ``course`` entry point: replays what a command printed last time when nothing it
 depends on has changed, else runs the Typer app (:mod:`course_cli.cli`) and remembers.
 
-Two kinds of output are replayed, byte for byte, without importing Typer, rich or pydantic
+Two kinds of output are replayed, byte for byte, without importing Typer or rich
 (Typer alone costs more than the 3× ``python -c pass`` a help screen may take):
 
 * a help screen (``course --help``, ``course CMD --help``, ``-h``, or no arguments) — kept in

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_cli.core.boundary import is_inside
-from course_cli.core.config import MAX_LESSON, Course, Lesson
+from course_cli.core.config import MAX_LESSON, Course, Lesson, new_lesson
 from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import DiskError, ProblemsFound, UsageError
 from course_cli.core.fs import atomic_write, write_keeping_style
@@ -185,16 +185,12 @@ def raise_for_conflicts(plan: LessonPlan) -> None:
 
 
 def _new_lesson(number: int, title: str, summary: str) -> Lesson:
-    """The Lesson for the options; UsageError naming the option when pydantic refuses it."""
-    from pydantic import ValidationError
-
-    try:
-        return Lesson(number=number, title=title, summary=summary)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "title"
-        why = "must be one line" if "pattern" in err["type"] else str(err["msg"]).lower()
-        raise UsageError(f"--{field}: {why} (got {err.get('input')!r})") from None
+    """The Lesson for the options; UsageError naming the option that course.yaml would refuse."""
+    lesson, problems = new_lesson(number=number, title=title, summary=summary)
+    if lesson is None:
+        loc, why = problems[0]
+        raise UsageError(f"--{loc[0] if loc else 'title'}: {why}")
+    return lesson
 
 
 def check_target(plan: LessonPlan) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import REPO
 
 MARP = REPO / "node_modules" / ".bin" / "marp"
 SUMMARY = re.compile(r"^(\d+) built, (\d+) up to date, 0 failed in \d+\.\d\d s$", re.M)
-HEAVY = {"typer", "rich", "pydantic"}
+HEAVY = {"typer", "rich"}
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ CACHE_VERSION = 1
 #: libraries whose behaviour shapes the findings (a new version re-checks everything)
 #: (and of the rendering: a replayed output is also kept here, see :mod:`course_cli.launch`)
 _LIBRARIES = (
-    "markdown_it", "mdit_py_plugins", "yaml", "pydantic", "ruamel.yaml", "jupytext",
+    "markdown_it", "mdit_py_plugins", "yaml", "ruamel.yaml", "jupytext",
     "rich", "typer", "click",
 )  # fmt: skip
 #: rendered outputs of one report kept at most (one per command line and terminal)

@@ -2,20 +2,37 @@
 
 Errors name the file, the line and the field path (``course.yaml:14: lessons[3].number: …``),
 offer a "did you mean" for unknown keys, and are all reported at once as one ConfigError.
+The models are frozen dataclasses whose fields say how their values are checked
+(:mod:`course_cli.core.schema`); a course.yaml already checked is read from a JSON cache.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
+from typing import Any, Literal, get_args
 
 from course_cli.core.courseroot import CONFIG_NAME
 from course_cli.core.errors import ConfigError, UsageError
+from course_cli.core.schema import (
+    Problem,
+    after,
+    before,
+    boolean,
+    dict_of,
+    field_path,
+    integer,
+    list_of,
+    model,
+    number,
+    one_of,
+    optional,
+    spec,
+    text,
+    validate_fields,
+)
 from course_cli.core.yamlpos import YamlDoc, load_yaml
 
 #: the highest lesson number (folders are lesson_01 … lesson_999)
@@ -27,14 +44,11 @@ SlideFormat = Literal["html", "pdf", "pptx"]
 Severity = Literal["error", "warning", "info"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BookConfig(_Model):
-    source: str = "materials/book/src.tex"
-    pdf: str = "materials/book/LLM_alignment_book.pdf"
-    bibliography: str = "materials/book/refs.bib"
+@dataclass(frozen=True, kw_only=True)
+class BookConfig:
+    source: str = spec(text(), "materials/book/src.tex")
+    pdf: str = spec(text(), "materials/book/LLM_alignment_book.pdf")
+    bibliography: str = spec(text(), "materials/book/refs.bib")
 
 
 def _required_parts() -> list[Deliverable]:
@@ -49,69 +63,74 @@ def _slide_formats() -> list[SlideFormat]:
     return ["html", "pdf"]
 
 
-class Deliverables(_Model):
-    required: list[Deliverable] = Field(default_factory=_required_parts)
-    optional: list[Deliverable] = Field(default_factory=_optional_parts)
+_parts = list_of(one_of(get_args(Deliverable)))
 
 
-class NotebooksConfig(_Model):
-    timeout: int = Field(default=300, ge=1)  # seconds per notebook
+@dataclass(frozen=True, kw_only=True)
+class Deliverables:
+    required: list[Deliverable] = spec(_parts, factory=_required_parts)
+    optional: list[Deliverable] = spec(_parts, factory=_optional_parts)
 
 
-class BuildConfig(_Model):
-    pdf_engine: PdfEngine = "xelatex"
-    slides: list[SlideFormat] = Field(default_factory=_slide_formats)
-    solutions: bool = True  # False: PDFs and the site leave `::: solution` blocks out
-    notebooks: NotebooksConfig = Field(default_factory=NotebooksConfig)
-    jobs: int | None = Field(default=None, ge=1)
-    tools: dict[str, str] = Field(default_factory=dict)
-    themes: list[str] = Field(default_factory=list)  # extra Marp theme CSS files
+@dataclass(frozen=True, kw_only=True)
+class NotebooksConfig:
+    timeout: int = spec(integer(ge=1), 300)  # seconds per notebook
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildConfig:
+    pdf_engine: PdfEngine = spec(one_of(get_args(PdfEngine)), "xelatex")
+    slides: list[SlideFormat] = spec(list_of(one_of(get_args(SlideFormat))), factory=_slide_formats)
+    solutions: bool = spec(boolean(), True)  # False: PDFs and the site leave solutions out
+    notebooks: NotebooksConfig = spec(model(NotebooksConfig), factory=NotebooksConfig)
+    jobs: int | None = spec(optional(integer(ge=1)), None)
+    tools: dict[str, str] = spec(dict_of(text()), factory=dict)
+    themes: list[str] = spec(list_of(text()), factory=list)  # extra Marp theme CSS files
 
 
 _GITHUB_RE = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?(?:\.git)?/?$")
 
 
-class RepositoryConfig(_Model):
+def _github(value: str) -> str:
+    if not _GITHUB_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a GitHub repository URL like https://github.com/OWNER/REPO "
+            "(Colab and the site's edit links open it on GitHub)"
+        )
+    return value
+
+
+def _branch(value: str) -> str:
+    # the branch goes into Colab and "Edit this page" URLs as one path segment
+    if not value or any(c.isspace() or c in "?#" for c in value) or ".." in value:
+        raise ValueError(f"{value!r} is not a branch name (no spaces, '?', '#' or '..'), e.g. main")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepositoryConfig:
     """Where the course repository is published: notebook pages link to Colab from it, and
     site pages get an "Edit this page" link to its editor and a "last updated" date."""
 
-    url: str
-    branch: str = "main"
-
-    @field_validator("url")
-    @classmethod
-    def _github(cls, value: str) -> str:
-        if not _GITHUB_RE.match(value):
-            raise ValueError(
-                f"{value!r} is not a GitHub repository URL like https://github.com/OWNER/REPO "
-                "(Colab and the site's edit links open it on GitHub)"
-            )
-        return value
-
-    @field_validator("branch")
-    @classmethod
-    def _branch(cls, value: str) -> str:
-        # the branch goes into Colab and "Edit this page" URLs as one path segment
-        if not value or any(c.isspace() or c in "?#" for c in value) or ".." in value:
-            raise ValueError(
-                f"{value!r} is not a branch name (no spaces, '?', '#' or '..'), e.g. main"
-            )
-        return value
+    url: str = spec(after(text(), _github))
+    branch: str = spec(after(text(), _branch), "main")
 
 
-class CheckConfig(_Model):
-    disable: list[str] = Field(default_factory=list)
-    severity: dict[str, Severity] = Field(default_factory=dict)
+@dataclass(frozen=True, kw_only=True)
+class CheckConfig:
+    disable: list[str] = spec(list_of(text()), factory=list)
+    severity: dict[str, Severity] = spec(dict_of(one_of(get_args(Severity))), factory=dict)
     # a PDF line more than this many points too wide (TeX's Overfull \hbox) is a finding
-    overfull_pt: float = Field(default=10.0, ge=0)
+    overfull_pt: float = spec(number(ge=0), 10.0)
 
 
-class Lesson(_Model):
-    number: StrictInt = Field(ge=1, le=MAX_LESSON)
-    title: str = Field(min_length=1, pattern=r"^[^\n]*$")
-    summary: str = ""
-    book: list[str] = Field(default_factory=list)
-    deliverables: Deliverables | None = None
+@dataclass(frozen=True, kw_only=True)
+class Lesson:
+    number: int = spec(integer(ge=1, le=MAX_LESSON))
+    title: str = spec(text(min_length=1, one_line=True))
+    summary: str = spec(text(), "")
+    book: list[str] = spec(list_of(text()), factory=list)
+    deliverables: Deliverables | None = spec(optional(model(Deliverables)), None)
 
     @property
     def dirname(self) -> str:
@@ -123,37 +142,43 @@ class Lesson(_Model):
         return root / "lessons" / self.dirname
 
 
-class _CourseFile(_Model):
-    title: str = Field(min_length=1)
+def _one_line(value: Any) -> Any:
+    """author, version, license: one non-empty line (a number such as ``version: 1.2`` is
+    taken as its text), stripped."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and ("\n" in value.strip() or not value.strip()):
+        raise ValueError("must be one non-empty line of text")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _repository_url(value: Any) -> Any:
+    # `repository: https://github.com/owner/repo` is short for `repository: {url: …}`
+    return {"url": value} if isinstance(value, str) else value
+
+
+_meta = before(_one_line, optional(text()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _CourseFile:
+    title: str = spec(text(min_length=1))
     # printed on the book's title page and the conspects' title block, and in PDF metadata
-    author: str | None = None
-    version: str | None = None
-    license: str | None = None
-
-    @field_validator("author", "version", "license", mode="before")
-    @classmethod
-    def _one_line(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)  # version: 1.2
-        if isinstance(value, str) and ("\n" in value.strip() or not value.strip()):
-            raise ValueError("must be one non-empty line of text")
-        return value.strip() if isinstance(value, str) else value
-
-    book: BookConfig = Field(default_factory=BookConfig)
-    macros: str = "materials/macros.tex"
-    deliverables: Deliverables = Field(default_factory=Deliverables)
-    build: BuildConfig = Field(default_factory=BuildConfig)
-    check: CheckConfig = Field(default_factory=CheckConfig)
-    repository: RepositoryConfig | None = None
-    lessons: list[Lesson] = Field(default_factory=list)
-
-    @field_validator("repository", mode="before")
-    @classmethod
-    def _repository_url(cls, value: Any) -> Any:
-        # `repository: https://github.com/owner/repo` is short for `repository: {url: …}`
-        return {"url": value} if isinstance(value, str) else value
+    author: str | None = spec(_meta, None)
+    version: str | None = spec(_meta, None)
+    license: str | None = spec(_meta, None)
+    book: BookConfig = spec(model(BookConfig), factory=BookConfig)
+    macros: str = spec(text(), "materials/macros.tex")
+    deliverables: Deliverables = spec(model(Deliverables), factory=Deliverables)
+    build: BuildConfig = spec(model(BuildConfig), factory=BuildConfig)
+    check: CheckConfig = spec(model(CheckConfig), factory=CheckConfig)
+    repository: RepositoryConfig | None = spec(
+        before(_repository_url, optional(model(RepositoryConfig))), None
+    )
+    lessons: list[Lesson] = spec(list_of(model(Lesson)), factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Course(_CourseFile):
     """A loaded, validated course: the contents of course.yaml plus where it lives."""
 
@@ -184,6 +209,13 @@ class Course(_CourseFile):
         return lesson.deliverables or self.deliverables
 
 
+def new_lesson(**values: Any) -> tuple[Lesson | None, list[Problem]]:
+    """A Lesson from ``values`` checked as course.yaml's would be, or None and the problems."""
+    problems: list[Problem] = []
+    kwargs = validate_fields(Lesson, values, (), problems)
+    return (None if kwargs is None else Lesson(**kwargs)), problems
+
+
 def load_course(root: Path) -> Course:
     """Load and validate ``root/course.yaml``.
 
@@ -204,27 +236,29 @@ def load_course(root: Path) -> Course:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{CONFIG_NAME}:1: the top level must be a mapping of keys"])
-    problems: list[tuple[int, str]] = []
-    course: _CourseFile | None = None
-    try:
-        course = _CourseFile.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(_describe(exc, doc))
+    found: list[Problem] = []
+    kwargs = validate_fields(_CourseFile, data, (), found)
+    problems = [(doc.line_of(loc), loc, msg) for loc, msg in found]
+    course = None if kwargs is None else Course(**kwargs, root=root, config_path=path)
     if course is not None:
-        problems.extend(_semantic_problems(course, doc))
-        problems.extend(_path_problems(course, doc, root))
+        problems.extend((line, (), msg) for line, msg in _semantic_problems(course, doc))
+        problems.extend((line, (), msg) for line, msg in _path_problems(course, doc, root))
     if problems:
         problems.sort(key=lambda p: p[0])
-        raise ConfigError([msg for _, msg in problems], hint=f"fix {CONFIG_NAME} and run again")
+        raise ConfigError(
+            [f"{CONFIG_NAME}:{line}: {field_path(loc)}: {msg}" if loc else msg
+             for line, loc, msg in problems],
+            hint=f"fix {CONFIG_NAME} and run again",
+        )  # fmt: skip
     assert course is not None
     _remember_course(root, raw, course)
-    return Course(**course.model_dump(), root=root, config_path=path)
+    return course
 
 
 #: build/.cache/course.json: the last valid course.yaml, validated, by its SHA-256 — a command
 #: that finds it there skips the round-trip YAML parser (slow on a long course.yaml)
 _CACHE = ("build", ".cache", "course.json")
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def _cache_stamp(raw: bytes) -> str:
@@ -232,8 +266,7 @@ def _cache_stamp(raw: bytes) -> str:
 
     from course_cli.core.stamp import toolkit_stamp
 
-    stamp = toolkit_stamp(("pydantic", "pydantic_core", "ruamel.yaml"))
-    return hashlib.sha256(raw).hexdigest() + ":" + stamp
+    return hashlib.sha256(raw).hexdigest() + ":" + toolkit_stamp(("ruamel.yaml",))
 
 
 def _cached_course(root: Path, raw: bytes) -> Course | None:
@@ -246,16 +279,20 @@ def _cached_course(root: Path, raw: bytes) -> Course | None:
         data = json.loads(root.joinpath(*_CACHE).read_text(encoding="utf-8"))
         if data.get("version") != _CACHE_VERSION or data.get("key") != _cache_stamp(raw):
             return None
-        course = _CourseFile.model_validate(data["course"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
+        kwargs = validate_fields(_CourseFile, data["course"], (), [])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    if kwargs is None:
+        return None
+    course = Course(**kwargs, root=root, config_path=root / CONFIG_NAME)
     if _path_problems(course, _NoLines(), root):
         return None
-    return Course(**course.model_dump(), root=root, config_path=root / CONFIG_NAME)
+    return course
 
 
-def _remember_course(root: Path, raw: bytes, course: _CourseFile) -> None:
+def _remember_course(root: Path, raw: bytes, course: Course) -> None:
     import contextlib
+    import dataclasses
     import json
 
     from course_cli.core.fs import atomic_write
@@ -263,11 +300,9 @@ def _remember_course(root: Path, raw: bytes, course: _CourseFile) -> None:
     build = root / "build"
     if not build.is_dir() or build.is_symlink():
         return  # created by the first build, not by a read-only command
-    data = {
-        "version": _CACHE_VERSION,
-        "key": _cache_stamp(raw),
-        "course": course.model_dump(mode="json"),
-    }
+    fields = dataclasses.asdict(course)
+    del fields["root"], fields["config_path"]
+    data = {"version": _CACHE_VERSION, "key": _cache_stamp(raw), "course": fields}
     with contextlib.suppress(OSError):
         atomic_write(root.joinpath(*_CACHE), json.dumps(data))
 
@@ -279,88 +314,11 @@ class _NoLines:
         return 0
 
 
-def _field_path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-_MODELS: dict[str, type[BaseModel]] = {
-    "": _CourseFile,
-    "book": BookConfig,
-    "deliverables": Deliverables,
-    "build": BuildConfig,
-    "build.notebooks": NotebooksConfig,
-    "repository": RepositoryConfig,
-    "check": CheckConfig,
-    "lessons[]": Lesson,
-    "lessons[].deliverables": Deliverables,
-}
-
-
-def _model_for(loc: Sequence[int | str]) -> type[BaseModel] | None:
-    key = ".".join("[]" if isinstance(p, int) else p for p in loc).replace(".[]", "[]")
-    return _MODELS.get(key)
-
-
-def _describe(exc: ValidationError, doc: YamlDoc) -> list[tuple[int, str]]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        line = doc.line_of(loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            parent, key = loc[:-1], str(loc[-1])
-            model = _model_for(parent)
-            fields = sorted(model.model_fields) if model else []
-            matches = difflib.get_close_matches(key, fields, n=1)
-            msg = f"unknown key {key!r}"
-            if matches:
-                msg += f" (did you mean {matches[0]!r}?)"
-            elif fields:
-                msg += f" (allowed: {', '.join(fields)})"
-        elif kind == "missing":
-            msg = "required field is missing"
-        elif kind == "literal_error":
-            allowed = err.get("ctx", {}).get("expected", "")
-            given = err.get("input")
-            close = _close_literal(given, allowed)
-            msg = f"{given!r} is not one of {allowed}"
-            if close:
-                msg += f" (did you mean {close!r}?)"
-        elif kind == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        else:
-            msg = _plain(err["msg"], err.get("input"))
-        out.append((line, f"{CONFIG_NAME}:{line}: {_field_path(loc)}: {msg}"))
-    return out
-
-
-def _close_literal(given: Any, allowed: str) -> str | None:
-    options = [part.strip(" '\"") for part in allowed.replace(" or ", ",").split(",")]
-    close = difflib.get_close_matches(str(given), [o for o in options if o], n=1)
-    return close[0] if close else None
-
-
-def _plain(msg: str, given: Any) -> str:
-    """Turn pydantic's phrasing into the house style (lower case, the offending value shown)."""
-    msg = msg[0].lower() + msg[1:] if msg else msg
-    if given is not None and not isinstance(given, dict | list):
-        return f"{msg} (got {given!r})"
-    return msg
-
-
 #: folders of sources: an output path of course.yaml may never point into them
 _SOURCE_DIRS = ("lessons", "templates", ".git")
 
 
-def _path_problems(
-    course: _CourseFile, doc: YamlDoc | _NoLines, root: Path
-) -> list[tuple[int, str]]:
+def _path_problems(course: Course, doc: YamlDoc | _NoLines, root: Path) -> list[tuple[int, str]]:
     """Paths of course.yaml that would read or write outside the course, or overwrite a
     source: every path must stay inside the course (symlinks followed); ``book.pdf`` is the
     one output outside build/ and must be a ``.pdf`` that is no source and no other file."""
@@ -408,13 +366,15 @@ def _is_pdf(path: Path) -> bool:
         return False
 
 
-def _semantic_problems(course: _CourseFile, doc: YamlDoc) -> list[tuple[int, str]]:
+def _semantic_problems(course: Course, doc: YamlDoc) -> list[tuple[int, str]]:
     from course_cli.tools.specs import TOOLS
 
     problems = []
     for name in course.build.tools:
         if name not in TOOLS:
             line = doc.line_of(("build", "tools", name))
+            import difflib
+
             close = difflib.get_close_matches(name, list(TOOLS), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(TOOLS)
             problems.append(

@@ -59,7 +59,7 @@ BUILD_SKIPPED = (".cache", ".lock", ".staging")
 _VOLATILE_ENV = frozenset({"_", "OLDPWD", "PWD", "SHLVL"})
 #: libraries whose files shape what a build plans (a changed one rebuilds nothing by itself,
 #: but its folder on sys.path is stamped too)
-_LIBRARIES = ("typer", "rich", "click", "pydantic", "ruamel.yaml", "yaml", "markdown_it")
+_LIBRARIES = ("typer", "rich", "click", "ruamel.yaml", "yaml", "markdown_it")
 #: the summary's time in a kept output
 _SECONDS = "\0seconds\0"
 

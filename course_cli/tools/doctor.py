@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: Python distributions the toolkit imports (pyproject dependencies).
 PYTHON_PACKAGES = (
-    "typer", "rich", "pyyaml", "ruamel.yaml", "jinja2", "pydantic", "pypandoc-binary", "typst",
+    "typer", "rich", "pyyaml", "ruamel.yaml", "jinja2", "pypandoc-binary", "typst",
     "markdown-it-py",
 )  # fmt: skip
 FONT_FAMILIES = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")
