@@ -14,16 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.builders.layout import (
-    book_record,
-    conspect_record,
-    markdown_line,
-    read_record,
-    slides_record,
-)
-from course_cli.check.findings import Finding, make
-
 if TYPE_CHECKING:
+    from course_cli.check.findings import Finding
     from course_cli.core.config import Course, Lesson
     from course_cli.engine.steps import BuildReport
 
@@ -43,6 +35,7 @@ def slide_findings(
 ) -> list[Finding]:
     """R001 for each slide of ``deck`` whose content leaves the slide (from its record)."""
     from course_cli.builders.slides.layout import SlideBox, iter_overflows
+    from course_cli.check.findings import make
 
     boxes = [SlideBox.from_json(b) for b in record.get("slides", [])]
     try:
@@ -68,6 +61,9 @@ def conspect_findings(
     course: Course, lesson: Lesson, source: Path, record: dict[str, Any]
 ) -> list[Finding]:
     """R002 for each conspect line more than ``check.overfull_pt`` too wide."""
+    from course_cli.builders.layout import markdown_line
+    from course_cli.check.findings import make
+
     limit = course.check.overfull_pt
     try:
         text = source.read_text(encoding="utf-8")
@@ -106,6 +102,8 @@ def conspect_findings(
 
 def book_findings(course: Course, record: dict[str, Any]) -> list[Finding]:
     """R003 for each book line more than ``check.overfull_pt`` too wide."""
+    from course_cli.check.findings import make
+
     limit = course.check.overfull_pt
     out = []
     for item in record.get("overfull", []):
@@ -130,14 +128,20 @@ def book_findings(course: Course, record: dict[str, Any]) -> list[Finding]:
 def layout_findings(course: Course, report: BuildReport) -> tuple[list[Finding], list[str]]:
     """The R001–R003 findings of every output a build made or found up to date, and notes
     (one line each) about outputs whose layout was not measured."""
+    measured = [
+        r.step
+        for r in report.results
+        if r.status in ("built", "fresh") and r.step.kind in ("slides-html", "pdf", "book")
+    ]
+    if not measured:  # e.g. the site alone: nothing to read, nothing to import
+        return [], []
+    from course_cli.builders.layout import book_record, conspect_record, read_record, slides_record
+
     findings: list[Finding] = []
     notes: list[str] = []
     build_dir = course.root / "build"
     by_dir = {lesson.dirname: lesson for lesson in course.lessons}
-    for result in report.results:
-        if result.status not in ("built", "fresh"):
-            continue
-        step = result.step
+    for step in measured:
         if step.kind == "slides-html":
             lesson = by_dir.get(step.output.parent.name)
             if lesson is None:
@@ -180,10 +184,12 @@ def _from_slides_record(
 def finish(course: Course, findings: Iterable[Finding]) -> list[Finding]:
     """Apply ``<!-- course: ignore CODE -->`` comments and course.yaml ``check:`` (disable,
     severity) to layout findings, as ``course check`` does; sorted."""
+    found = list(findings)
+    if not found:
+        return []
     from course_cli.check.context import CheckContext
     from course_cli.check.run import finalize
 
-    found = list(findings)
     ctx = CheckContext(root=course.root)
     checked = []
     for path in {f.path for f in found}:
@@ -202,8 +208,10 @@ def check_rendered(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
     command that builds it. Raises ToolNotFoundError when decks are built but no browser is
     installed.
     """
+    from course_cli.builders.layout import book_record, conspect_record, read_record
     from course_cli.builders.slides.decks import find_decks
     from course_cli.builders.slides.layout import measure_decks
+    from course_cli.check.findings import make
     from course_cli.tools.runner import Toolbox
 
     build_dir = course.root / "build"
@@ -262,6 +270,8 @@ def check_rendered(course: Course, lessons: Sequence[Lesson]) -> list[Finding]:
 
 
 def _not_built(course: Course, lesson: Lesson, source: Path, out: Path, target: str) -> Finding:
+    from course_cli.check.findings import make
+
     return make(
         "R004",
         _shown(source, course.root),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_cli.builders.citations import cited_entries
 from course_cli.builders.layout import (
     conspect_layout,
     conspect_record,
@@ -344,10 +345,6 @@ def typst_source(text: str, macros_file: Path) -> str:
     return as_newcommands(read_macros(macros_file)) + "\n" + text
 
 
-_CITE_RE = re.compile(r"(?<![\w.])-?@\{?([\w][\w:.#$%&+?<>~/-]*)")
-_BIB_START_RE = re.compile(r"^@(\w+)\s*[{(]\s*([^,\s]*)", re.M)
-
-
 def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | None:
     """A .bib in ``work`` with only the entries ``text`` cites (None when it cites nothing).
 
@@ -361,21 +358,6 @@ def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | N
     out = work / "cited.bib"
     out.write_text(cited, encoding="utf-8")
     return out
-
-
-def cited_entries(text: str, bib: Path, root: Path) -> str | None:
-    """The text of :func:`cited_bibliography`'s file (None when ``text`` cites nothing)."""
-    keys = {k.rstrip(".:") for k in _CITE_RE.findall(text)}
-    if not keys:
-        return None
-    source = read_source(bib, root)
-    found = list(_BIB_START_RE.finditer(source))
-    kept = []
-    ends = [*(f.start() for f in found[1:]), len(source)] if found else []
-    for m, end in zip(found, ends, strict=True):
-        if m.group(1).lower() in ("string", "preamble") or m.group(2) in keys:
-            kept.append(source[m.start() : end])
-    return "".join(kept)
 
 
 @dataclass(frozen=True, eq=False)

@@ -67,7 +67,7 @@ def conspect_html(job: ConspectHtml, toolbox: Toolbox) -> str:
     forced site build re-renders its pages but converts only conspects that changed. One entry
     per conspect and solutions setting is kept.
     """
-    from course_cli.builders.pdf.builder import cited_entries
+    from course_cli.builders.citations import cited_entries
     from course_cli.builders.site.safe import sanitize
 
     text = read_source(job.source, job.root)
