@@ -431,12 +431,13 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     assert kept.entry is not None and kept.entry["title"] == "Lesson 1: First steps"
     assert kept.marked and kept.light is None
     monkeypatch.undo()
-    # what Pagefind reads: the glyph outlines are left out, the MathML (words and symbols
-    # for Pagefind) is kept
+    # what Pagefind reads: the glyph outlines are left out, the text of the MathML (the words
+    # and symbols Pagefind indexes) is kept without its tags
     light = (root / "build/.cache/search-site/lesson_01/index.html").read_text(encoding="utf-8")
     assert light == kept.light_copy()
     assert "<mjx-container" in light and "<path" not in light
-    assert "<mjx-assistive-mml" in light and "<mi>c</mi>" in light
+    assert "<mjx-assistive-mml" in light and "<mi>" not in light
+    assert "a2+b2=c2" in light  # a^2+b^2=c^2 as MathML's text
 
     assert build_site(root, "--force").returncode == 0
     assert index.read_text(encoding="utf-8") == before
@@ -445,6 +446,80 @@ def test_search_pages_are_read_once_per_content(make_course, monkeypatch) -> Non
     assert build_site(root).returncode == 0
     after = index.read_text(encoding="utf-8")
     assert "Verify it for" in after and "Prove it for" not in after
+
+
+def test_pagefind_indexes_text_only_mathml_as_the_whole_mathml(make_course, tmp_path) -> None:
+    """The light copies give Pagefind the text of each formula's MathML without its tags;
+    Pagefind's whole output (index, fragments, metadata) is byte for byte what the full
+    MathML gives."""
+    from course_cli.builders.site import search
+
+    root = _course(make_course)
+    assert build_site(root).returncode == 0
+    pages = [root / "build/site/lesson_01/index.html", root / "build/site/lesson_01/notes.html"]
+    pages = [p for p in pages if p.is_file()]
+    assert pages and "<mjx-assistive-mml" in pages[0].read_text(encoding="utf-8")
+
+    def light_copies(folder: Path) -> Path:
+        for page in pages:
+            copy = folder / page.relative_to(root / "build/site")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(search._without_unread(page.read_text(encoding="utf-8")), "utf-8")
+        return folder
+
+    def whole_mathml(inner: str) -> str:  # what the light copies held before
+        return inner[inner.find("<mjx-assistive-mml") :]
+
+    light = light_copies(tmp_path / "light")
+    original = search._mathml_text
+    search._mathml_text = whole_mathml
+    try:
+        whole = light_copies(tmp_path / "whole")
+    finally:
+        search._mathml_text = original
+    assert "<mi>" in (whole / "lesson_01/index.html").read_text(encoding="utf-8")
+    assert "<mi>" not in (light / "lesson_01/index.html").read_text(encoding="utf-8")
+    from course_cli.core.config import load_course
+    from course_cli.tools.runner import Toolbox
+
+    pagefind = str(Toolbox.for_course(load_course(root)).find("pagefind").path)
+    outputs = []
+    for site in (light, whole):
+        out = tmp_path / f"index-{site.name}"
+        subprocess.run([pagefind, "--site", str(site), "--output-path", str(out), "--quiet"],
+                       check=True)  # fmt: skip
+        outputs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    assert any(name.suffix == ".pf_fragment" for name in outputs[0])
+    assert outputs[0] == outputs[1]
+
+
+def _fragment_texts(index: Path) -> list[str]:
+    import gzip
+
+    texts = []
+    for fragment in sorted((index / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(fragment.read_bytes())
+        texts.append(json.loads(raw[raw.find(b"{") :])["content"])
+    return texts
+
+
+def test_a_changed_page_leaves_no_old_text_in_the_search_index(make_course) -> None:
+    """Pagefind names its fragments by their content: the old index is moved aside and
+    deleted (while Pagefind writes the new one), so a page's old text is not found again."""
+    root = _course(make_course)
+    readme = root / "lessons/lesson_02/README.md"
+    readme.write_text("# Lesson 2: Second steps\n\nQuokkas everywhere.\n", encoding="utf-8")
+    assert build_site(root).returncode == 0
+    index = root / "build/site/pagefind"
+    assert any("Quokkas everywhere" in t for t in _fragment_texts(index))
+    readme.write_text("# Lesson 2: Second steps\n\nWombats everywhere.\n", encoding="utf-8")
+    assert build_site(root).returncode == 0
+    texts = _fragment_texts(index)
+    assert any("Wombats everywhere" in t for t in texts)
+    assert not any("Quokkas" in t for t in texts)
+    assert not (root / "build/.cache/pagefind-old").exists()
+    offline = (root / "build/site/assets/search-index.js").read_text(encoding="utf-8")
+    assert "Wombats everywhere" in offline and "Quokkas" not in offline
 
 
 def test_pagefind_is_given_notebook_headings_without_their_pilcrow_links() -> None:
