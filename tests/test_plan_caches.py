@@ -57,6 +57,31 @@ def test_plan_cache_rereads_a_file_edited_within_the_clock_tick(tmp_path: Path) 
     assert cache.derive(source, "words", _counting(calls)) == ["x", "y", "z"]
 
 
+def test_a_value_of_several_files_is_kept_until_one_of_them_changes(tmp_path: Path) -> None:
+    main, part = tmp_path / "main.tex", tmp_path / "part.tex"
+    main.write_text("\\input{part}", encoding="utf-8")
+    part.write_text("one", encoding="utf-8")
+    for f in (main, part):
+        _age(f, 10)
+    calls: list[int] = []
+
+    def compute() -> tuple[str, list[Path]]:
+        calls.append(1)
+        return part.read_text(encoding="utf-8"), [main, part]
+
+    cache = PlanCache(tmp_path / "build/.cache/plan.json", tmp_path)
+    assert cache.derive_tree(main, "parts", compute) == "one"
+    cache.save()
+    again = PlanCache(tmp_path / "build/.cache/plan.json", tmp_path)
+    assert again.derive_tree(main, "parts", compute) == "one"
+    assert len(calls) == 1  # the second process read nothing
+    part.write_text("two", encoding="utf-8")  # a file drawn in, not the one asked about
+    assert again.derive_tree(main, "parts", compute) == "two"
+    assert len(calls) == 2
+    part.unlink()
+    assert again.derive_tree(main, "parts", lambda: ("gone", [main])) == "gone"
+
+
 @pytest.mark.parametrize("garbage", ["{broken", "[]", '{"version": 1, "entries": 5}', ""])
 def test_a_corrupt_plan_cache_is_ignored(tmp_path: Path, garbage: str) -> None:
     source = tmp_path / "README.md"

@@ -319,6 +319,39 @@ def test_site_names_book_parts_and_renders_the_extract(make_course) -> None:
     assert "Chapter 2: Multi-armed bandits" in (site / "book/index.html").read_text()
 
 
+def test_book_part_names_follow_an_edit_of_an_included_chapter(make_course) -> None:
+    """The names of the book's parts are kept in the plan cache between builds and read again
+    when any file of the book changes, an \\input one included."""
+    yaml = "title: T\nlessons:\n  - number: 1\n    title: First\n    book: [ch:b]\n"
+    root = make_course(
+        {
+            "README.md": "# T\n",
+            "materials/book/src.tex": (
+                "\\documentclass{book}\n\\begin{document}\n\\chapter{Intro}\n"
+                "\\input{chapters/b}\n\\end{document}\n"
+            ),
+            "materials/book/chapters/b.tex": "\\chapter{Bandits}\\label{ch:b}\n",
+            "lessons/lesson_01/README.md": "# L1\n\nText.\n",
+        },
+        yaml=yaml,
+    )
+    chapter = root / "materials/book/chapters/b.tex"
+    st = chapter.stat()
+    os.utime(chapter, ns=(st.st_atime_ns, st.st_mtime_ns - 10**10))  # not just written
+    _build_site(root)
+    page = root / "build/site/lesson_01/index.html"
+    assert "<li>Chapter 2: Bandits</li>" in page.read_text()
+    plan = json.loads((root / "build/.cache/plan.json").read_text(encoding="utf-8"))
+    kept = plan["entries"]["materials/book/src.tex"]["book_parts"]
+    assert sorted(rel for rel, _, _ in kept[1]) == [
+        "materials/book/chapters/b.tex",
+        "materials/book/src.tex",
+    ]
+    chapter.write_text("\\chapter{Contextual bandits}\\label{ch:b}\n", encoding="utf-8")
+    _build_site(root)
+    assert "<li>Chapter 2: Contextual bandits</li>" in page.read_text()
+
+
 def test_serve_rejects_a_bad_port(make_course, run_cli) -> None:
     root = _site_course(make_course)
     result = run_cli("serve", "--port", "99999", "--no-build", "--root", str(root))

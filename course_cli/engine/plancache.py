@@ -88,6 +88,42 @@ class PlanCache:
             self._dirty = True
         return value  # type: ignore[no-any-return]
 
+    def derive_tree(self, path: Path, kind: str, compute: Callable[[], tuple[T, list[Path]]]) -> T:
+        """The value ``compute()`` returns for the file at ``path`` and the files it draws in
+        (``compute`` returns the value and all those files, ``path`` among them), or the value
+        recorded for ``kind`` while each of those files has its recorded size and mtime (and
+        was modified well before it was recorded). A value whose file list is empty is not
+        kept."""
+        name = self._name(path)
+        with self._lock:
+            old = self._entries.get(name, {}).get(kind)
+        if isinstance(old, list) and len(old) == 4 and old[0] == "tree" and old[1]:
+            try:
+                fresh = all(
+                    (st := os.stat(self.root / rel)).st_size == size
+                    and st.st_mtime_ns == mtime
+                    and mtime < old[2] - RACY_NS
+                    for rel, size, mtime in old[1]
+                )
+            except (OSError, TypeError, ValueError):
+                fresh = False
+            if fresh:
+                return old[3]  # type: ignore[no-any-return]
+        stamp = time.time_ns()  # a file changed while it is read is newer: read again
+        value, files = compute()
+        stats = []
+        try:
+            for f in files:
+                st = os.stat(f)
+                stats.append([self._name(f), st.st_size, st.st_mtime_ns])
+        except OSError:
+            return value
+        if stats:
+            with self._lock:
+                self._entries.setdefault(name, {})[kind] = ["tree", stats, stamp, value]
+                self._dirty = True
+        return value
+
     def save(self) -> None:
         """Write the cache when something new was derived (never raises for a read-only
         build folder: the next build derives again)."""
