@@ -38,15 +38,23 @@ def output_problem(path: Path) -> str | None:
     if suffix == ".pdf":
         return pdf_problem(path.read_bytes())
     if suffix in (".html", ".htm"):
-        text = path.read_bytes()
-        if not text.strip():
-            return "is empty (only white space)"
-        if b"<" not in text:
-            return "is not an HTML page"
-        return None
+        return _html_problem(path)
     if suffix == ".pptx" and path.read_bytes()[:2] != b"PK":
         return "is not a PowerPoint file"
     return None
+
+
+def _html_problem(path: Path) -> str | None:
+    """Some text, and markup in it: read until both are seen (a page is read whole only when
+    it is blank or has no tag)."""
+    blank, tagged = True, False
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            blank = blank and not chunk.strip()
+            tagged = tagged or b"<" in chunk
+            if not blank and tagged:
+                return None
+    return "is empty (only white space)" if blank else "is not an HTML page"
 
 
 def pdf_problem(data: bytes) -> str | None:
@@ -55,26 +63,30 @@ def pdf_problem(data: bytes) -> str | None:
         return "is not a PDF (no %PDF- header)"
     if b"%%EOF" not in data[-2048:]:
         return "is a truncated PDF (no %%EOF at its end)"
-    if page_count(data) == 0:
+    if page_count(data, enough=1) == 0:
         return "is a PDF without pages"
     return None
 
 
-def page_count(data: bytes) -> int:
+def page_count(data: bytes, enough: int | None = None) -> int:
     """The number of pages of the PDF ``data``: page objects, looked up in compressed object
-    streams too; else the largest ``/Count`` of a ``/Pages`` node."""
+    streams too; else the largest ``/Count`` of a ``/Pages`` node. With ``enough``, counting
+    may stop once that many pages are found."""
     pages = len(_PAGE_RE.findall(data))
     if pages:
         return pages
+    view = memoryview(data)  # each stream is inflated from where it starts, not a copy
     for m in _OBJSTM_RE.finditer(data):
         s = _STREAM_RE.search(data, m.end())
         if s is None:
             continue
         try:
-            inflated = zlib.decompressobj().decompress(data[s.end() :], MAX_OBJSTM_BYTES)
+            inflated = zlib.decompressobj().decompress(view[s.end() :], MAX_OBJSTM_BYTES)
         except zlib.error:
             continue
         pages += len(_PAGE_RE.findall(inflated))
+        if enough is not None and pages >= enough:
+            return pages
     if pages:
         return pages
     counts = [int(a or b) for a, b in _COUNT_RE.findall(data)]
