@@ -522,6 +522,23 @@ def test_a_changed_page_leaves_no_old_text_in_the_search_index(make_course) -> N
     assert "Wombats everywhere" in offline and "Quokkas" not in offline
 
 
+def test_pagefind_is_not_given_embedded_images() -> None:
+    """A notebook's plots are data: URIs; Pagefind would keep the first in the page's result
+    fragment. The light copy drops their sources and keeps their alt text."""
+    from course_cli.builders.site.search import _without_unread
+
+    plot = "data:image/png;base64," + "iVBORw0KGgo" * 20_000
+    page = (
+        f'<main data-pagefind-body><p>Loss curve</p><img alt="loss > 1" class="" src="{plot}">'
+        "<img src='data:image/gif;base64,R0lGOD' alt=small>"
+        '<img src="img/plot.png" alt="kept"></main>'
+    )
+    assert _without_unread(page) == (
+        '<main data-pagefind-body><p>Loss curve</p><img alt="loss > 1" class="">'
+        '<img alt=small><img src="img/plot.png" alt="kept"></main>'
+    )
+
+
 def test_pagefind_is_given_notebook_headings_without_their_pilcrow_links() -> None:
     from course_cli.builders.site.search import _without_unread
 
