@@ -39,7 +39,12 @@ def raw_script(root: Path, work: Path) -> tuple[Path, int]:
     returns it and the number of conspects."""
     from dataclasses import replace
 
-    from course_cli.builders.pdf.builder import cited_bibliography, pandoc_args, plan_build
+    from course_cli.builders.pdf.builder import (
+        cited_bibliography,
+        pandoc_args,
+        plan_build,
+        write_course_name,
+    )
     from course_cli.core.config import load_course
     from course_cli.engine.steps import BuildOptions
     from course_cli.tools.runner import Toolbox
@@ -52,6 +57,7 @@ def raw_script(root: Path, work: Path) -> tuple[Path, int]:
         job = step.action.job  # type: ignore[attr-defined]
         folder = work / step.output.parent.name
         folder.mkdir(parents=True)
+        write_course_name(folder, job.course_title)  # as the toolkit writes it for pandoc
         if job.bibliography is not None:
             text = job.source.read_text(encoding="utf-8")
             job = replace(

@@ -345,6 +345,14 @@ def typst_source(text: str, macros_file: Path) -> str:
     return as_newcommands(read_macros(macros_file)) + "\n" + text
 
 
+def write_course_name(folder: Path, title: str) -> None:
+    """Write ``folder``/course-name.tex, the ``\\coursename`` that course-header.tex puts at the
+    head of the title block (pandoc runs in ``folder``)."""
+    (folder / COURSE_NAME_FILE).write_text(
+        f"\\newcommand{{\\coursename}}{{{tex_text(title)}}}\n", encoding="utf-8"
+    )
+
+
 def cited_bibliography(text: str, bib: Path, work: Path, root: Path) -> Path | None:
     """A .bib in ``work`` with only the entries ``text`` cites (None when it cites nothing).
 
@@ -399,9 +407,7 @@ def build_conspect(job: ConspectJob, output: Path, toolbox: Toolbox) -> dict[str
             source = work / "conspect.md"
             source.write_text(typst_source(text, job.macros), encoding="utf-8")
         else:  # the course's name heads the title block (course-header.tex)
-            (work / COURSE_NAME_FILE).write_text(
-                f"\\newcommand{{\\coursename}}{{{tex_text(job.course_title)}}}\n", encoding="utf-8"
-            )
+            write_course_name(work, job.course_title)
         target = work / "conspect.typ" if typst else output.resolve()
         # pandoc runs TeX in $TMPDIR: keep that under build/.
         done = toolbox.run(
