@@ -46,6 +46,12 @@ def _errors(root: Path) -> list[str]:
         ('lessons:\n  - number: 1\n    title: "a\\nb"\n', "course.yaml:4: lessons[0].title: must be one line (got 'a\\nb')"),
         ("lessons:\n  - number: 1\n    title: A\n    book: ch:x\n", "course.yaml:5: lessons[0].book: input should be a valid list (got 'ch:x')"),
         ("lessons:\n  - number: 1\n    title: A\n    deliverables:\n      required: [slide]\n", "course.yaml:6: lessons[0].deliverables.required[0]: 'slide' is not one of 'readme', 'slides', 'conspect', 'exercises', 'notebooks' or 'reading' (did you mean 'slides'?)"),
+        ("check:\n  overfull_pt: .nan\n", "course.yaml:3: check.overfull_pt: input should be a finite number (got nan)"),
+        ("check:\n  overfull_pt: 1" + "0" * 320 + "\n", "course.yaml:3: check.overfull_pt: input should be a finite number (got '100000000000…')"),
+        ("build:\n  jobs: 2.5\n", "course.yaml:3: build.jobs: input should be a valid integer (got 2.5)"),
+        ("build:\n  jobs: &j true\n", "course.yaml:3: build.jobs: input should be a valid integer (got True)"),
+        ("build:\n  tools: {1: /usr/bin/marp}\n", "course.yaml:3: build.tools.1: keys should be text (got 1)"),
+        ("lessons:\n  - number: 2.0\n    title: A\n", "course.yaml:3: lessons[0].number: input should be a valid integer (got 2.0)"),
         ("lessons: {number: 1}\n", "course.yaml:2: lessons: input should be a valid list"),
         ("lessons:\n  - 3\n", "course.yaml:3: lessons[0]: input should be a mapping of keys (got 3)"),
     ],
@@ -63,6 +69,16 @@ def test_shorthands_and_numbers_as_text(make_course) -> None:
     assert (course.repository.url, course.repository.branch) == ("https://github.com/o/r", "main")
     assert course.build.slides == ["html", "pdf"]
     assert course.deliverables.required == ["readme", "slides", "conspect"]
+
+
+def test_anchored_booleans_and_whole_floats(make_course) -> None:
+    """ruamel reads an anchored boolean as an int subclass: it is still a boolean; a count
+    written 2.0 is 2 (a lesson number must be written as a whole number)."""
+    yaml = "title: T\nbuild:\n  solutions: &s false\n  jobs: 2.0\n  notebooks: {timeout: 60.0}\n"
+    course = load_course(make_course(yaml=yaml + "lessons: []\n"))
+    assert course.build.solutions is False
+    assert (course.build.jobs, course.build.notebooks.timeout) == (2, 60)
+    assert type(course.build.jobs) is int
 
 
 def test_the_cached_course_is_the_course(make_course) -> None:

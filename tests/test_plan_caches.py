@@ -82,6 +82,25 @@ def test_a_value_of_several_files_is_kept_until_one_of_them_changes(tmp_path: Pa
     assert again.derive_tree(main, "parts", lambda: ("gone", [main])) == "gone"
 
 
+def test_the_toolkit_stamp_covers_every_file_of_the_package(tmp_path: Path) -> None:
+    """Replays (help, check, no-op build) and the plan and course caches are keyed by the
+    toolkit's files: all of course_cli/, not only the folder of the module that stamps."""
+    import course_cli
+    from course_cli.core import stamp
+
+    assert Path(course_cli.__file__).resolve().parent == stamp._TOOLKIT
+    package = tmp_path / "pkg"
+    (package / "core").mkdir(parents=True)
+    (package / "builders").mkdir()
+    (package / "core" / "a.py").write_text("a = 1\n", encoding="utf-8")
+    module = package / "builders" / "b.py"
+    module.write_text("b = 1\n", encoding="utf-8")
+    before = stamp._toolkit_files(package)
+    module.write_text("b = 22\n", encoding="utf-8")  # a module outside core/ changes
+    stamp._toolkit_files.cache_clear()
+    assert stamp._toolkit_files(package) != before
+
+
 @pytest.mark.parametrize("garbage", ["{broken", "[]", '{"version": 1, "entries": 5}', ""])
 def test_a_corrupt_plan_cache_is_ignored(tmp_path: Path, garbage: str) -> None:
     source = tmp_path / "README.md"

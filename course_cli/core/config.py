@@ -126,7 +126,7 @@ class CheckConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Lesson:
-    number: int = spec(integer(ge=1, le=MAX_LESSON))
+    number: int = spec(integer(ge=1, le=MAX_LESSON, strict=True))
     title: str = spec(text(min_length=1, one_line=True))
     summary: str = spec(text(), "")
     book: list[str] = spec(list_of(text()), factory=list)

@@ -12,6 +12,7 @@ a course costs what its checks cost.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,8 @@ def spec(
 
 
 def _refuse(problems: list[Problem], loc: Loc, message: str, given: Any = None) -> Any:
+    if type(given).__name__ == "ScalarBoolean":  # an anchored YAML boolean: say true/false
+        given = bool(given)
     if given is not None and not isinstance(given, dict | list):
         message = f"{message} (got {given!r})"
     problems.append((loc, message))
@@ -56,11 +59,21 @@ def text(*, min_length: int = 0, one_line: bool = False) -> Check:
     return check
 
 
-def integer(*, ge: int | None = None, le: int | None = None) -> Check:
-    """A whole number (not a bool, not 1.5, not "3") within the bounds."""
+def _is_bool(value: Any) -> bool:
+    """A YAML boolean: ``bool``, or ruamel's ``ScalarBoolean`` (an anchored ``&a true``, an
+    ``int`` underneath)."""
+    return isinstance(value, bool) or type(value).__name__ == "ScalarBoolean"
+
+
+def integer(*, ge: int | None = None, le: int | None = None, strict: bool = False) -> Check:
+    """A whole number within the bounds: not a bool, not "3"; ``2.0`` only when not
+    ``strict``."""
 
     def check(value: Any, loc: Loc, problems: list[Problem]) -> Any:
-        if not isinstance(value, int) or isinstance(value, bool):
+        whole_float = (
+            not strict and isinstance(value, float) and math.isfinite(value) and value.is_integer()
+        )
+        if _is_bool(value) or not (isinstance(value, int) or whole_float):
             return _refuse(problems, loc, "input should be a valid integer", value)
         return _bounded(int(value), ge, le, loc, problems)
 
@@ -68,13 +81,20 @@ def integer(*, ge: int | None = None, le: int | None = None) -> Check:
 
 
 def number(*, ge: float | None = None) -> Check:
-    """A number (an int or a float, not a bool), at least ``ge``."""
+    """A finite number (an int or a float, not a bool), at least ``ge``."""
 
     def check(value: Any, loc: Loc, problems: list[Problem]) -> Any:
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if _is_bool(value) or not isinstance(value, int | float):
             return _refuse(problems, loc, "input should be a valid number", value)
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = math.inf
+        if not math.isfinite(as_float):
+            shown = value if isinstance(value, float) else f"{str(value)[:12]}…"
+            return _refuse(problems, loc, "input should be a finite number", shown)
         checked = _bounded(value, ge, None, loc, problems)
-        return BAD if checked is BAD else float(checked)
+        return BAD if checked is BAD else as_float
 
     return check
 
@@ -93,7 +113,7 @@ def boolean() -> Check:
     """true or false."""
 
     def check(value: Any, loc: Loc, problems: list[Problem]) -> Any:
-        if not isinstance(value, bool):
+        if not _is_bool(value):
             return _refuse(problems, loc, "input should be a valid boolean", value)
         return bool(value)
 
@@ -147,8 +167,8 @@ def dict_of(item: Check) -> Check:
             return _refuse(problems, loc, "input should be a valid dictionary", value)
         out = {}
         for key, v in value.items():
-            if not isinstance(key, str):
-                out[key] = _refuse(problems, (*loc, key), "keys should be text", key)
+            if not isinstance(key, str):  # shown as a key (.1), not as a list index ([1])
+                out[key] = _refuse(problems, (*loc, repr(key)), "keys should be text", key)
             else:
                 out[str(key)] = item(v, (*loc, key), problems)
         return BAD if any(v is BAD for v in out.values()) else out

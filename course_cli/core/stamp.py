@@ -10,6 +10,7 @@ Nothing here imports more than the standard library: these run before the heavy 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -35,7 +36,8 @@ SKIPPED_DIRS = frozenset(
     }
 )
 
-_TOOLKIT = Path(__file__).resolve().parent
+#: the toolkit package (course_cli/), every file of which a stamp covers
+_TOOLKIT = Path(__file__).resolve().parents[1]
 
 #: A file modified this close (ns) before a snapshot is hashed again on every comparison: a
 #: second edit within a coarse file-system clock's tick would keep size and mtime.
@@ -48,8 +50,18 @@ Entry = list[object]
 def toolkit_stamp(modules: Iterable[str] = ()) -> str:
     """Return a SHA-256 over the Python version, every file of the toolkit (name, size, mtime)
     and the file of each module in ``modules`` (found, not imported)."""
+    h = hashlib.sha256(_toolkit_files(_TOOLKIT).encode())
+    for module in modules:
+        h.update(f"{module}\0{_module_stamp(module)}\0".encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _toolkit_files(folder: Path) -> str:
+    """A digest of the Python version and every file under ``folder`` by name, size and
+    mtime (walked once per process)."""
     h = hashlib.sha256(sys.version.encode())
-    for dirpath, dirnames, filenames in os.walk(_TOOLKIT):
+    for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
             if name.endswith((".pyc", ".pyo")):
@@ -59,11 +71,7 @@ def toolkit_stamp(modules: Iterable[str] = ()) -> str:
                 st = os.stat(path)
             except OSError:
                 continue
-            h.update(
-                f"{os.path.relpath(path, _TOOLKIT)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
-            )
-    for module in modules:
-        h.update(f"{module}\0{_module_stamp(module)}\0".encode())
+            h.update(f"{os.path.relpath(path, folder)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 
