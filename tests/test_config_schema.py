@@ -71,6 +71,15 @@ def test_shorthands_and_numbers_as_text(make_course) -> None:
     assert course.deliverables.required == ["readme", "slides", "conspect"]
 
 
+def test_a_number_too_long_to_read_is_an_error_not_a_traceback(make_course, run_cli) -> None:
+    root = make_course(yaml="title: T\nbuild:\n  jobs: " + "9" * 5000 + "\nlessons: []\n")
+    result = run_cli("check", "--root", str(root))
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: course.yaml: a value cannot be read: Exceeds the limit")
+    assert "Traceback" not in result.stderr
+
+
 def test_anchored_booleans_and_whole_floats(make_course) -> None:
     """ruamel reads an anchored boolean as an int subclass: it is still a boolean; a count
     written 2.0 is 2 (a lesson number must be written as a whole number)."""

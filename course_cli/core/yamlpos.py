@@ -75,6 +75,8 @@ def load_yaml(path: Path) -> YamlDoc:
         raise ConfigError([f"{where}: YAML syntax error: {problem}"]) from None
     except YAMLError as exc:
         raise ConfigError([f"{path.name}: YAML syntax error: {exc}"]) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts (4,300)
+        raise ConfigError([f"{path.name}: a value cannot be read: {exc}"]) from None
     check_bounds(data, path.name)
     return YamlDoc(path=path, data=data)
 
