@@ -230,7 +230,7 @@ def load_course(root: Path) -> Course:
     cached = _cached_course(root, raw)
     if cached is not None:
         return cached
-    doc = load_yaml(path)
+    doc = load_yaml(path, raw)  # the bytes the cache key is made of
     data = doc.data
     if data is None:
         data = {}

@@ -52,12 +52,13 @@ def _yaml() -> Any:
     return yaml
 
 
-def load_yaml(path: Path) -> YamlDoc:
-    """Parse ``path``; raises ConfigError with line and column on a syntax error."""
+def load_yaml(path: Path, raw: bytes | None = None) -> YamlDoc:
+    """Parse ``path`` (or ``raw``, its bytes already read); raises ConfigError with line and
+    column on a syntax error."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if raw is None else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path.name}: not valid UTF-8 (byte {exc.start})"]) from None
     except OSError as exc:
