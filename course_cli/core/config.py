@@ -238,18 +238,17 @@ def load_course(root: Path) -> Course:
         raise ConfigError([f"{CONFIG_NAME}:1: the top level must be a mapping of keys"])
     found: list[Problem] = []
     kwargs = validate_fields(_CourseFile, data, (), found)
-    problems = [(doc.line_of(loc), loc, msg) for loc, msg in found]
+    problems = []
+    for loc, msg in found:
+        line = doc.line_of(loc)
+        problems.append((line, f"{CONFIG_NAME}:{line}: {field_path(loc)}: {msg}"))
     course = None if kwargs is None else Course(**kwargs, root=root, config_path=path)
     if course is not None:
-        problems.extend((line, (), msg) for line, msg in _semantic_problems(course, doc))
-        problems.extend((line, (), msg) for line, msg in _path_problems(course, doc, root))
+        problems.extend(_semantic_problems(course, doc))
+        problems.extend(_path_problems(course, doc, root))
     if problems:
         problems.sort(key=lambda p: p[0])
-        raise ConfigError(
-            [f"{CONFIG_NAME}:{line}: {field_path(loc)}: {msg}" if loc else msg
-             for line, loc, msg in problems],
-            hint=f"fix {CONFIG_NAME} and run again",
-        )  # fmt: skip
+        raise ConfigError([msg for _, msg in problems], hint=f"fix {CONFIG_NAME} and run again")
     assert course is not None
     _remember_course(root, raw, course)
     return course

@@ -35,7 +35,7 @@ def spec(
 
 
 def _refuse(problems: list[Problem], loc: Loc, message: str, given: Any = None) -> Any:
-    if type(given).__name__ == "ScalarBoolean":  # an anchored YAML boolean: say true/false
+    if _is_bool(given):  # an anchored YAML boolean is an int to ruamel: say True/False
         given = bool(given)
     if given is not None and not isinstance(given, dict | list):
         message = f"{message} (got {given!r})"
