@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from course_cli import __version__, command
-from course_cli.core.errors import CourseError, ExitCode, UsageError
+from course_cli.core.errors import CourseError, ExitCode
 
 if TYPE_CHECKING:
     from course_cli.check.result import CheckReport
@@ -73,9 +73,7 @@ def _course_root(root: Path | None) -> Path:
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
-    if fmt not in allowed:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(allowed)}")
-    return fmt
+    return command.check_format(fmt, allowed)
 
 
 def _version_callback(value: bool) -> None:
@@ -426,28 +424,10 @@ def book_sync(
     root: RootOption = None,
 ) -> None:
     """Write lessons/lesson_NN/book/ (LaTeX + Markdown extracts) from the book source."""
-    from course_cli.booksync.report import describe, to_json
-    from course_cli.booksync.runner import sync
-    from course_cli.booksync.selection import outline
-
-    _check_format(fmt)
-    course = _course(root)
-    if show_outline:
-        typer.echo(outline(course, fmt), nl=False)
-        return
-    if check_only:
-        report = sync(course, lessons or [], check=True, force=force)
-    else:
-        with _exclusive(course.root, "book-sync", no_wait):
-            report = sync(course, lessons or [], check=False, force=force)
-    if fmt == "json":
-        typer.echo(json.dumps(to_json(report), indent=2))
-    else:
-        from course_cli.core.console import console
-
-        for line in describe(report):
-            console().print(line, markup=False)
-    report.raise_for_problems()
+    command.book_sync(
+        lessons or [], check_only=check_only, force=force, show_outline=show_outline, fmt=fmt,
+        no_wait=no_wait, root=_given_root(root),
+    )  # fmt: skip
 
 
 @app.command("doctor")

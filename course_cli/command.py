@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from course_cli.core.errors import CourseError
 
@@ -110,6 +111,60 @@ def build(
         raise ProblemsFound(
             f"course build --strict: {len(findings)} layout problem(s) in the built outputs"
         )
+
+
+def book_sync(
+    lessons: list[int],
+    *,
+    check_only: bool = False,
+    force: bool = False,
+    show_outline: bool = False,
+    fmt: str = "text",
+    no_wait: bool = False,
+    root: Path | None = None,
+) -> None:
+    """``course book-sync``: print the outline, or check or write the lessons' extracts and
+    print what changed; raise the problems (see the command's help for the options)."""
+    check_format(fmt)
+    course = load(root)
+    if show_outline:
+        from course_cli.booksync.outline import outline
+
+        out, err = outline(course, fmt)
+        _write(sys.stderr, err)
+        _write(sys.stdout, out)
+        return
+    from course_cli.booksync.runner import sync
+
+    if check_only:
+        report = sync(course, lessons, check=True, force=force)
+    else:
+        with exclusive(course.root, "book-sync", no_wait):
+            report = sync(course, lessons, check=False, force=force)
+    from course_cli.booksync.report import describe, to_json
+
+    if fmt == "json":
+        _write(sys.stdout, json.dumps(to_json(report), indent=2) + "\n")
+    else:
+        _write(sys.stdout, "".join(f"{line}\n" for line in describe(report)))
+    report.raise_for_problems()
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+    """``fmt``, or a UsageError when it is not one of ``allowed``."""
+    if fmt not in allowed:
+        from course_cli.core.errors import UsageError
+
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(allowed)}")
+    return fmt
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write plain text (no markup, no styles) and flush, so that what goes to stdout and to
+    stderr keeps its order in a shared pipe."""
+    if text:
+        stream.write(text)
+        stream.flush()
 
 
 def print_layout(findings: list[Finding], notes: list[str], strict: bool) -> None:

@@ -85,12 +85,14 @@ def main() -> None:
             _play(record)
             sys.exit(record["code"])
     tee = _Recorder() if kind is not None else None
-    plain = plain_build(argv)
-    if plain is not None:  # ``course build`` without Typer (see course_cli.command)
+    plain = plain_command(argv)
+    if plain is not None:  # ``course build`` or ``book-sync`` without Typer (course_cli.command)
         from course_cli import command
 
+        body = getattr(command, plain[0].replace("-", "_"))
+
         def run_app() -> None:
-            command.guarded(lambda: command.build(**plain))
+            command.guarded(lambda: body(**plain[1]))
     else:
         from course_cli.cli import main as run_app
 
@@ -108,27 +110,46 @@ def main() -> None:
                 _remember(kind, argv, code, tee.chunks)
 
 
-#: ``course build``'s options: name -> (keyword of command.build, takes a value)
-_BUILD_OPTIONS = {
-    "--force": ("force", False),
-    "--strict": ("strict", False),
-    "--no-wait": ("no_wait", False),
-    "--solutions": ("solutions", False),
-    "--no-solutions": ("solutions", False),
-    "--jobs": ("jobs", True),
-    "-j": ("jobs", True),
-    "--format": ("formats", True),
-    "--engine": ("engine", True),
-    "--root": ("root", True),
+#: the commands run without Typer, and their options: name -> (keyword, takes a value)
+_PLAIN_OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
+    "build": {
+        "--force": ("force", False),
+        "--strict": ("strict", False),
+        "--no-wait": ("no_wait", False),
+        "--solutions": ("solutions", False),
+        "--no-solutions": ("solutions", False),
+        "--jobs": ("jobs", True),
+        "-j": ("jobs", True),
+        "--format": ("formats", True),
+        "--engine": ("engine", True),
+        "--root": ("root", True),
+    },
+    "book-sync": {
+        "--check": ("check_only", False),
+        "--force": ("force", False),
+        "--outline": ("show_outline", False),
+        "--format": ("fmt", True),
+        "--no-wait": ("no_wait", False),
+        "--root": ("root", True),
+    },
 }
+#: the keyword the arguments go to: build's targets are words, book-sync's lesson numbers
+_PLAIN_ARGUMENTS = {"build": "what", "book-sync": "lessons"}
 
 
 def plain_build(argv: list[str]) -> dict[str, Any] | None:
-    """The keyword arguments of :func:`course_cli.command.build` for a plain command line
-    ``course [--root R] build [WHAT…] [OPTIONS]`` — what Typer would pass it — or None for
-    anything else (help, a repeated or unknown option, a value Typer would refuse, ``--``):
-    Typer then parses it and says what is wrong. tests/test_replay_cache.py holds both to the
-    same results."""
+    """The keyword arguments of :func:`course_cli.command.build` for a plain ``course build``
+    command line (see :func:`plain_command`), or None."""
+    plain = plain_command(argv)
+    return plain[1] if plain is not None and plain[0] == "build" else None
+
+
+def plain_command(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The command and the keyword arguments of its function in :mod:`course_cli.command` for
+    a plain command line ``course [--root R] build|book-sync [ARGS…] [OPTIONS]`` — what Typer
+    would pass it — or None for anything else (help, a repeated or unknown option, a value Typer
+    would refuse, ``--``): Typer then parses it and says what is wrong.
+    tests/test_plain_build.py holds both to the same results."""
     if any(name.startswith(_COMPLETION_PREFIXES) for name in os.environ):
         return None
     args = list(argv)
@@ -137,23 +158,31 @@ def plain_build(argv: list[str]) -> dict[str, Any] | None:
         global_root, args = args[1], args[2:]
     elif args[:1] and args[0].startswith("--root="):
         global_root, args = args[0].removeprefix("--root="), args[1:]
-    if args[:1] != ["build"] or (global_root is not None and global_root.startswith("-")):
+    if not args or args[0] not in _PLAIN_OPTIONS:
         return None
+    if global_root is not None and global_root.startswith("-"):
+        return None
+    name, options = args[0], _PLAIN_OPTIONS[args[0]]
     kwargs: dict[str, Any] = {}
-    what: list[str] = []
+    positional: list[Any] = []
     rest = args[1:]
     while rest:
         token = rest.pop(0)
         if not token.startswith("-") or token == "-":
-            what.append(token)
+            if name == "book-sync":  # lesson numbers: plain digits, else Typer says why
+                if not (token.isascii() and token.isdigit()):
+                    return None
+                positional.append(int(token))
+            else:
+                positional.append(token)
             continue
-        name, eq, value = token.partition("=")
-        spec = _BUILD_OPTIONS.get(name)
-        if spec is None or spec[0] in kwargs or (eq and (not spec[1] or name == "-j")):
+        option, eq, value = token.partition("=")
+        spec = options.get(option)
+        if spec is None or spec[0] in kwargs or (eq and (not spec[1] or option == "-j")):
             return None  # unknown, repeated, a flag given a value, or "-j=2"
         key, takes_value = spec
         if not takes_value:
-            kwargs[key] = name != "--no-solutions"
+            kwargs[key] = option != "--no-solutions"
             continue
         if not eq:
             if not rest:
@@ -172,7 +201,7 @@ def plain_build(argv: list[str]) -> dict[str, Any] | None:
         if not root or (os.path.exists(root) and not os.path.isdir(root)):
             return None  # Typer: "Directory … is a file"
         kwargs["root"] = Path(root)
-    return {"what": what, **kwargs}
+    return name, {_PLAIN_ARGUMENTS[name]: positional, **kwargs}
 
 
 def _replayable(argv: list[str]) -> str | None:

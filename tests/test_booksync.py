@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -509,3 +510,53 @@ def test_book_md_lists_algorithms_notes_figures_and_names_references(tmp_path: P
         f"4.  **return** $`x`$ $`\\triangleright`$ *see Algorithm{nbsp}1*",
     ]
     assert "<p><em>(The figure is drawn in the book PDF.)</em></p>" in md
+
+
+def test_outline_is_kept_until_a_book_file_or_the_aux_changes(
+    course_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outline comes from the plan cache while the book's files and its .aux keep their
+    size and mtime: an edited chapter, a new .aux (numbers from LaTeX) or a file the book
+    names that appears is read again."""
+    import os
+
+    from course_cli.booksync import selection
+    from course_cli.booksync.outline import outline
+
+    course = load_course(course_root)
+    reads: list[Path] = []
+    real = selection.read_book
+
+    def counted(main: Path, strict: bool = True) -> Any:
+        reads.append(main)
+        return real(main, strict)
+
+    monkeypatch.setattr(selection, "read_book", counted)
+
+    def age(path: Path) -> None:  # older than the racy window: its stat alone is trusted
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
+
+    for p in (course_root / BOOK_DIR).rglob("*.tex"):
+        age(p)
+    out, err = outline(course)
+    assert "2 Bandits <ch:bandits>  [chapters/bandits.tex:2]" in out
+    assert err.startswith("note: numbers from the LaTeX reader")
+    assert outline(load_course(course_root)) == (out, err) and len(reads) == 1
+
+    chapter = course_root / BOOK_DIR / "chapters" / "bandits.tex"
+    chapter.write_text(chapter.read_text().replace("{Bandits}", "{Multi-armed bandits}"))
+    age(chapter)
+    edited, _ = outline(load_course(course_root))
+    assert "2 Multi-armed bandits <ch:bandits>" in edited and len(reads) == 2
+    assert outline(load_course(course_root))[0] == edited and len(reads) == 2
+
+    aux = course_root / "build" / ".book-aux" / "src.aux"
+    aux.parent.mkdir(parents=True)
+    aux.write_text("\\relax\n\\newlabel{ch:bandits}{{7}{1}}\n", encoding="utf-8")
+    out, note = outline(load_course(course_root))
+    assert len(reads) == 3 and note.startswith("warning: chapters/bandits.tex:")
+    assert "label ch:bandits: LaTeX prints 7, the reader 2" in note
+    assert note.splitlines()[-1] == "note: numbers from LaTeX (build/.book-aux/src.aux)"
+    assert "7 Multi-armed bandits <ch:bandits>" in out
+    aux.unlink()
+    assert outline(load_course(course_root))[0] == edited and len(reads) == 4

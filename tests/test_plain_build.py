@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from course_cli import cli, command
-from course_cli.launch import plain_build
+from course_cli.launch import plain_build, plain_command
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -119,3 +119,92 @@ def test_plain_build_does_what_typer_does(two_lesson_course: Path) -> None:
         site = root / "build" / "site"
         pages[len(repeat)] = {p: p.read_bytes() for p in sorted(site.rglob("*.html"))}
     assert pages[0] == pages[2] and len(pages[0]) >= 5
+
+
+# -- course book-sync ----------------------------------------------------------------------
+
+SYNC_SAME = [
+    ["book-sync"],
+    ["book-sync", "2", "1"],
+    ["book-sync", "--check", "1"],
+    ["book-sync", "--outline", "--format", "json"],
+    ["book-sync", "--format=text", "--force", "--no-wait"],
+    ["book-sync", "--root", "ROOT", "2"],
+    ["--root", "ROOT", "book-sync", "--check"],
+    ["book-sync", "07"],
+]
+SYNC_TO_TYPER = [
+    ["book-sync", "--help"],
+    ["book-sync", "x"],
+    ["book-sync", "+1"],
+    ["book-sync", "-1"],
+    ["book-sync", "1.5"],
+    ["book-sync", "٣"],  # an Arabic-Indic digit: int() takes it, the plain path does not
+    ["book-sync", "--check", "--check"],
+    ["book-sync", "--outline=yes"],
+    ["book-sync", "--format"],
+    ["book-sync", "--jobs", "2"],
+    ["book-sync", "--root", "FILE"],
+    ["book-sync", "--", "1"],
+]
+
+
+def _typer_sync_kwargs(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def record(lessons: list[int], **kwargs: Any) -> None:
+        seen.update(lessons=lessons, **kwargs)
+
+    monkeypatch.setattr(command, "book_sync", record)
+    monkeypatch.setattr(cli, "_global_root", None)
+    cli.app(argv, standalone_mode=False)
+    return seen
+
+
+@pytest.mark.parametrize("args", SYNC_SAME, ids=" ".join)
+def test_plain_book_sync_reads_what_typer_reads(args, two_lesson_course, monkeypatch) -> None:
+    argv = _argv(args, two_lesson_course)
+    plain = plain_command(argv)
+    assert plain is not None and plain[0] == "book-sync"
+    defaults = {"check_only": False, "force": False, "show_outline": False, "fmt": "text",
+                "no_wait": False, "root": None}  # fmt: skip
+    assert {**defaults, **plain[1]} == _typer_sync_kwargs(argv, monkeypatch)
+
+
+@pytest.mark.parametrize("args", SYNC_TO_TYPER, ids=" ".join)
+def test_anything_else_of_book_sync_goes_to_typer(args, two_lesson_course) -> None:
+    assert plain_command(_argv(args, two_lesson_course)) is None
+
+
+def test_plain_book_sync_does_what_typer_does(tmp_path: Path) -> None:
+    """Output, files and exit codes of ``course book-sync`` with and without Typer (a repeated
+    option sends a command line to Typer, which keeps the last value)."""
+    import shutil
+
+    root = tmp_path / "course"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "books" / "course", root)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "course_cli", "book-sync", *args, "--root", str(root)]
+        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+
+    def both(*args: str, code: int) -> str:
+        plain, typer = run(*args), run(*args, "--no-wait", "--no-wait")
+        assert plain.returncode == typer.returncode == code, (args, plain.stderr, typer.stderr)
+        assert (plain.stdout, plain.stderr) == (typer.stdout, typer.stderr), args
+        return plain.stdout + plain.stderr
+
+    said = both("--check", code=1)  # nothing synced yet: both say so
+    assert "missing  lessons/lesson_01/book/book.tex" in said
+    assert "0 of 2 lesson extract(s) up to date" in said
+    assert "error: " in said
+    first = run("--no-wait")
+    assert first.returncode == 0 and "written  lessons/lesson_01/book/book.tex" in first.stdout
+    assert both(code=0) == "0 file(s) written for 2 lesson(s)\n"
+    assert "2 of 2 lesson extract(s) up to date" in both("--check", code=0)
+    assert "2 Bandits <ch:bandits>  [chapters/bandits.tex:2]" in both("--outline", code=0)
+    assert '"title": "Bandits"' in both("--outline", "--format", "json", code=0)
+    assert both("--format", "yaml", code=2) == (
+        "error: --format: 'yaml' is not one of text, json\n"
+    )
+    assert both("9", code=2).startswith("error: ")

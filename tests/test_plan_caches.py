@@ -82,6 +82,30 @@ def test_a_value_of_several_files_is_kept_until_one_of_them_changes(tmp_path: Pa
     assert again.derive_tree(main, "parts", lambda: ("gone", [main])) == "gone"
 
 
+def test_a_tree_value_waits_for_a_file_that_does_not_exist_yet(tmp_path: Path) -> None:
+    """A file the value depends on by its absence (the compiled book's .aux) is recorded as
+    absent: the value is derived again when it appears, and again when it goes."""
+    main = tmp_path / "main.txt"
+    main.write_text("main", encoding="utf-8")
+    os.utime(main, ns=(0, main.stat().st_mtime_ns - 10**10))
+    extra = tmp_path / "build" / "extra.txt"
+    calls: list[int] = []
+
+    def compute() -> tuple[str, list[Path]]:
+        calls.append(1)
+        return ("with" if extra.exists() else "without"), [main, extra]
+
+    cache = PlanCache(tmp_path / "build/.cache/plan.json", tmp_path)
+    assert cache.derive_tree(main, "k", compute) == "without"
+    assert cache.derive_tree(main, "k", compute) == "without" and len(calls) == 1
+    extra.parent.mkdir(exist_ok=True)
+    extra.write_text("x", encoding="utf-8")
+    assert cache.derive_tree(main, "k", compute) == "with" and len(calls) == 2
+    extra.unlink()
+    assert cache.derive_tree(main, "k", compute) == "without" and len(calls) == 3
+    assert cache.derive_tree(main, "k", compute) == "without" and len(calls) == 3
+
+
 def test_the_toolkit_stamp_covers_every_file_of_the_package(tmp_path: Path) -> None:
     """Replays (help, check, no-op build) and the plan and course caches are keyed by the
     toolkit's files: all of course_cli/, not only the folder of the module that stamps."""

@@ -15,7 +15,8 @@ For each lesson with a ``book:`` list in course.yaml, :func:`sync` writes
 Nothing is written when nothing changed, and an up-to-date lesson is recognised from the
 lock's hashes alone (no parse, no pandoc).
 
-Modules: ``selection`` (which parts, the outline), ``extract`` (rendering, with ``references``
-and ``paths``), ``lock`` (provenance and freshness), ``runner`` (sync, pandoc), ``report``.
+Modules: ``selection`` (which parts), ``outline`` (the book's tree), ``extract`` (rendering,
+with ``references`` and ``paths``), ``lock`` (provenance and freshness), ``runner`` (sync,
+pandoc), ``report``.
 The extracts' PDFs are built by :mod:`course_cli.builders.book.builder`.
 """

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.booksync.extract import Rendered
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult
-from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
+    from course_cli.booksync.extract import Rendered
     from course_cli.core.config import Course, Lesson
+    from course_cli.latex.model import Book
 
 GENERATOR_VERSION = 1
 # Identifies what the LaTeX reader and the extractor produce; every lock records it, and a
@@ -37,12 +37,13 @@ def sha(data: str | bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def file_sha(path: Path) -> str | None:
+def file_sha(path: Path, root: Path | None = None) -> str | None:
     """The SHA-256 of a file's bytes, or None when it cannot be read or lies outside the
-    course (a lock that names ``/dev/zero`` reads nothing)."""
+    course at ``root`` (default: the course it is in; a lock that names ``/dev/zero`` reads
+    nothing)."""
     from course_cli.core.boundary import course_root_of, is_inside, read_bounded
 
-    if not is_inside(path, course_root_of(path)) or not path.is_file():
+    if not is_inside(path, root or course_root_of(path)) or not path.is_file():
         return None
     try:
         return sha(read_bounded(path))
@@ -73,9 +74,13 @@ def read_lock(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def stale_reasons(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, root: Path,
-                   main_rel: str) -> list[str]:  # fmt: skip
-    """Return why the lesson's extract may be stale (empty: fresh), from hashes alone."""
+def stale_reasons(
+    lock: dict[str, Any] | None, lesson: Lesson, folder: Path, root: Path, main_rel: str,
+    seen: dict[str, str | None] | None = None,
+) -> list[str]:  # fmt: skip
+    """Return why the lesson's extract may be stale (empty: fresh), from hashes alone.
+    ``seen`` keeps the sources' hashes from one lesson to the next (they share the book)."""
+    seen = {} if seen is None else seen
     if lock is None:
         return ["no lock file (never synced)"]
     if lock.get("version") != GENERATOR_VERSION or lock.get("generator") != generator_id():
@@ -86,10 +91,12 @@ def stale_reasons(lock: dict[str, Any] | None, lesson: Lesson, folder: Path, roo
         return ["the lesson's `book:` list changed"]
     reasons = []
     for source, digest in sorted(lock.get("sources", {}).items()):
-        if file_sha(root / source) != digest:
+        if source not in seen:
+            seen[source] = file_sha(root / source, root)
+        if seen[source] != digest:
             reasons.append(f"source {source} changed")
     for name, digest in sorted(lock.get("outputs", {}).items()):
-        now = file_sha(folder / name)
+        now = file_sha(folder / name, root)
         if now is None:
             reasons.append(f"{name} is missing")
         elif now != digest:
@@ -104,7 +111,7 @@ def _sources(book: Book, course: Course) -> dict[str, str | None]:
     bib = course.path(course.book.bibliography)
     if bib.is_file():
         files.append(bib)
-    return {rel(p, root): file_sha(p) for p in files}
+    return {rel(p, root): file_sha(p, root) for p in files}
 
 
 def write_lock(

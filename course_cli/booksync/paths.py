@@ -1,13 +1,16 @@
-"""Paths in extracts: relative links from a lesson folder back into the book, and the
-book's figures (``\\graphicspath`` folders searched as LaTeX does)."""
+"""Paths in extracts: relative links from a lesson folder back into the book, the book's
+figures (``\\graphicspath`` folders searched as LaTeX does) and the compiled book's ``.aux``."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from course_cli.latex.model import Book
+if TYPE_CHECKING:
+    from course_cli.core.config import Course
+    from course_cli.latex.model import Book
 
 
 def rel(path: Path, start: Path) -> str:
@@ -33,3 +36,9 @@ def find_graphic(book: Book, name: str) -> Path | None:
             if p.is_file():
                 return p
     return None
+
+
+def aux_file(course: Course) -> Path:
+    """The ``.aux`` file of the compiled book, whose numbers the extracts and the outline use
+    when it exists."""
+    return course.root / "build" / ".book-aux" / f"{course.path(course.book.source).stem}.aux"

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_cli.booksync.extract import Rendered, render
 from course_cli.booksync.lock import (
     LOCK_NAME,
     MD_NAME,
@@ -21,11 +20,11 @@ from course_cli.booksync.lock import (
 )
 from course_cli.booksync.paths import rel
 from course_cli.booksync.report import FileAction, LessonResult, SyncReport
-from course_cli.booksync.selection import load_book, select_for
-from course_cli.latex.model import Book
 
 if TYPE_CHECKING:
+    from course_cli.booksync.extract import Rendered
     from course_cli.core.config import Course, Lesson
+    from course_cli.latex.model import Book
 
 # what --check says about an output that is not up to date
 _CHECK_DETAILS = {
@@ -70,6 +69,7 @@ def sync(
     report = SyncReport(root, check)
     book: Book | None = None
     pending: list[Any] = []  # every lesson is rendered before any file is written
+    seen: dict[str, str | None] = {}  # the sources' hashes, shared by the lessons
     # course.lesson() per number: Course.select() hashes lessons, which fails for a `book:` list
     chosen = [course.lesson(n) for n in dict.fromkeys(numbers)] if numbers else course.lessons
     for lesson in sorted(chosen, key=lambda les: les.number):
@@ -79,13 +79,15 @@ def sync(
         result = LessonResult(lesson.number, folder)
         report.lessons.append(result)
         lock = read_lock(folder / LOCK_NAME)
-        reasons = stale_reasons(lock, lesson, folder, root, main_rel)
+        reasons = stale_reasons(lock, lesson, folder, root, main_rel, seen)
         if not reasons and not force:
             result.files = [
                 FileAction(folder / n, "unchanged") for n in (TEX_NAME, MD_NAME, LOCK_NAME)
             ]
             continue
-        if book is None:
+        if book is None:  # read only when an extract may be stale: a no-op sync parses nothing
+            from course_cli.booksync.selection import load_book
+
             book, numbering = load_book(course, strict=True)
             report.numbers, report.warnings = numbering.note, [*book.missing, *numbering.warnings]
         pending.append(_sync_lesson(book, course, lesson, folder, lock, result, check=check,
@@ -101,6 +103,9 @@ def _sync_lesson(
 ) -> Callable[[], None]:  # fmt: skip
     """Render one lesson's extract (pandoc included) and return what writes it: nothing is
     written until every selected lesson rendered."""
+    from course_cli.booksync.extract import render
+    from course_cli.booksync.selection import select_for
+
     idx = next(i for i, les in enumerate(course.lessons) if les.number == lesson.number)
     parts = select_for(book, course, lesson, idx)
     r = render(book, parts, folder, course.root, lesson.number)

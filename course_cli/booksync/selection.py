@@ -1,14 +1,13 @@
-"""Choosing the book's parts for a lesson: labels or title paths, as in course.yaml, and the
-outline that lists them."""
+"""Choosing the book's parts for a lesson: labels or title paths, as in course.yaml (the
+outline that lists them: :mod:`course_cli.booksync.outline`)."""
 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from course_cli.booksync.paths import rel
+from course_cli.booksync.paths import aux_file, rel
 from course_cli.core.errors import UsageError
 from course_cli.latex.auxfile import Numbering, apply_latex_numbers
 from course_cli.latex.model import Book, Heading
@@ -78,45 +77,6 @@ def load_book(course: Course, strict: bool = False) -> tuple[Book, Numbering]:
     compiled (``build/.book-aux/``, see :func:`course_cli.latex.auxfile.apply_latex_numbers`), from
     the reader otherwise. Unresolved inputs are errors with ``strict`` (extracts), else they
     stay in ``book.missing`` (warnings: the outline)."""
-    main = course.path(course.book.source)
-    book = read_book(main, strict=strict)
-    aux = course.root / "build" / ".book-aux" / f"{main.stem}.aux"
+    book = read_book(course.path(course.book.source), strict=strict)
+    aux = aux_file(course)
     return book, apply_latex_numbers(book, aux, rel(aux, course.root))
-
-
-def _say(numbering: Numbering, book: Book | None = None) -> None:
-    """The numbers' source and the warnings, on stderr."""
-    from course_cli.core.console import err_console
-
-    for line in [*(book.missing if book else []), *numbering.warnings]:
-        err_console().print(f"warning: {line}", markup=False, emoji=False, highlight=False)
-    err_console().print(f"note: {numbering.note}", markup=False, emoji=False, highlight=False)
-
-
-def outline(course: Course, fmt: str = "text") -> str:
-    """Return the book's outline as text (see :func:`~course_cli.latex.outline.format_outline`)
-    or, for ``fmt == "json"``, as JSON: headings (level, number, title, labels, file, line) and
-    every label with its environment and number. Raises BookError for an unreadable book."""
-    from course_cli.latex.outline import format_outline
-
-    book, numbering = load_book(course)
-    if fmt != "json":
-        _say(numbering, book)
-        return format_outline(book)
-    data = {
-        "book": rel(book.main, course.root),
-        "numbers": numbering.source,
-        "numbers_note": numbering.note,
-        "warnings": [*book.missing, *numbering.warnings],
-        "headings": [
-            {"command": h.command, "level": h.level, "number": h.number, "title": h.title,
-             "labels": h.labels, "file": book.files[h.file].name, "line": h.line}
-            for h in book.headings
-        ],
-        "labels": {
-            name: {"env": lab.env, "number": lab.number, "file": book.files[lab.file].name,
-                   "line": lab.line}
-            for name, lab in book.labels.items()
-        },
-    }  # fmt: skip
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

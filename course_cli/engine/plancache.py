@@ -92,18 +92,16 @@ class PlanCache:
         """The value ``compute()`` returns for the file at ``path`` and the files it draws in
         (``compute`` returns the value and all those files, ``path`` among them), or the value
         recorded for ``kind`` while each of those files has its recorded size and mtime (and
-        was modified well before it was recorded). A value whose file list is empty is not
-        kept."""
+        was modified well before it was recorded). A file of that list that does not exist is
+        recorded as absent: the value is derived again when it appears. A value whose file
+        list is empty is not kept."""
         name = self._name(path)
         with self._lock:
             old = self._entries.get(name, {}).get(kind)
         if isinstance(old, list) and len(old) == 4 and old[0] == "tree" and old[1]:
             try:
                 fresh = all(
-                    (st := os.stat(self.root / rel)).st_size == size
-                    and st.st_mtime_ns == mtime
-                    and mtime < old[2] - RACY_NS
-                    for rel, size, mtime in old[1]
+                    self._unchanged(rel, size, mtime, old[2]) for rel, size, mtime in old[1]
                 )
             except (OSError, TypeError, ValueError):
                 fresh = False
@@ -111,11 +109,15 @@ class PlanCache:
                 return old[3]  # type: ignore[no-any-return]
         stamp = time.time_ns()  # a file changed while it is read is newer: read again
         value, files = compute()
-        stats = []
+        stats: list[list[Any]] = []
         try:
             for f in files:
-                st = os.stat(f)
-                stats.append([self._name(f), st.st_size, st.st_mtime_ns])
+                try:
+                    st = os.stat(f)
+                except FileNotFoundError:
+                    stats.append([self._name(f), -1, 0])
+                else:
+                    stats.append([self._name(f), st.st_size, st.st_mtime_ns])
         except OSError:
             return value
         if stats:
@@ -123,6 +125,14 @@ class PlanCache:
                 self._entries.setdefault(name, {})[kind] = ["tree", stats, stamp, value]
                 self._dirty = True
         return value
+
+    def _unchanged(self, rel: str, size: int, mtime: int, stamp: int) -> bool:
+        """Whether the file ``rel`` still has the recorded size and mtime (size -1: it still
+        does not exist)."""
+        if size == -1:
+            return not os.path.lexists(self.root / rel)
+        st = os.stat(self.root / rel)
+        return st.st_size == size and st.st_mtime_ns == mtime and mtime < stamp - RACY_NS
 
     def save(self) -> None:
         """Write the cache when something new was derived (never raises for a read-only
