@@ -418,7 +418,7 @@ def test_heading_anchors_toc_and_no_repository_paths(make_course) -> None:
 
 
 def test_book_page_title_is_the_books_own(tmp_path: Path) -> None:
-    from course_cli.builders.site.builder import book_title
+    from course_cli.builders.site.book import book_title
 
     main = tmp_path / "src.tex"
     main.write_text(

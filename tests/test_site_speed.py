@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from jinja2 import Environment
 
-from course_cli.builders.site.builder import side_lessons
+from course_cli.builders.site.render import side_lessons
 from course_cli.builders.site.search import page_entry
 
 LOOP = (

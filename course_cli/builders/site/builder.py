@@ -11,7 +11,6 @@ Each page and each copied file is one BuildStep, so a rebuild only redoes what c
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -20,11 +19,14 @@ from typing import Any
 
 from course_cli.builders.notebooks.builder import CONFIG_ASSET, MATHJAX_ASSET
 from course_cli.builders.site.assets import asset_steps, copy_step
+from course_cli.builders.site.book import book_extract_page, book_parts, book_steps
 from course_cli.builders.site.conspect import ConspectHtml, conspect_html
 from course_cli.builders.site.links import Link, lesson_dir_map, link_rewriter, linked_files
-from course_cli.builders.site.markdown import drop_materials_list, heading_anchors, render_markdown
+from course_cli.builders.site.markdown import drop_materials_list, render_markdown
 from course_cli.builders.site.meta import SourceInfo, source_info
+from course_cli.builders.site.notebooks import notebook_copies
 from course_cli.builders.site.options import SiteOptions
+from course_cli.builders.site.render import TEMPLATES, render_page
 from course_cli.builders.site.typeset import typeset_pages
 from course_cli.builders.site.workers import PROCESS_MIN, warm_up
 from course_cli.core.boundary import Boundary, is_inside
@@ -34,7 +36,6 @@ from course_cli.core.templating import template_dirs, template_file
 from course_cli.engine.steps import BuildOptions, BuildStep, Task, hash_text, key_of
 
 SITE_DIR = "site"
-TEMPLATES = Path("templates") / "site"
 ARTIFACTS = (
     ("slides.html", "Slides"),
     ("slides.pdf", "Slides (PDF)"),
@@ -103,7 +104,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
         parts = [titles.get(label, label) for label in lesson.book]
         if extract.is_file():
             pages.append(
-                _book_extract_page(lesson, out, extract, template_files, course, shared, parts)
+                book_extract_page(lesson, out, extract, template_files, course, shared, parts)
             )
             links.append(Link("Book extract", "book.html"))
         planned = {c.output for c in copies}
@@ -129,7 +130,7 @@ def plan_build(course: Course, lessons: list[Lesson], options: BuildOptions) -> 
     steps.append(_index_page(course, out, template_files, shared))
     steps.append(_search_page(course, out, template_files))
     steps.extend(
-        _book_steps(course, options.build_dir, out, template_files, titles, book_files, shared)
+        book_steps(course, options.build_dir, out, template_files, titles, book_files, shared)
     )
     steps = typeset_pages(steps, course.root, options, course.path(course.macros))
     prune_stale_copies(course.root, options.build_dir, {p for s in steps for p in s.outputs})
@@ -364,7 +365,7 @@ def _render_lesson(tasks: Sequence[Task]) -> None:
         if p["extract"] is not None:
             toc_after.append((2, "book-extract", "Book extract"))
         pdf = "conspect.pdf" if any(x.href == "conspect.pdf" for x in p["links"]) else ""
-        html = _render(
+        html = render_page(
             course,
             "lesson.html.j2",
             prefix="../",
@@ -423,19 +424,6 @@ def _extract_preview(path: Path) -> str:
     return ""
 
 
-def _after_title(body: str) -> int:
-    """Where the lesson's materials panel goes in its body: after the title and the paragraph
-    under it (0 when the README has no title)."""
-    end = body.find("</h1>")
-    if end < 0:
-        return 0
-    end += len("</h1>")
-    rest = body[end:].lstrip()
-    if rest.startswith("<p>"):
-        return len(body) - len(rest) + rest.find("</p>") + len("</p>")
-    return end
-
-
 def _exercises_page(
     course: Course,
     lesson: Lesson,
@@ -475,7 +463,7 @@ def _render_exercises(tasks: Sequence[Task]) -> None:
         course, lesson, source = p["course"], p["lesson"], p["source"]
         rewrite = _exercises_rewriter(course, lesson, source.parent, p["lesson_dirs"])
         text = source.read_text(encoding="utf-8", errors="replace")
-        html = _render(
+        html = render_page(
             course,
             "page.html.j2",
             prefix="../",
@@ -512,224 +500,7 @@ def _exercises_rewriter(
     return rewrite
 
 
-def notebook_copies(
-    lesson_dir: Path, built: Path, page_dir: Path, solutions: bool
-) -> tuple[list[BuildStep], list[Link]]:
-    """Copy steps for a lesson's notebooks and their links on the lesson page.
-
-    A notebook built by ``course build notebooks`` gets its page (``notebooks/NAME.html``),
-    its ``.ipynb`` files and the files it saved. Without solutions the student rendering takes
-    the place of the instructor one (``NAME.html``, ``NAME.ipynb``). A notebook not built yet
-    is linked as its source ``.ipynb``.
-    """
-    from course_cli.builders.notebooks.source import find_notebooks
-
-    steps: list[BuildStep] = []
-    links: list[Link] = []
-    dest = page_dir / "notebooks"
-    for src in find_notebooks(lesson_dir):
-        name = src.name
-        page = built / f"{name}.html"
-        if page.is_file():
-            student_page, student_nb = (
-                built / f"{name}.student.html",
-                built / f"{name}.student.ipynb",
-            )
-            has_student = student_page.is_file() and student_nb.is_file()
-            if solutions or not has_student:
-                steps.append(_notebook_page_step(page, dest / f"{name}.html"))
-                steps.append(copy_step(built / f"{name}.ipynb", dest / f"{name}.ipynb"))
-            else:
-                steps.append(_notebook_page_step(student_page, dest / f"{name}.html"))
-                steps.append(copy_step(student_nb, dest / f"{name}.ipynb"))
-            if has_student:
-                steps.append(copy_step(student_nb, dest / f"{name}.student.ipynb"))
-            files = built / f"{name}_files"
-            if files.is_dir():
-                for f in sorted(p for p in files.rglob("*") if p.is_file()):
-                    steps.append(copy_step(f, dest / f.relative_to(built)))
-            links.append(Link(notebook_title(src.source), f"notebooks/{name}.html"))
-        elif src.ipynb is not None and is_inside(src.ipynb, lesson_dir.parents[1]):
-            steps.append(copy_step(src.ipynb, dest / src.ipynb.name))
-            links.append(Link(notebook_title(src.source), f"notebooks/{src.ipynb.name}"))
-    return steps, links
-
-
-_NB_HEADING = re.compile(r"^#\s?#\s+(.+?)\s*#*\s*$")
-_IPYNB_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
-
-
-def notebook_title(source: Path) -> str:
-    """A notebook's title: the first ``#`` heading of its first Markdown cell, else its name
-    in words ("policy_gradient" -> "Policy gradient")."""
-    fallback = source.stem.replace("_", " ").replace("-", " ").strip().capitalize() or source.stem
-    try:
-        text = source.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return fallback
-    lines: list[str] = []
-    if source.suffix == ".ipynb":
-        try:
-            cells = json.loads(text).get("cells", [])
-        except (ValueError, AttributeError):
-            return fallback
-        for cell in cells:
-            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-                body = cell.get("source", "")
-                lines = ("".join(body) if isinstance(body, list) else str(body)).splitlines()
-                break
-        pattern = _IPYNB_HEADING
-    else:
-        pattern = _NB_HEADING
-        in_markdown = False
-        for line in text.splitlines():
-            if line.startswith("# %%"):
-                if in_markdown:
-                    break
-                in_markdown = "[markdown]" in line or "[md]" in line
-            elif in_markdown:
-                lines.append(line)
-    for line in lines:
-        m = pattern.match(line)
-        if m:
-            return m.group(1).replace("`", "")
-    return fallback
-
-
-def _notebook_page_step(src: Path, dst: Path) -> BuildStep:
-    """Copy a notebook's page, its ``<main>`` marked for the search index (Pagefind indexes
-    only the marked part of each page once any page is marked)."""
-    return BuildStep(
-        kind="site-copy",
-        output=dst,
-        inputs=(src,),
-        action=_copy_notebook_page,
-        key=key_of(version=1),
-        label=f"site: {dst.name}",
-    )
-
-
-def _copy_notebook_page(tasks: Sequence[Task]) -> None:
-    for task in tasks:
-        html = task.step.inputs[0].read_text(encoding="utf-8", errors="replace")
-        if "data-pagefind-body" not in html:
-            html = html.replace("<main>", "<main data-pagefind-body>", 1)
-        task.out().write_text(html, encoding="utf-8")
-
-
-_REF_RE = re.compile(r"\\(?:ref|autoref|cref|Cref)\s*\{([^{}]*)\}")
-
-
-def book_parts(
-    course: Course,
-) -> tuple[dict[str, str], tuple[Path, ...], dict[str, Path]]:
-    """Map each heading label of the book to "Chapter 2: Title"; also return the book's files
-    and the file each labelled heading is in.
-
-    Kept in the plan cache while no file of the book changes (reading the book costs
-    60–90 ms). An unreadable or missing book gives ({}, (), {}): the site then shows the
-    labels themselves.
-    """
-    from course_cli.engine.plancache import plan_cache
-
-    source = course.path(course.book.source)
-    if not source.is_file():
-        return {}, (), {}
-    titles, files, label_files = plan_cache(course.root).derive_tree(
-        source, "book_parts", lambda: _read_book_parts(source)
-    )
-    return titles, tuple(Path(f) for f in files), {k: Path(v) for k, v in label_files.items()}
-
-
-def _read_book_parts(
-    source: Path,
-) -> tuple[tuple[dict[str, str], list[str], dict[str, str]], list[Path]]:
-    """:func:`book_parts` as JSON values (paths as text), and the book's files."""
-    from course_cli.latex.reader import read_book
-    from course_cli.latex.text import plain_title
-
-    try:
-        book = read_book(source, strict=False)
-    except CourseError:
-        return ({}, [], {}), []
-    names = {"part": "Part", "chapter": "Chapter", "section": "Section"}
-    numbers = {name: h.number for h in book.headings if h.number for name in h.labels}
-
-    def number_of(m: re.Match[str]) -> str:  # "Chapter~\\ref{ch:x}" reads "Chapter 2"
-        return " " + numbers.get(m.group(1), "")
-
-    titles = {}
-    files = {}
-    for h in book.headings:
-        text = plain_title(_REF_RE.sub(number_of, h.title))
-        kind = names.get(h.command.removeprefix("add"), "")
-        label = f"{kind} {h.number}: {text}" if h.number and kind else text
-        for name in h.labels:
-            titles[name] = label
-            files[name] = str(book.files[h.file].path)
-    paths = [f.path for f in book.files]
-    return (titles, [str(p) for p in paths], files), paths
-
-
-def _book_extract_page(
-    lesson: Lesson,
-    out: Path,
-    source: Path,
-    template_files: tuple[Path, ...],
-    course: Course,
-    shared: dict[str, Any],
-    parts: list[str],
-) -> BuildStep:
-    info: SourceInfo | None = shared["info"]
-    meta = None
-    if info is not None:  # the extract is generated: its text is edited in the book
-        files = [shared["label_files"][x] for x in lesson.book if x in shared["label_files"]]
-        edit = files[0] if files else course.path(course.book.source)
-        meta = info.page(files or [edit], edit)
-    title = parts[0] if parts else "Book extract"
-    return BuildStep(
-        kind="site-page",
-        output=out / lesson.dirname / "book.html",
-        inputs=(source, *template_files),
-        action=_render_book_extract,
-        key=key_of(
-            lessons=shared["lessons_key"],
-            title=title,
-            meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
-        ),
-        label=f"site: {lesson.dirname}/book.html",
-        payload={
-            "course": course,
-            "lesson": lesson,
-            "source": source,
-            "title": title,
-            "meta": meta,
-        },
-    )
-
-
-def _render_book_extract(tasks: Sequence[Task]) -> None:
-    from course_cli.builders.site.markdown import gfm_math_to_dollars
-
-    for task in tasks:
-        p = task.step.payload
-        lesson = p["lesson"]
-        text = gfm_math_to_dollars(p["source"].read_text(encoding="utf-8", errors="replace"))
-        html = _render(
-            p["course"],
-            "page.html.j2",
-            prefix="../",
-            page_title=p["title"],
-            nav_current=lesson.dirname,
-            crumb=f"Lesson {lesson.number}",
-            crumb_href="index.html",
-            body=render_markdown(text, lambda href: href if href.startswith("#") else None),
-            page_meta=p["meta"],
-        )
-        task.out().write_text(html, encoding="utf-8")
-
-
-# -- index and book ------------------------------------------------------------------------
+# -- index and search ------------------------------------------------------------------------
 
 
 def _index_page(
@@ -760,7 +531,7 @@ def _render_index(tasks: Sequence[Task]) -> None:
     for task in tasks:
         course = task.step.payload["course"]
         intro = readme_intro(course.root / "README.md")
-        html = _render(
+        html = render_page(
             course,
             "index.html.j2",
             prefix="",
@@ -786,7 +557,7 @@ def _search_page(course: Course, out: Path, template_files: tuple[Path, ...]) ->
 
 def _render_search(tasks: Sequence[Task]) -> None:
     for task in tasks:
-        html = _render(
+        html = render_page(
             task.step.payload["course"], "search.html.j2", prefix="", page_title="Search"
         )
         task.out().write_text(html, encoding="utf-8")
@@ -822,187 +593,3 @@ def readme_intro(path: Path) -> str:
     prose = " ".join(paragraph)
     prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)
     return re.sub(r"[*_`]{1,2}", "", prose)
-
-
-def _book_steps(
-    course: Course,
-    build_dir: Path,
-    out: Path,
-    template_files: tuple[Path, ...],
-    titles: dict[str, str],
-    book_files: tuple[Path, ...],
-    shared: dict[str, Any],
-) -> list[BuildStep]:
-    steps = []
-    pdf = build_dir / "book" / Path(course.book.pdf).name
-    has_pdf = pdf.is_file()
-    if has_pdf:
-        steps.append(copy_step(pdf, out / "book" / pdf.name, course.root))
-    chapters = [(x, [titles.get(b, b) for b in x.book]) for x in course.lessons if x.book]
-    info: SourceInfo | None = shared["info"]
-    source = course.path(course.book.source)
-    meta = info.page(book_files or [source], source) if info is not None else None
-    steps.append(
-        BuildStep(
-            kind="site-page",
-            output=out / "book" / "index.html",
-            inputs=(course.config_path, *template_files, *book_files),
-            action=_render_book,
-            key=key_of(
-                pdf=pdf.name if has_pdf else "",
-                lessons=shared["lessons_key"],
-                meta=json.dumps([meta.edit_url, meta.updated] if meta else None),
-            ),
-            label="site: book/index.html",
-            payload={
-                "course": course,
-                "pdf": pdf.name if has_pdf else None,
-                "chapters": chapters,
-                "title": book_title(course.path(course.book.source)),
-                "meta": meta,
-            },
-        )
-    )
-    return steps
-
-
-_TITLE_RE = re.compile(r"^[^%\n]*\\title\s*(?:\[[^\]]*\])?\s*\{", re.M)
-
-
-def book_title(main: Path) -> str:
-    """The book's ``\\title{…}`` as plain text, or "The book" when it has none."""
-    from course_cli.latex.text import plain_title, read_group
-
-    try:
-        text = main.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "The book"
-    m = _TITLE_RE.search(text)
-    if m is None:
-        return "The book"
-    end = read_group(text, m.end() - 1)
-    raw = text[m.end() : end - 1] if end > 0 else ""
-    title = plain_title(re.split(r"\\\\", raw, maxsplit=1)[0])  # the first line: no subtitle
-    return " ".join(title.split()) or "The book"
-
-
-def _render_book(tasks: Sequence[Task]) -> None:
-    for task in tasks:
-        p = task.step.payload
-        html = _render(
-            p["course"],
-            "book.html.j2",
-            prefix="../",
-            page_title="The book",
-            nav_current="book",
-            pdf=p["pdf"],
-            chapters=p["chapters"],
-            book_title=p["title"],
-            page_meta=p["meta"],
-        )
-        task.out().write_text(html, encoding="utf-8")
-
-
-_ENVIRONMENTS: dict[tuple[str, ...], Any] = {}
-
-
-def _environment(course: Course) -> Any:
-    """The Jinja environment of the course's site templates, made once per template folders
-    (it compiles each template once; its loader reloads a template whose file changed).
-    Compiled templates are kept in build/.cache/site-templates/ by Jinja's own key (the
-    template's name and a hash of its text), so a build compiles only an edited template."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    dirs = tuple(str(p) for p in template_dirs(course.root, "site"))
-    env = _ENVIRONMENTS.get(dirs)
-    if env is None:
-        env = Environment(
-            loader=FileSystemLoader(list(dirs)),
-            undefined=StrictUndefined,
-            autoescape=True,
-            keep_trailing_newline=True,
-            bytecode_cache=_template_cache(course.root / "build" / ".cache" / "site-templates"),
-        )
-        _ENVIRONMENTS[dirs] = env
-    return env
-
-
-def _template_cache(folder: Path) -> Any:
-    """Jinja's file cache of compiled templates, quiet when the folder cannot be read or
-    written (a read-only build/ compiles each time)."""
-    from jinja2.bccache import Bucket, FileSystemBytecodeCache
-
-    class QuietCache(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: Bucket) -> None:
-            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-                super().load_bytecode(bucket)
-
-        def dump_bytecode(self, bucket: Bucket) -> None:
-            with contextlib.suppress(OSError):
-                folder.mkdir(parents=True, exist_ok=True)
-                super().dump_bytecode(bucket)
-
-    return QuietCache(str(folder))
-
-
-_Sidebar = tuple[list[tuple[str, str]], list[str], dict[str, list[int]], Course]
-_SIDEBARS: dict[tuple[str, int], _Sidebar] = {}
-_CURRENT = ' class="current" aria-current="page"'
-
-
-def side_lessons(course: Course, prefix: str, current: str) -> Any:
-    """The sidebar's lesson items (``side_lessons`` of the site templates), the lessons whose
-    folder is ``current`` marked. The items are made once per link prefix, not per page:
-    every page lists every lesson, so a page per lesson made them quadratic."""
-    from markupsafe import Markup, escape
-
-    key = (prefix, id(course))
-    made = _SIDEBARS.get(key)
-    if made is None or made[3] is not course:  # an id may be reused by a later course
-        lessons = tuple((x.dirname, x.number, x.title) for x in course.lessons)
-        items: list[tuple[str, str]] = []
-        where: dict[str, list[int]] = {}
-        for index, (dirname, number, title) in enumerate(lessons):
-            head = f'\n    <li><a href="{escape(prefix)}{escape(dirname)}/index.html"'
-            tail = f'><span class="num">{escape(number)}</span> {escape(title)}</a></li>\n  '
-            items.append((head, tail))
-            where.setdefault(dirname, []).append(index)
-        if len(_SIDEBARS) > 16:
-            _SIDEBARS.clear()
-        made = _SIDEBARS[key] = (items, [head + tail for head, tail in items], where, course)
-    items, plain, where, _ = made
-    parts = list(plain)
-    for index in where.get(current, ()):
-        head, tail = items[index]
-        parts[index] = head + _CURRENT + tail
-    return Markup("".join(parts))
-
-
-def _render(course: Course, name: str, **context: Any) -> str:
-    env = _environment(course)
-    context.setdefault("nav_current", "")
-    context.setdefault("toc", [])
-    context.setdefault("page_meta", None)
-    if "body" in context:
-        from markupsafe import Markup
-
-        body, toc = heading_anchors(context["body"])
-        context["body"] = body
-        toc = context.pop("toc_before", []) + toc + context.pop("toc_after", [])
-        context["toc"] = [(level, anchor, Markup(text)) for level, anchor, text in toc]
-        if "body_head" in context:  # the lesson page: its materials panel after the title
-            split = _after_title(body)
-            context["body_head"], context["body"] = body[:split], body[split:]
-    try:
-        from course_cli.builders.site.safe import with_csp
-
-        sidebar = side_lessons(course, context.get("prefix", ""), context["nav_current"])
-        template = env.get_template(name)
-        return with_csp(template.render(course=course, side_lessons=sidebar, **context))
-    except Exception as exc:
-        from jinja2 import TemplateError
-
-        if isinstance(exc, TemplateError):
-            line = getattr(exc, "lineno", None) or "?"
-            raise CourseError(f"{TEMPLATES}/{name}:{line}: template error: {exc}") from None
-        raise
