@@ -325,6 +325,9 @@ def test_notebook_and_extract_titles_not_names(make_course) -> None:
             "# %% [markdown]\n# # Monte Carlo, by hand\n#\n# Text.\n\n# %%\nx = 1\n"
         ),
         "lessons/lesson_01/notebooks/plain_name.py": "# %%\nx = 1\n",
+        "lessons/lesson_01/notebooks/best_of_n.py": (
+            "# %% [markdown]\n# # Best-of-$n$ and $\\pi_\\theta$\n\n# %%\nx = 1\n"
+        ),
     }
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -349,6 +352,9 @@ def test_notebook_and_extract_titles_not_names(make_course) -> None:
     # notebooks by their first heading (or their name in words), not their file names
     assert '<h3 class="embed-title">Monte Carlo, by hand</h3>' in page
     assert '<h3 class="embed-title">Plain name</h3>' in page
+    # math in a title reads as text where nothing typesets it (link, heading, tooltip)
+    assert '<h3 class="embed-title">Best-of-n and π_θ</h3>' in page
+    assert 'title="Notebook: Best-of-n and π_θ"' in page and "$n$" not in page
     assert "Notebook: mc_demo" not in page
     # the book extract: its chapter's title and opening paragraph, no generated-by line
     extract = page[page.index('<section class="embed book-extract"') :]
@@ -549,3 +555,20 @@ def test_pagefind_is_given_notebook_headings_without_their_pilcrow_links() -> No
     assert (
         _without_unread(page) == '<main data-pagefind-body><h2 id="Fit">Fit</h2><p>Text</p></main>'
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "plain"),
+    [
+        ("Best-of-$n$ over-optimisation", "Best-of-n over-optimisation"),
+        (r"$\mathrm{KL}(\pi_\theta\,\|\,\pi_{\text{ref}})$ penalty", "KL(π_θ ‖ π_ref) penalty"),
+        (r"Clipping at $\varepsilon \le 0.2$ with $G=8$", "Clipping at ε ≤ 0.2 with G=8"),
+        (r"A $\Delta$ of $\log n$, the set $\{1,2\}$", "A Δ of log n, the set {1,2}"),
+        ("It costs $5 and $6", "It costs $5 and $6"),  # money, not math (pandoc's rule)
+        ("No math", "No math"),
+    ],
+)
+def test_titles_show_their_math_as_text(title: str, plain: str) -> None:
+    from course_cli.builders.site.notebooks import plain_math
+
+    assert plain_math(title) == plain

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,8 +95,52 @@ def notebook_title(source: Path) -> str:
     for line in lines:
         m = pattern.match(line)
         if m:
-            return m.group(1).replace("`", "")
+            return plain_math(m.group(1).replace("`", ""))
     return fallback
+
+
+#: inline math as pandoc reads it: no space inside either dollar, no digit after the closing one
+_MATH = re.compile(r"\$(?=\S)([^$]*?\S)\$(?!\d)")
+_COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
+#: what a command in a title's math reads as in plain text (Greek letters: their Unicode names)
+_SYMBOLS = {
+    "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varrho": "ϱ", "ell": "ℓ",
+    "cdot": "·", "times": "×", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠",
+    "neq": "≠", "approx": "≈", "infty": "∞", "to": "→", "in": "∈", "sim": "~",
+    "mid": "|", "propto": "∝", "nabla": "∇", "partial": "∂", "sum": "Σ", "prod": "Π",
+    "|": "‖", ",": " ", ";": " ", ":": " ", "!": "", "_": "_", "%": "%",
+    "$": "$", "&": "&", "#": "#",
+}  # fmt: skip
+#: commands that only choose a font or a box: their argument stays, they go
+_FONTS = {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak",
+          "boldsymbol", "bm", "text", "textrm", "textit", "textbf", "operatorname", "mbox",
+          "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr"}  # fmt: skip
+
+
+def plain_math(title: str) -> str:
+    """``title`` with its inline math (``$…$``) as plain text, for a link, a heading or a
+    tooltip that shows no typeset math: ``best-of-$n$`` -> ``best-of-n``, ``$\\pi_\\theta$``
+    -> ``π_θ``, ``$\\mathrm{KL}$`` -> ``KL``; other commands lose their backslash
+    (``\\log`` -> ``log``); grouping braces go."""
+
+    def symbol(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _SYMBOLS:
+            return _SYMBOLS[name]
+        if name in _FONTS:
+            return ""
+        case = "CAPITAL" if name[0].isupper() else "SMALL"
+        try:
+            return unicodedata.lookup(f"GREEK {case} LETTER {name.upper()}")
+        except KeyError:
+            return name
+
+    def plain(m: re.Match[str]) -> str:
+        text = m.group(1).replace("\\{", "\ue000").replace("\\}", "\ue001")  # literal braces
+        text = _COMMAND.sub(symbol, text).replace("{", "").replace("}", "")  # grouping ones go
+        return " ".join(text.replace("\ue000", "{").replace("\ue001", "}").split())
+
+    return _MATH.sub(plain, title)
 
 
 def _notebook_page_step(src: Path, dst: Path) -> BuildStep:
