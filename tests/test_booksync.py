@@ -560,3 +560,101 @@ def test_outline_is_kept_until_a_book_file_or_the_aux_changes(
     assert "7 Multi-armed bandits <ch:bandits>" in out
     aux.unlink()
     assert outline(load_course(course_root))[0] == edited and len(reads) == 4
+
+
+def _aged(root: Path) -> None:
+    """Every file of the course modified at one fixed time long ago (past the racy window of
+    the plan cache; a file aged twice keeps its mtime)."""
+    import os
+
+    old = 1_600_000_000
+    for p in root.rglob("*"):
+        if p.is_file() or p.is_symlink():
+            os.utime(p, (old, old), follow_symlinks=False)
+
+
+def _appear_aux(root: Path) -> None:  # an \@input'd chapter .aux that was missing appears
+    aux = root / "build" / ".book-aux"
+    (aux / "chapters").mkdir(parents=True, exist_ok=True)
+    (aux / "chapters" / "bandits.aux").write_text("\\newlabel{thm:ucb}{{9.9}{3}}\n")
+
+
+def _appear_package(root: Path) -> None:  # a package of the book's folder appears
+    (root / BOOK_DIR / "bookthm.sty").write_text("\\newtheorem{claim}{Claim}[chapter]\n")
+
+
+def _appear_tex(root: Path) -> None:  # \input{chapters/notes} read `notes`; `notes.tex` appears
+    (root / BOOK_DIR / "chapters" / "notes.tex").write_text("\\section{New notes}\n")
+
+
+def _retarget_link(root: Path) -> None:  # a chapter that is a symlink points elsewhere
+    link = root / BOOK_DIR / "chapters" / "methods.tex"
+    link.unlink()
+    link.symlink_to("methods-revised.tex")
+
+
+@pytest.mark.parametrize(
+    "change", [_appear_aux, _appear_package, _appear_tex, _retarget_link], ids=lambda f: f.__name__
+)
+def test_the_outline_cache_sees_every_file_the_reading_depended_on(
+    course_root: Path, change: Any
+) -> None:
+    """Files whose presence decided what the reader read (an \\input's candidates, a local
+    package, a chapter's .aux named by the book's .aux, a symlink's target) invalidate the
+    kept outline like the book's own files do: the outline after the change is the one a cold
+    read gives."""
+    import json
+
+    from course_cli.booksync.outline import outline
+    from course_cli.engine import plancache
+
+    book = course_root / BOOK_DIR
+    main = book / "src.tex"
+    text = main.read_text().replace("\\usepackage{graphicx}", "\\usepackage{graphicx,bookthm}")
+    main.write_text(text.replace("\\include{chapters/methods}", "\\include{chapters/methods}\n"
+                                 "\\input{chapters/notes}"))  # fmt: skip
+    (book / "chapters" / "notes").write_text("\\section{Old notes}\n")
+    bandits = book / "chapters" / "bandits.tex"
+    bandits.write_text(bandits.read_text() + "\\begin{claim}\\label{cl:one}A.\\end{claim}\n")
+    methods = book / "chapters" / "methods.tex"
+    (book / "chapters" / "methods-revised.tex").write_text(
+        methods.read_text().replace("\\chapter{Methods}", "\\chapter{Methods, revised}")
+    )
+    methods.rename(book / "chapters" / "methods-first.tex")
+    methods.symlink_to("methods-first.tex")
+    aux = course_root / "build" / ".book-aux"
+    aux.mkdir(parents=True)
+    (aux / "src.aux").write_text("\\relax\n\\@input{chapters/bandits.aux}\n")
+    _aged(course_root)
+
+    def read(cold: bool) -> str:
+        plancache._caches.clear()
+        if cold:
+            (course_root / "build" / ".cache" / "plan.json").unlink(missing_ok=True)
+        return outline(load_course(course_root), "json")[0]
+
+    before = read(cold=False)
+    assert read(cold=False) == before  # kept
+    change(course_root)
+    _aged(course_root)
+    after = read(cold=False)
+    assert after != before and after == read(cold=True)
+    assert json.loads(after)["headings"]  # a real outline, not an error
+
+
+def test_the_outline_cache_is_per_course_folder(course_root: Path, tmp_path: Path) -> None:
+    """A moved course shows its files outside the book's folder at their new absolute path."""
+    from course_cli.booksync.outline import outline
+    from course_cli.engine import plancache
+
+    main = course_root / BOOK_DIR / "src.tex"
+    main.write_text(main.read_text().replace("\\backmatter", "\\input{../appendix}\n\\backmatter"))
+    (course_root / "materials" / "appendix.tex").write_text("\\chapter{Appendix}\\label{ch:app}\n")
+    _aged(course_root)
+    first = outline(load_course(course_root))[0]
+    assert f"4 Appendix <ch:app>  [{course_root}/materials/appendix.tex:1]" in first
+    moved = tmp_path / "moved"
+    shutil.move(course_root, moved)
+    plancache._caches.clear()
+    again = outline(load_course(moved))[0]
+    assert f"4 Appendix <ch:app>  [{moved}/materials/appendix.tex:1]" in again

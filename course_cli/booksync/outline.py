@@ -27,31 +27,34 @@ def outline(course: Course, fmt: str = "text") -> tuple[str, str]:
     outline as text (see :func:`~course_cli.latex.outline.format_outline`) or, for ``fmt ==
     "json"``, as JSON: headings (level, number, title, labels, file, line) and every label with
     its environment and number; on stderr the numbers' source and the warnings (text only).
-    Kept in the plan cache (``build/.cache/plan.json``) while the book's files and its ``.aux``
-    keep their size and mtime. Raises BookError for an unreadable book."""
+    Kept in the plan cache (``build/.cache/plan.json``) while every file the reading depended
+    on keeps its size and mtime, or stays absent: the book's files, each candidate file an
+    ``\\input`` or a local package was looked up as, and the compiled book's ``.aux`` files;
+    keyed by the course's folder too (a file outside the book's folder is shown by its
+    absolute path). Raises BookError for an unreadable book."""
     from course_cli.engine.plancache import plan_cache
 
     main = course.path(course.book.source)
     if not main.is_file():
         return _outline(course, fmt)[0]  # read_book says what is wrong
     cache = plan_cache(course.root)
-    texts = cache.derive_tree(main, f"outline-{fmt}", lambda: _outline(course, fmt))
+    kind = f"outline-{fmt}:{course.root}"
+    texts = cache.derive_tree(main, kind, lambda: _outline(course, fmt))
     cache.save()
     return texts[0], texts[1]
 
 
 def _outline(course: Course, fmt: str) -> tuple[tuple[str, str], list[Path]]:
-    """The outline's stdout and stderr, and the files it was made from (none when the book
-    names a file that does not exist: such an outline is not kept)."""
+    """The outline's stdout and stderr, and the files it depends on (none when the book names
+    a file the reader could not find: such an outline is not kept)."""
     from course_cli.booksync.selection import load_book
     from course_cli.latex.outline import format_outline
 
     book, numbering = load_book(course)
-    files = [f.path for f in book.files] + [aux_file(course)]
-    if numbering.aux is not None:  # the .aux files of \include'd chapters too
-        files += numbering.aux.files
+    found = [f.path for f in book.files]
+    files = list(dict.fromkeys([*found, *book.probed, aux_file(course), *numbering.inputs]))
     if book.missing:
-        files = []  # a file the book names may appear: such an outline is not kept
+        files = []
     if fmt != "json":
         return (format_outline(book), _notes(numbering, book)), files
     data = {

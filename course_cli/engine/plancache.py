@@ -115,9 +115,9 @@ class PlanCache:
                 try:
                     st = os.stat(f)
                 except FileNotFoundError:
-                    stats.append([self._name(f), -1, 0])
+                    stats.append([self._name(f, follow=False), -1, 0])
                 else:
-                    stats.append([self._name(f), st.st_size, st.st_mtime_ns])
+                    stats.append([self._name(f, follow=False), st.st_size, st.st_mtime_ns])
         except OSError:
             return value
         if stats:
@@ -148,11 +148,14 @@ class PlanCache:
         with contextlib.suppress(OSError):
             atomic_write(self.path, text)
 
-    def _name(self, path: Path) -> str:
+    def _name(self, path: Path, follow: bool = True) -> str:
+        """``path`` relative to the course (symlinks resolved unless not ``follow``: a file
+        of a tree is watched as it was named, so a link that is pointed elsewhere is seen)."""
+        full = path.resolve() if follow else Path(os.path.abspath(path))
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return full.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path.resolve())
+            return str(full)
 
 
 def save_all() -> None:

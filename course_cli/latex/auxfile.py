@@ -44,6 +44,7 @@ class AuxData:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    probed: list[Path] = field(default_factory=list)  # every .aux asked for, found or not
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Numbering:
     note: str
     warnings: list[str] = field(default_factory=list)
     aux: AuxData | None = None
+    inputs: list[Path] = field(default_factory=list)  # the .aux files looked at, found or not
 
 
 def group(text: str, start: int) -> tuple[str, int]:
@@ -103,6 +105,7 @@ _AUX_CMD_RE = re.compile(r"\\(newlabel|@writefile|@input)\s*(?=\{)")
 
 
 def _read_into(aux: Path, base: Path, data: AuxData, seen: set[Path]) -> None:
+    data.probed.append(aux)
     if aux.resolve() in seen or not aux.is_file():
         return
     seen.add(aux.resolve())
@@ -201,7 +204,8 @@ def apply_latex_numbers(book: Book, aux_path: Path, what: str | None = None) -> 
     newer = [f.name for f in book.files if f.path.is_file() and f.path.stat().st_mtime > aux_time]
     if newer:
         return Numbering("reader", f"numbers from the LaTeX reader: the compiled book ({shown}) "
-                         f"is older than {newer[0]}; `course build book` updates it")  # fmt: skip
+                         f"is older than {newer[0]}; `course build book` updates it",
+                         inputs=data.probed)  # fmt: skip
     warnings: list[str] = []
     for i, e in _match_headings(book, data.toc).items():
         h = book.headings[i]
@@ -230,7 +234,7 @@ def apply_latex_numbers(book: Book, aux_path: Path, what: str | None = None) -> 
             if head is not None and number:
                 head.number = number
     _update_blocks(book, data)
-    return Numbering("latex", f"numbers from LaTeX ({shown})", warnings, data)
+    return Numbering("latex", f"numbers from LaTeX ({shown})", warnings, data, data.probed)
 
 
 def _update_blocks(book: Book, data: AuxData) -> None:

@@ -125,6 +125,9 @@ class Book:
     env_names: dict[str, str] = field(default_factory=dict)  # theorem env -> "Theorem"
     blocks: list[Block] = field(default_factory=list)
     eqtags: list[tuple[int, int, str]] = field(default_factory=list)  # (file, row end, number)
+    # every file whose presence decided what was read (an \\input's candidates, a local .sty
+    # or .cls), as looked up, whether or not it exists: what a cache of the reading depends on
+    probed: list[Path] = field(default_factory=list)
 
     def where(self, file: int, line: int) -> str:
         """Return ``name:line`` for a file index and line."""

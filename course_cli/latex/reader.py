@@ -59,7 +59,7 @@ def read_book(main: Path, strict: bool = True) -> Book:
     link_headings(st.headings, st.commands, st.end_doc)
     return Book(
         st.main, st.docclass, st.files, st.pieces, st.headings, st.labels, st.commands,
-        st.begin_doc, st.end_doc, st.missing, st.env_names, st.blocks, st.eqtags,
+        st.begin_doc, st.end_doc, st.missing, st.env_names, st.blocks, st.eqtags, st.probed,
     )  # fmt: skip
 
 
@@ -137,7 +137,10 @@ def local_definitions(st: State, src: SourceFile, m: re.Match[str]) -> None:
     ext = ".cls" if m.group(1) in {"documentclass", "LoadClass"} else ".sty"
     for name in str(args[1]).split(","):
         path = st.root / f"{name.strip()}{ext}"
-        if not name.strip() or not path.is_file():
+        if not name.strip():
+            continue
+        st.probed.append(path)
+        if not path.is_file():
             continue
         if any(p == path.resolve() for p, _ in st.active):
             continue

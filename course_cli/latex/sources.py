@@ -68,8 +68,9 @@ def expand(st: State, text: str) -> str:
     return text
 
 
-def resolve(base: Path, arg: str, add_tex: bool) -> Path | None:
-    """Return the file ``arg`` names relative to ``base`` (``.tex`` added as TeX does), or None."""
+def resolve(base: Path, arg: str, add_tex: bool, probed: list[Path] | None = None) -> Path | None:
+    """Return the file ``arg`` names relative to ``base`` (``.tex`` added as TeX does), or None;
+    each candidate looked at is appended to ``probed``."""
     arg = arg.strip().strip('"')
     candidates = [base / arg]
     if add_tex or not arg.endswith(".tex"):
@@ -77,6 +78,8 @@ def resolve(base: Path, arg: str, add_tex: bool) -> Path | None:
     if add_tex and not arg.endswith(".tex"):
         candidates = [base / f"{arg}.tex"]
     for c in candidates:
+        if probed is not None:
+            probed.append(c)
         if c.exists():
             return c
     return None
@@ -108,7 +111,9 @@ def input_command(
             raise BookError(msg)
         st.missing.append(msg)
         return end, None
-    path = resolve(cbase if name != "subfile" else src.path.parent, target, name == "include")
+    path = resolve(
+        cbase if name != "subfile" else src.path.parent, target, name == "include", st.probed
+    )
     if path is None:
         msg = f"{where}: \\{name}{{{target}}}: no such file (looked in {cbase})"
         if st.strict:

@@ -68,6 +68,7 @@ class State:
         self.macros: dict[str, tuple[int, str]] = {}
         self.tcb_prefix: dict[str, str] = {}  # \\newtcbtheorem env -> its label prefix
         self.simple_macros: dict[str, str] = {}  # \\newcommand{\\x}{body} without arguments
+        self.probed: list[Path] = []  # files looked for (see Book.probed)
         self.enum_templates: dict[str, str] = {}
         self.body_re = BODY_RE
         self.label_macros: dict[str, tuple[int, str]] = {}  # user macros that \\label

@@ -36,7 +36,7 @@ def book_parts(
     if not source.is_file():
         return {}, (), {}
     titles, files, label_files = plan_cache(course.root).derive_tree(
-        source, "book_parts", lambda: _read_book_parts(source)
+        source, f"book_parts:{course.root}", lambda: _read_book_parts(source)
     )
     return titles, tuple(Path(f) for f in files), {k: Path(v) for k, v in label_files.items()}
 
@@ -68,7 +68,10 @@ def _read_book_parts(
             titles[name] = label
             files[name] = str(book.files[h.file].path)
     paths = [f.path for f in book.files]
-    return (titles, [str(p) for p in paths], files), paths
+    # what the reading depended on: also the files looked up and not found (kept only while
+    # they stay absent); a book that names a file the reader cannot find is read every time
+    depends = [] if book.missing else list(dict.fromkeys([*paths, *book.probed]))
+    return (titles, [str(p) for p in paths], files), depends
 
 
 def book_extract_page(
