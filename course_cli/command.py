@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -208,6 +209,10 @@ def guarded(run: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`course … | head`): stop quietly, as click
+        with contextlib.suppress(OSError):  # Python's own flush at exit must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as exc:
         if exc.errno in DISK_ERRNOS:
             report(disk_error(exc))

@@ -197,11 +197,22 @@ def plain_command(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
         else:
             kwargs[key] = value
     root = kwargs.pop("root", global_root)
+    for given in (global_root, root):  # Typer checks both, though the command's own one wins
+        if given is not None and not _usable_folder(given):
+            return None
     if root is not None:
-        if not root or (os.path.exists(root) and not os.path.isdir(root)):
-            return None  # Typer: "Directory … is a file"
         kwargs["root"] = Path(root)
     return name, {_PLAIN_ARGUMENTS[name]: positional, **kwargs}
+
+
+def _usable_folder(path: str) -> bool:
+    """What Typer's ``--root`` accepts: a name, not a file, readable if it exists (else Typer
+    says "Directory … is a file" or "… is not readable")."""
+    if not path:
+        return False
+    if not os.path.exists(path):
+        return True
+    return os.path.isdir(path) and os.access(path, os.R_OK)
 
 
 def _replayable(argv: list[str]) -> str | None:

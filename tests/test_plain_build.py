@@ -146,6 +146,8 @@ SYNC_TO_TYPER = [
     ["book-sync", "--jobs", "2"],
     ["book-sync", "--root", "FILE"],
     ["book-sync", "--", "1"],
+    ["--root", "FILE", "book-sync", "--root", "ROOT"],  # Typer checks the unused one too
+    ["--root", "FILE", "build", "--root", "ROOT"],
 ]
 
 
@@ -208,3 +210,36 @@ def test_plain_book_sync_does_what_typer_does(tmp_path: Path) -> None:
         "error: --format: 'yaml' is not one of text, json\n"
     )
     assert both("9", code=2).startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["book-sync", "--outline"], ["book-sync", "--outline", "--no-wait", "--no-wait"]],
+    ids=["plain", "typer"],
+)
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
+    """`course book-sync --outline | head`: when the pipe closes, both paths exit 1 without a
+    traceback (as click does)."""
+    import shutil
+
+    root = tmp_path / "course"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "books" / "course", root)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_cli", *args, "--root", str(root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes a line
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_an_unreadable_root_goes_to_typer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typer refuses a --root folder that cannot be read; the plain path leaves it to Typer."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    assert plain_command(["book-sync", "--root", str(folder)]) is not None
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for another user's folder
+    assert plain_command(["book-sync", "--root", str(folder)]) is None
+    assert plain_command(["--root", str(folder), "build"]) is None
