@@ -565,6 +565,11 @@ def test_pagefind_is_given_notebook_headings_without_their_pilcrow_links() -> No
         (r"Clipping at $\varepsilon \le 0.2$ with $G=8$", "Clipping at ε ≤ 0.2 with G=8"),
         (r"A $\Delta$ of $\log n$, the set $\{1,2\}$", "A Δ of log n, the set {1,2}"),
         ("It costs $5 and $6", "It costs $5 and $6"),  # money, not math (pandoc's rule)
+        (r"From \$5 to \$x", "From $5 to $x"),  # escaped dollars are money too
+        (r"TD($\lambda$), $\Lambda$, $\phi$ or $\varphi$", "TD(λ), Λ, ϕ or φ"),
+        (r"$\sqrt{n}$-consistency and $\tilde{O}(\sqrt{T})$", "√n-consistency and O(√T)"),
+        (r"$\hat{\theta}$, $\frac{1}{2}$, $\frac{a+b}{2}$", "θ, 1/2, (a+b)/2"),
+        (r"$\log{n}$ steps, $1,\dots,n$", "log n steps, 1,…,n"),
         ("No math", "No math"),
     ],
 )

@@ -3,6 +3,7 @@ next to the lesson page, and their titles for the links."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -99,48 +100,69 @@ def notebook_title(source: Path) -> str:
     return fallback
 
 
-#: inline math as pandoc reads it: no space inside either dollar, no digit after the closing one
-_MATH = re.compile(r"\$(?=\S)([^$]*?\S)\$(?!\d)")
+#: inline math as pandoc reads it: no space inside either dollar, no digit after the closing
+#: one, an escaped dollar (``\$5``) is money
+_MATH = re.compile(r"(?<!\\)\$(?=\S)((?:[^$\\]|\\.)*?(?:[^\s$\\]|\\.))\$(?!\d)")
 _COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
-#: what a command in a title's math reads as in plain text (Greek letters: their Unicode names)
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+#: what a command in a title's math reads as in plain text (other Greek letters: by their
+#: Unicode names)
 _SYMBOLS = {
-    "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varrho": "ϱ", "ell": "ℓ",
-    "cdot": "·", "times": "×", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠",
-    "neq": "≠", "approx": "≈", "infty": "∞", "to": "→", "in": "∈", "sim": "~",
-    "mid": "|", "propto": "∝", "nabla": "∇", "partial": "∂", "sum": "Σ", "prod": "Π",
-    "|": "‖", ",": " ", ";": " ", ":": " ", "!": "", "_": "_", "%": "%",
-    "$": "$", "&": "&", "#": "#",
+    "lambda": "λ", "Lambda": "Λ", "phi": "ϕ", "varphi": "φ", "varepsilon": "ε",
+    "vartheta": "ϑ", "varrho": "ϱ", "varsigma": "ς", "varpi": "ϖ", "ell": "ℓ", "hbar": "ℏ",
+    "cdot": "·", "times": "×", "pm": "±", "mp": "∓", "circ": "∘", "ast": "∗", "star": "⋆",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠", "approx": "≈",
+    "equiv": "≡", "propto": "∝", "sim": "~", "infty": "∞", "nabla": "∇", "partial": "∂",
+    "sum": "Σ", "prod": "Π", "int": "∫", "sqrt": "√", "in": "∈", "notin": "∉",
+    "subset": "⊂", "subseteq": "⊆", "cup": "∪", "cap": "∩", "emptyset": "∅",
+    "forall": "∀", "exists": "∃", "neg": "¬", "land": "∧", "lor": "∨", "top": "⊤",
+    "perp": "⊥", "to": "→", "rightarrow": "→", "gets": "←", "leftarrow": "←",
+    "Rightarrow": "⇒", "Leftarrow": "⇐", "leftrightarrow": "↔", "mapsto": "↦",
+    "langle": "⟨", "rangle": "⟩", "mid": "|", "vert": "|", "lvert": "|", "rvert": "|",
+    "Vert": "‖", "lVert": "‖", "rVert": "‖", "dots": "…", "ldots": "…", "cdots": "⋯",
+    "|": "‖", ",": " ", ";": " ", ":": " ", " ": " ", "!": "", "_": "_", "%": "%",
+    "$": "$", "&": "&", "#": "#", "\\": " ",
 }  # fmt: skip
-#: commands that only choose a font or a box: their argument stays, they go
-_FONTS = {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak",
-          "boldsymbol", "bm", "text", "textrm", "textit", "textbf", "operatorname", "mbox",
-          "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr"}  # fmt: skip
+#: commands that only choose a font, a size or an accent: their argument stays, they go
+_DROPPED = {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak",
+            "boldsymbol", "bm", "text", "textrm", "textit", "textbf", "operatorname", "mbox",
+            "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+            "hat", "widehat", "tilde", "widetilde", "bar", "overline", "underline", "vec",
+            "dot", "ddot", "check", "breve", "acute", "grave", "mathring",
+            "displaystyle"}  # fmt: skip
 
 
 def plain_math(title: str) -> str:
     """``title`` with its inline math (``$…$``) as plain text, for a link, a heading or a
     tooltip that shows no typeset math: ``best-of-$n$`` -> ``best-of-n``, ``$\\pi_\\theta$``
-    -> ``π_θ``, ``$\\mathrm{KL}$`` -> ``KL``; other commands lose their backslash
-    (``\\log`` -> ``log``); grouping braces go."""
+    -> ``π_θ``, ``$\\mathrm{KL}$`` -> ``KL``, ``$\\frac{1}{2}$`` -> ``1/2``,
+    ``$\\hat\\theta$`` -> ``θ`` (accents and fonts go); other commands lose their backslash
+    (``\\log n`` -> ``log n``); grouping braces go; ``\\$`` is a dollar sign."""
 
     def symbol(m: re.Match[str]) -> str:
         name = m.group(1)
         if name in _SYMBOLS:
             return _SYMBOLS[name]
-        if name in _FONTS:
+        if name in _DROPPED:
             return ""
-        case = "CAPITAL" if name[0].isupper() else "SMALL"
-        try:
-            return unicodedata.lookup(f"GREEK {case} LETTER {name.upper()}")
-        except KeyError:
-            return name
+        if len(name) > 1:
+            case = "CAPITAL" if name[0].isupper() else "SMALL"
+            with contextlib.suppress(KeyError):
+                return unicodedata.lookup(f"GREEK {case} LETTER {name.upper()}")
+        following = m.string[m.end() : m.end() + 1]
+        return name + (" " if following.isalnum() or following == "{" else "")  # \log{n}
+
+    def fraction(m: re.Match[str]) -> str:
+        top, bottom = (t if len(t.strip()) <= 1 else f"({t.strip()})" for t in m.groups())
+        return f"{top}/{bottom}"
 
     def plain(m: re.Match[str]) -> str:
         text = m.group(1).replace("\\{", "\ue000").replace("\\}", "\ue001")  # literal braces
+        text = _FRAC.sub(fraction, text)
         text = _COMMAND.sub(symbol, text).replace("{", "").replace("}", "")  # grouping ones go
         return " ".join(text.replace("\ue000", "{").replace("\ue001", "}").split())
 
-    return _MATH.sub(plain, title)
+    return _MATH.sub(plain, title).replace("\\$", "$")
 
 
 def _notebook_page_step(src: Path, dst: Path) -> BuildStep:
