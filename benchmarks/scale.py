@@ -111,6 +111,13 @@ def main() -> int:
             ratio = max(per_lesson[s] for s in big) / min(per_lesson[s] for s in big)
             verdict = "OK" if ratio <= 1.5 else "NOT FLAT"
             verdicts.append(f"{name}: ms/lesson max/min over {big} = {ratio:.2f} {verdict}")
+            # growth: ms/lesson at a larger size against the smallest (a fixed cost spread over
+            # more lessons makes ms/lesson fall, which the spread above counts as not flat)
+            growth = max(per_lesson[s] for s in big[1:]) / per_lesson[big[0]]
+            verdict = "OK" if growth <= 1.5 else "GROWS"
+            verdicts.append(
+                f"{name}: ms/lesson at {big[1:]} / at {big[0]} = {growth:.2f} at most {verdict}"
+            )
         steps = [s for s in big if s in marginal and s > big[0]]
         if len(steps) >= 2 and min(marginal[s] for s in steps) > 0:
             ratio = max(marginal[s] for s in steps) / min(marginal[s] for s in steps)
