@@ -66,13 +66,20 @@ def _argv(args: list[str], root: Path) -> list[str]:
     return [str(names.get(a, a)) for a in args]
 
 
-def _typer_kwargs(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def _typer_kwargs(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, body: str = "build"
+) -> dict[str, Any]:
+    """The keyword arguments Typer passes ``command.<body>`` for ``argv`` (the positional
+    ones under their parameter's name)."""
+    import inspect
+
     seen: dict[str, Any] = {}
+    first = next(iter(inspect.signature(getattr(command, body)).parameters))
 
-    def record(what: list[str], **kwargs: Any) -> None:
-        seen.update(what=what, **kwargs)
+    def record(positional: Any, **kwargs: Any) -> None:
+        seen.update({first: positional}, **kwargs)
 
-    monkeypatch.setattr(command, "build", record)
+    monkeypatch.setattr(command, body, record)
     monkeypatch.setattr(cli, "_global_root", None)
     cli.app(argv, standalone_mode=False)
     return seen
@@ -151,18 +158,6 @@ SYNC_TO_TYPER = [
 ]
 
 
-def _typer_sync_kwargs(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def record(lessons: list[int], **kwargs: Any) -> None:
-        seen.update(lessons=lessons, **kwargs)
-
-    monkeypatch.setattr(command, "book_sync", record)
-    monkeypatch.setattr(cli, "_global_root", None)
-    cli.app(argv, standalone_mode=False)
-    return seen
-
-
 @pytest.mark.parametrize("args", SYNC_SAME, ids=" ".join)
 def test_plain_book_sync_reads_what_typer_reads(args, two_lesson_course, monkeypatch) -> None:
     argv = _argv(args, two_lesson_course)
@@ -170,7 +165,7 @@ def test_plain_book_sync_reads_what_typer_reads(args, two_lesson_course, monkeyp
     assert plain is not None and plain[0] == "book-sync"
     defaults = {"check_only": False, "force": False, "show_outline": False, "fmt": "text",
                 "no_wait": False, "root": None}  # fmt: skip
-    assert {**defaults, **plain[1]} == _typer_sync_kwargs(argv, monkeypatch)
+    assert {**defaults, **plain[1]} == _typer_kwargs(argv, monkeypatch, "book_sync")
 
 
 @pytest.mark.parametrize("args", SYNC_TO_TYPER, ids=" ".join)
